@@ -1,0 +1,97 @@
+"""Global options parsed once into a typed context, and the error edge of every command."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import typer
+
+from automation.exit_codes import ExitStatus, exit_status_for
+from sccos_backup.errors import SccosBackupError
+
+if TYPE_CHECKING:
+    from sccos_backup.rds import RdsAdapter
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppContext:
+    """What every command needs: AWS coordinates, a clock, a sleep, and the adapters.
+
+    Tests pass their own instance as Typer's ``obj`` to inject a clock and a sleep; the root
+    callback fills in the global options.
+    """
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    clock: Callable[[], datetime] = _utcnow
+    sleep: Callable[[float], None] = time.sleep
+    interactive: bool | None = None
+    _rds: RdsAdapter | None = field(default=None, repr=False)
+
+    def rds(self) -> RdsAdapter:
+        """The RDS adapter, built once on first use (boto3 is imported only here)."""
+        if self._rds is None:
+            from sccos_backup.rds import RdsAdapter, make_rds_client
+
+            client = make_rds_client(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            )
+            self._rds = RdsAdapter(client, clock=self.clock, sleep=self.sleep)
+        return self._rds
+
+    def is_interactive(self) -> bool:
+        if self.interactive is not None:
+            return self.interactive
+        return sys.stdin.isatty()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):  # pragma: no cover - the root callback always sets it
+        raise RuntimeError("root callback did not run")
+    return obj
+
+
+def fail(message: str, status: ExitStatus) -> typer.Exit:
+    """Print one line on stderr and return the Exit to raise."""
+    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+    sys.stderr.flush()
+    return typer.Exit(int(status))
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn library errors into one stderr line and a documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except SccosBackupError as error:
+            raise fail(str(error), exit_status_for(error)) from None
+        except KeyboardInterrupt:
+            raise fail(
+                "interrupted; run the same command again (or `restore resume`) to continue",
+                ExitStatus.INTERRUPTED,
+            ) from None
+
+    return wrapper
+
+
+def echo_json(payload: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")

@@ -1,0 +1,52 @@
+"""Progress for long waits: a status line with elapsed time, or a bar where a percentage exists.
+
+Rendering goes to stderr so that ``--json`` output on stdout stays machine-readable. When stderr
+is not a terminal, one plain line is printed per change of status instead of a redrawn line.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from sccos_backup.waiting import Poll
+
+
+def _bar(percent: float, width: int = 24) -> str:
+    filled = round(width * max(0.0, min(100.0, percent)) / 100)
+    return "[" + "#" * filled + "-" * (width - filled) + f"] {percent:3.0f}%"
+
+
+class StatusLine:
+    """A callable for ``on_poll`` that shows what is awaited, its status and the elapsed time."""
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool = True) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last: str | None = None
+        self._open = False
+
+    def __call__(self, poll: Poll) -> None:
+        if not self.enabled:
+            return
+        minutes, seconds = divmod(int(poll.elapsed), 60)
+        parts = [f"{poll.what}: {poll.status}"]
+        if poll.percent is not None:
+            parts.append(_bar(poll.percent))
+        parts.append(f"{minutes:d}:{seconds:02d} elapsed")
+        text = "  ".join(parts)
+        if self._tty:
+            self.stream.write("\r\x1b[2K" + text)
+            self._open = True
+        elif text.split("  ")[0] != self._last:
+            self.stream.write(text + "\n")
+        self._last = text.split("  ")[0]
+        self.stream.flush()
+
+    def done(self) -> None:
+        """End a redrawn line so the next output starts on a fresh one."""
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False

@@ -1,0 +1,159 @@
+"""``sccos-backup restore``: plan, capture (and, with the driver, run) a restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from automation.context import app_context, echo_json, handle_errors
+from automation.render import render_plan
+from sccos_backup.identifiers import instance_identifier
+from sccos_backup.plan import RestoreRequest, Strategy
+from sccos_backup.source import SourceChoice
+
+app = typer.Typer(
+    help="Restore a database from a snapshot or a point in time, with the original's settings.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+DbId = Annotated[str, typer.Argument(help="Identifier of the original DB instance.")]
+SnapshotOpt = Annotated[
+    Optional[str],  # noqa: UP045 - Typer reads Optional
+    typer.Option("--snapshot", help="Restore from this snapshot (identifier or ARN)."),
+]
+ToTimeOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--to-time", help="Restore the original as of this ISO 8601 time (UTC if no offset)."
+    ),
+]
+LatestOpt = Annotated[
+    bool, typer.Option("--latest", help="Restore the original as of its latest restorable time.")
+]
+StrategyOpt = Annotated[
+    Strategy,
+    typer.Option(
+        "--strategy",
+        help="in-place: rename, then restore under the name (the seed's order). "
+        "swap: restore aside while the original serves, then two renames.",
+    ),
+]
+StackOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--stack", help="Pulumi stack name (default: restore-DB_ID)."),
+]
+MaintenanceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--maintenance", help="Turn SCCOS maintenance mode on for ENV around the change."),
+]
+SafetyOpt = Annotated[
+    bool, typer.Option("--safety-snapshot", help="Snapshot the original before changing it.")
+]
+NoResyncOpt = Annotated[bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+WorkDirOpt = Annotated[
+    Path,
+    typer.Option("--work-dir", help="Folder holding Pulumi.yaml (default: current folder)."),
+]
+
+
+def build_request(
+    db_id: str,
+    *,
+    snapshot: str | None,
+    to_time: str | None,
+    latest: bool,
+    strategy: Strategy = Strategy.IN_PLACE,
+    stack: str | None = None,
+    maintenance: str | None = None,
+    safety_snapshot: bool = False,
+    no_resync: bool = False,
+) -> RestoreRequest:
+    """Options to a typed, validated request; raises InvalidInput before any AWS call."""
+    return RestoreRequest(
+        db_identifier=instance_identifier(db_id),
+        choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
+        strategy=strategy,
+        stack=stack,
+        maintenance_env=maintenance,
+        safety_snapshot=safety_snapshot,
+        resync=not no_resync,
+    )
+
+
+@app.command("plan")
+@handle_errors
+def plan_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    strategy: StrategyOpt = Strategy.IN_PLACE,
+    stack: StackOpt = None,
+    maintenance: MaintenanceOpt = None,
+    safety_snapshot: SafetyOpt = False,
+    no_resync: NoResyncOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show the restore's steps and every setting, original beside declared. Changes nothing."""
+    from sccos_backup.restore import prepare
+
+    request = build_request(
+        db_id,
+        snapshot=snapshot,
+        to_time=to_time,
+        latest=latest,
+        strategy=strategy,
+        stack=stack,
+        maintenance=maintenance,
+        safety_snapshot=safety_snapshot,
+        no_resync=no_resync,
+    )
+    context = app_context(ctx)
+    plan = prepare(context.rds(), request, context.clock())
+    if json_output:
+        echo_json(plan.to_json())
+    else:
+        render_plan(plan)
+
+
+@app.command("capture")
+@handle_errors
+def capture_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    stack: StackOpt = None,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    strategy: StrategyOpt = Strategy.IN_PLACE,
+    work_dir: WorkDirOpt = Path(),
+    json_output: JsonOpt = False,
+) -> None:
+    """Write the captured settings and source to Pulumi.<stack>.yaml for pulumi preview / up."""
+    from sccos_backup.restore import prepare
+    from sccos_backup.stackfile import AwsTarget, check_project, stack_config, write_stack_file
+
+    request = build_request(
+        db_id, snapshot=snapshot, to_time=to_time, latest=latest, strategy=strategy, stack=stack
+    )
+    check_project(work_dir)
+    context = app_context(ctx)
+    plan = prepare(context.rds(), request, context.clock())
+    target = AwsTarget(context.region, context.profile, context.endpoint_url)
+    config = stack_config(plan.spec, target)
+    path = write_stack_file(work_dir, request.stack_name, config)
+    if json_output:
+        echo_json({"stack": request.stack_name, "file": str(path), "config": config})
+        return
+    typer.echo(f"wrote {path}: restore '{plan.restore_as}' from {plan.source.describe()}")
+    typer.echo(f"review it, then: pulumi preview --stack {request.stack_name}")
+    if plan.restore_as == request.db_identifier:
+        typer.echo(
+            f"note: '{request.db_identifier}' exists until it is renamed; `pulumi up` on this "
+            "stack only succeeds after the rename (`sccos-backup restore run` does both)"
+        )

@@ -1,0 +1,155 @@
+"""``sccos-backup resync``: re-sync Redis and Elasticsearch through the ``sync:data`` Jenkins job.
+
+Registered by ``automation/cli.py`` with ``app.command("resync", help=...)(resync)``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from automation.context import app_context, echo_json, handle_errors
+from automation.progress import StatusLine
+from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
+from sccos_backup.jenkins import JenkinsConfig, make_jenkins_adapter
+from sccos_backup.resync import (
+    DEFAULT_BUILD_TIMEOUT,
+    DEFAULT_JOB,
+    DEFAULT_QUEUE_TIMEOUT,
+    ResyncRequest,
+    run_resync,
+)
+
+_JENKINS = "Jenkins"
+
+
+def jenkins_config(url: str | None, user: str | None, token: str | None) -> JenkinsConfig:
+    """The Jenkins settings from options / environment, or one line naming what is missing."""
+    missing = [
+        hint
+        for value, hint in (
+            (url, "--jenkins-url or JENKINS_URL"),
+            (user, "--jenkins-user or JENKINS_USER"),
+            (token, "--jenkins-token or JENKINS_API_TOKEN"),
+        )
+        if not value
+    ]
+    if missing:
+        raise InvalidInput("Jenkins is not configured: set " + "; set ".join(missing))
+    assert url and user and token
+    return JenkinsConfig(url=url, user=user, token=token)
+
+
+@handle_errors
+def resync(
+    ctx: typer.Context,
+    *,
+    jenkins_url: Annotated[
+        Optional[str],  # noqa: UP045 - Typer needs Optional on 3.11
+        typer.Option(
+            "--jenkins-url",
+            envvar="JENKINS_URL",
+            help="Jenkins URL, e.g. http://jenkins.<env>/.",
+            rich_help_panel=_JENKINS,
+        ),
+    ] = None,
+    jenkins_user: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--jenkins-user",
+            envvar="JENKINS_USER",
+            help="Jenkins user name.",
+            rich_help_panel=_JENKINS,
+        ),
+    ] = None,
+    jenkins_token: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--jenkins-token",
+            envvar="JENKINS_API_TOKEN",
+            help="Jenkins API token (prefer the JENKINS_API_TOKEN environment variable).",
+            show_default=False,
+            hide_input=True,
+            rich_help_panel=_JENKINS,
+        ),
+    ] = None,
+    job: Annotated[
+        str, typer.Option("--job", help="Job to create or reuse; folders as a/b/job.")
+    ] = DEFAULT_JOB,
+    command: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--command", help="Run this instead of `vendor/bin/console sync:data`."),
+    ] = None,
+    copy_script_from: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--copy-script-from",
+            metavar="JOB",
+            help="Copy the shell script of this job; its console call becomes the sync call.",
+        ),
+    ] = None,
+    store: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--store", help="Export APPLICATION_STORE=STORE (e.g. DE) in the script."),
+    ] = None,
+    resource: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--resource",
+            metavar="RESOURCE",
+            help="Sync only this resource (repeatable; one sync:data call each, in order).",
+        ),
+    ] = None,
+    queue_timeout: Annotated[
+        float, typer.Option("--queue-timeout", help="Seconds the build may wait for an executor.")
+    ] = DEFAULT_QUEUE_TIMEOUT,
+    build_timeout: Annotated[
+        float, typer.Option("--build-timeout", help="Seconds the build may run.")
+    ] = DEFAULT_BUILD_TIMEOUT,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object at the end instead of the log.")
+    ] = False,
+) -> None:
+    """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
+    app = app_context(ctx)
+    config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
+    request = ResyncRequest(
+        job=job,
+        command=command,
+        copy_script_from=copy_script_from,
+        store=store,
+        resources=tuple(resource or ()),
+        queue_timeout=queue_timeout,
+        build_timeout=build_timeout,
+    )
+    adapter = make_jenkins_adapter(config, sleep=app.sleep, clock=app.clock)
+    progress = StatusLine()
+
+    def on_status(line: str) -> None:
+        progress.done()
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def on_output(text: str) -> None:
+        if not json_output:
+            progress.done()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    try:
+        result = run_resync(adapter, request, on_output, on_status=on_status, on_poll=progress)
+    except JenkinsBuildFailed as failed:
+        progress.done()
+        if json_output:
+            echo_json({"job": job, "result": failed.result, "console_tail": failed.console_tail})
+        raise
+    progress.done()
+    if json_output:
+        echo_json(result.as_dict())
+    else:
+        on_status(
+            f"build #{result.build_number} of '{result.job}': {result.result} "
+            f"in {result.duration_seconds:.0f} s"
+        )

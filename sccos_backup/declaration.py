@@ -1,0 +1,105 @@
+"""The Pulumi declaration of a restored instance: one component, one ``aws.rds.Instance``.
+
+Used by the root ``__main__.py`` (``pulumi up`` on a restore stack) and by the driver's
+inline program, so both declare the same thing.
+
+Safety: the instance is ``protect``-ed and ``retain_on_delete``: neither ``pulumi destroy``
+nor a replacement can delete it (a replacement would fail on the protect flag first). The
+restore-source fields are in ``ignore_changes`` so that a later change of source never
+forces a replacement. The provider deletes by the identifier it holds in state, which after a
+rename outside Pulumi may name another instance; protect keeps that path closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from sccos_backup.source import PointInTimeSource, SnapshotSource, iso
+from sccos_backup.spec import (
+    OUTPUT_ADDRESS,
+    OUTPUT_ARN,
+    OUTPUT_IDENTIFIER,
+    OUTPUT_PORT,
+    OUTPUT_RESOURCE_ID,
+    RestoreSpec,
+)
+
+COMPONENT_TYPE = "sccos-backup:rds:RestoredDatabase"
+#: The logical name stays the same whatever the identifier, so a rename is an in-place update.
+LOGICAL_NAME = "restored"
+#: Engine property names (camelCase) of the restore-source inputs.
+IGNORED_CHANGES = ["snapshotIdentifier", "restoreToPointInTime"]
+
+
+def source_args(spec: RestoreSpec) -> dict[str, Any]:
+    source = spec.source
+    if isinstance(source, SnapshotSource):
+        return {"snapshot_identifier": source.snapshot_identifier}
+    assert isinstance(source, PointInTimeSource)
+    pitr = aws.rds.InstanceRestoreToPointInTimeArgs(
+        source_dbi_resource_id=source.source_dbi_resource_id,
+        restore_time=iso(source.restore_time) if source.restore_time else None,
+        use_latest_restorable_time=True if source.restore_time is None else None,
+    )
+    return {"restore_to_point_in_time": pitr}
+
+
+class RestoredDatabase(pulumi.ComponentResource):
+    """The restored RDS instance and its IAM role associations."""
+
+    instance: aws.rds.Instance
+    role_associations: list[aws.rds.RoleAssociation]
+
+    def __init__(
+        self, name: str, spec: RestoreSpec, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        self.instance = aws.rds.Instance(
+            name,
+            identifier=spec.target_identifier,
+            apply_immediately=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=spec.final_snapshot_identifier,
+            delete_automated_backups=False,
+            **spec.settings.pulumi_args(),
+            **source_args(spec),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=True,
+                retain_on_delete=True,
+                ignore_changes=list(IGNORED_CHANGES),
+            ),
+        )
+        self.role_associations = [
+            aws.rds.RoleAssociation(
+                f"{name}-role-{index}",
+                db_instance_identifier=self.instance.identifier,
+                role_arn=role_arn,
+                feature_name=feature,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.instance]),
+            )
+            for index, (role_arn, feature) in enumerate(spec.settings.associated_roles)
+        ]
+        self.register_outputs(
+            {
+                OUTPUT_IDENTIFIER: self.instance.identifier,
+                OUTPUT_ADDRESS: self.instance.address,
+                OUTPUT_PORT: self.instance.port,
+                OUTPUT_ARN: self.instance.arn,
+                OUTPUT_RESOURCE_ID: self.instance.resource_id,
+            }
+        )
+
+
+def declare(spec: RestoreSpec) -> RestoredDatabase:
+    """Declare the restored instance and export the stack outputs the driver reads."""
+    database = RestoredDatabase(LOGICAL_NAME, spec)
+    pulumi.export(OUTPUT_IDENTIFIER, database.instance.identifier)
+    pulumi.export(OUTPUT_ADDRESS, database.instance.address)
+    pulumi.export(OUTPUT_PORT, database.instance.port)
+    pulumi.export(OUTPUT_ARN, database.instance.arn)
+    pulumi.export(OUTPUT_RESOURCE_ID, database.instance.resource_id)
+    return database

@@ -1,0 +1,52 @@
+"""RDS identifier rules, checked before any call is made."""
+
+from __future__ import annotations
+
+import re
+
+from sccos_backup.errors import InvalidInput
+
+_RULE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$")
+
+INSTANCE_MAX = 63
+SNAPSHOT_MAX = 255
+
+
+def _check(value: str, kind: str, limit: int) -> str:
+    if not value:
+        raise InvalidInput(f"{kind} identifier is empty; give 1 to {limit} characters")
+    if len(value) > limit:
+        raise InvalidInput(
+            f"{kind} identifier '{value}' has {len(value)} characters; at most {limit} are allowed"
+        )
+    if not _RULE.match(value) or value.endswith("-"):
+        raise InvalidInput(
+            f"{kind} identifier '{value}' is invalid: use letters, digits and single hyphens, "
+            "start with a letter and do not end with a hyphen"
+        )
+    return value.lower()
+
+
+def instance_identifier(value: str) -> str:
+    """Validate a DB instance identifier and return it as RDS stores it (lowercase)."""
+    return _check(value, "DB instance", INSTANCE_MAX)
+
+
+def snapshot_identifier(value: str) -> str:
+    """Validate a manual DB snapshot identifier and return it lowercased.
+
+    Automated snapshots (``rds:NAME-YYYY-MM-DD-HH-MM``) and AWS Backup recovery points
+    (``awsbackup:...``) carry a prefix RDS adds itself; they are accepted as sources.
+    """
+    prefix, sep, rest = value.partition(":")
+    if sep and prefix in {"rds", "awsbackup"}:
+        _check(rest, "DB snapshot", SNAPSHOT_MAX - len(prefix) - 1)
+        return value.lower()
+    return _check(value, "DB snapshot", SNAPSHOT_MAX)
+
+
+def truncate_identifier(stem: str, suffix: str, limit: int = INSTANCE_MAX) -> str:
+    """``stem-suffix`` cut so that it fits ``limit`` and stays valid (no trailing hyphen)."""
+    room = limit - len(suffix) - 1
+    head = stem[:room].rstrip("-")
+    return f"{head}-{suffix}"

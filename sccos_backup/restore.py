@@ -1,0 +1,19 @@
+"""The restore, from request to plan: observe, check every precondition, plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sccos_backup.plan import Names, RestorePlan, RestoreRequest, build_plan
+from sccos_backup.preconditions import check, observe
+from sccos_backup.rds import RdsAdapter
+
+
+def prepare(rds: RdsAdapter, request: RestoreRequest, now: datetime) -> RestorePlan:
+    """Observe AWS once, check every precondition, and return the plan. Changes nothing."""
+    names = Names.for_run(request.db_identifier, now)
+    observed = observe(
+        rds, request.db_identifier, request.choice, names.needed_free(request.strategy)
+    )
+    check(request.db_identifier, request.choice, observed)
+    return build_plan(request, observed, now)

@@ -1,0 +1,86 @@
+"""The restore stack's specification: what the Pulumi program declares, as plain data.
+
+The same object is written to the stack configuration (``Pulumi.<stack>.yaml``) by
+``restore capture`` and read back by ``__main__.py``, so the file a reviewer reads is exactly
+what the program declares. Nothing here imports Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sccos_backup.errors import InvalidInput
+from sccos_backup.settings import InstanceSettings
+from sccos_backup.source import RestoreSource, source_from_config
+
+#: The Pulumi project name; also the namespace of the stack's configuration keys.
+PROJECT = "sccos-backup"
+
+#: Stack output names, defined once for the program and the driver.
+OUTPUT_IDENTIFIER = "identifier"
+OUTPUT_ADDRESS = "address"
+OUTPUT_PORT = "port"
+OUTPUT_ARN = "arn"
+OUTPUT_RESOURCE_ID = "resourceId"
+OUTPUTS = (OUTPUT_IDENTIFIER, OUTPUT_ADDRESS, OUTPUT_PORT, OUTPUT_ARN, OUTPUT_RESOURCE_ID)
+
+#: Configuration keys (without the ``sccos-backup:`` namespace).
+CONFIG_TARGET = "target"
+CONFIG_ORIGINAL = "original"
+CONFIG_SOURCE = "source"
+CONFIG_SETTINGS = "settings"
+CONFIG_FINAL_SNAPSHOT = "finalSnapshotIdentifier"
+#: Keys whose values are structured (YAML objects) rather than strings.
+OBJECT_KEYS = frozenset({CONFIG_SOURCE, CONFIG_SETTINGS})
+CONFIG_KEYS = (
+    CONFIG_TARGET,
+    CONFIG_ORIGINAL,
+    CONFIG_SOURCE,
+    CONFIG_SETTINGS,
+    CONFIG_FINAL_SNAPSHOT,
+)
+
+
+@dataclass(frozen=True)
+class RestoreSpec:
+    """One restored instance: its identifier, its settings and where its data comes from."""
+
+    target_identifier: str
+    original_identifier: str
+    source: RestoreSource
+    settings: InstanceSettings
+    final_snapshot_identifier: str
+
+    def to_config(self) -> dict[str, Any]:
+        """Configuration values by key (without namespace)."""
+        return {
+            CONFIG_TARGET: self.target_identifier,
+            CONFIG_ORIGINAL: self.original_identifier,
+            CONFIG_SOURCE: self.source.to_config(),
+            CONFIG_SETTINGS: self.settings.to_api(),
+            CONFIG_FINAL_SNAPSHOT: self.final_snapshot_identifier,
+        }
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, Any]) -> RestoreSpec:
+        missing = [key for key in CONFIG_KEYS if values.get(key) in (None, "")]
+        if missing:
+            raise InvalidInput(
+                f"stack configuration lacks {PROJECT}:{', '.join(missing)}; "
+                "write it with `sccos-backup restore capture DB_ID ... --stack NAME`"
+            )
+        try:
+            settings = InstanceSettings.from_api(values[CONFIG_SETTINGS])
+        except (ValueError, KeyError, TypeError) as error:
+            raise InvalidInput(
+                f"stack configuration {PROJECT}:settings is invalid: {error}"
+            ) from None
+        return cls(
+            target_identifier=str(values[CONFIG_TARGET]),
+            original_identifier=str(values[CONFIG_ORIGINAL]),
+            source=source_from_config(values[CONFIG_SOURCE]),
+            settings=settings,
+            final_snapshot_identifier=str(values[CONFIG_FINAL_SNAPSHOT]),
+        )

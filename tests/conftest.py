@@ -1,0 +1,113 @@
+"""Shared fixtures: one moto server per test session, reset before each test."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region; nothing from the developer's own AWS setup leaks in."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_RDS", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+
+
+@pytest.fixture
+def moto(moto_server: str, aws_env: None) -> str:
+    """The moto server's URL, with its backend emptied for this test."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    return moto_server
+
+
+@pytest.fixture
+def rds(moto: str) -> Any:
+    """A plain boto3 RDS client on the moto server, for arranging and inspecting state."""
+    return boto3.client("rds", region_name=REGION, endpoint_url=moto)
+
+
+def make_instance(rds: Any, identifier: str = "shop", **overrides: Any) -> dict[str, Any]:
+    """Create a postgres instance with typical production settings; overrides win."""
+    params: dict[str, Any] = {
+        "DBInstanceIdentifier": identifier,
+        "DBInstanceClass": "db.t3.medium",
+        "Engine": "postgres",
+        "EngineVersion": "13.7",
+        "AllocatedStorage": 50,
+        "MasterUsername": "spryker",
+        "MasterUserPassword": "not-a-real-password",
+        "BackupRetentionPeriod": 5,
+        "Tags": [{"Key": "Environment", "Value": "production"}],
+    }
+    params.update(overrides)
+    return dict(rds.create_db_instance(**params)["DBInstance"])
+
+
+def aws_state(rds: Any) -> str:
+    """Every instance and snapshot with the fields a change would touch, as one comparable text."""
+    instances = [
+        {
+            k: d.get(k)
+            for k in (
+                "DBInstanceIdentifier",
+                "DBInstanceStatus",
+                "DbiResourceId",
+                "DBInstanceClass",
+                "MultiAZ",
+                "TagList",
+                "AllocatedStorage",
+            )
+        }
+        for d in rds.describe_db_instances()["DBInstances"]
+    ]
+    snapshots = [
+        {k: d.get(k) for k in ("DBSnapshotIdentifier", "Status", "SnapshotType", "TagList")}
+        for d in rds.describe_db_snapshots()["DBSnapshots"]
+    ]
+    return json.dumps({"instances": instances, "snapshots": snapshots}, sort_keys=True, default=str)
+
+
+class FakeClock:
+    """A clock that only moves when told to (or when the injected sleep is called)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
