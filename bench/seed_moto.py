@@ -1,7 +1,7 @@
 """Seed a moto server with a production-like SCCOS database, for the quickstart and benchmarks.
 
-    moto_server -p 5000 &
-    python bench/seed_moto.py --endpoint-url http://127.0.0.1:5000
+moto_server -p 5000 &
+python bench/seed_moto.py --endpoint-url http://127.0.0.1:5000
 """
 
 from __future__ import annotations

@@ -1,0 +1,39 @@
+"""The one narrow interface through which the runbook reaches the Pulumi engine.
+
+The real implementation is :class:`automation.pulumi_engine.AutomationEngine` (Pulumi's
+Automation API with an inline program that calls :func:`sccos_backup.declaration.declare`).
+Tests use an in-process engine that runs the same program under the SDK's mocks and applies
+the declared instance to a moto server (``tests/inprocess_engine.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sccos_backup.spec import RestoreSpec
+
+OnOutput = Callable[[str], None]
+
+
+class Engine(Protocol):
+    """What the runbook needs from Pulumi. Every method raises ``EngineError`` on failure."""
+
+    def ensure_ready(self) -> None:
+        """Make sure the engine can run (CLI present or installable, plugin installed).
+
+        Raises :class:`~sccos_backup.errors.PulumiUnavailable` with one clear sentence when it
+        cannot. Called after every precondition and before the first change.
+        """
+
+    def up(self, stack: str, spec: RestoreSpec, on_output: OnOutput) -> dict[str, Any]:
+        """Write ``spec`` into the stack's configuration, refresh, then update; return outputs."""
+
+    def preview_changes(self, stack: str, spec: RestoreSpec, on_output: OnOutput) -> int:
+        """Refresh, then preview ``spec``; return the number of resources that would change."""
+
+    def refresh(self, stack: str, on_output: OnOutput) -> None:
+        """Bring the stack's state in line with AWS (after renames outside Pulumi)."""
+
+    def outputs(self, stack: str) -> dict[str, Any] | None:
+        """The stack's outputs, or None when the stack does not exist."""
