@@ -9,6 +9,7 @@ import typer
 from automation.context import AppContext
 from automation.restore_cmd import app as restore_app
 from automation.resync_cmd import resync
+from automation.snapshot_cmd import app as snapshot_app
 
 app = typer.Typer(
     name="sccos-backup",
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(restore_app, name="restore")
+app.add_typer(snapshot_app, name="snapshot")
 app.command(
     "resync",
     help="Re-sync Elasticsearch and Redis: create or update the sync:data Jenkins job, run it, "

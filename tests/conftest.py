@@ -69,7 +69,28 @@ def make_instance(rds: Any, identifier: str = "shop", **overrides: Any) -> dict[
         "Tags": [{"Key": "Environment", "Value": "production"}],
     }
     params.update(overrides)
-    return dict(rds.create_db_instance(**params)["DBInstance"])
+    created = dict(rds.create_db_instance(**params)["DBInstance"])
+    created["DbiResourceId"] = give_resource_id(identifier)
+    return created
+
+
+def give_resource_id(identifier: str, resource_id: str | None = None) -> str:
+    """Give an instance of the in-process moto server a DbiResourceId of its own.
+
+    moto gives every instance the same DbiResourceId, whereas AWS gives each its own; the
+    restore logic tells instances apart by it (it survives renames), so tests must too. This
+    reaches into moto's backend (the server runs in this process) and also fixes the snapshots
+    already taken of the instance.
+    """
+    from moto.rds.models import rds_backends
+
+    resource_id = resource_id or "db-" + identifier.upper().replace("-", "")[:26].ljust(26, "0")
+    backend = rds_backends[ACCOUNT][REGION]
+    backend.databases[identifier].dbi_resource_id = resource_id
+    for taken in backend.database_snapshots.values():
+        if taken.db_instance_identifier == identifier:
+            taken.dbi_resource_id = resource_id
+    return resource_id
 
 
 def aws_state(rds: Any) -> str:

@@ -1,0 +1,333 @@
+"""``sccos-backup snapshot ...`` through Typer's CliRunner against moto's server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import botocore.config
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from automation.context import AppContext
+from automation.snapshot_cmd import app
+from sccos_backup.rds import RdsAdapter
+from tests.conftest import REGION, FakeClock, aws_state
+from tests.test_backups import make_db, names, tags_of
+
+Run = Callable[..., Result]
+
+
+class QuotaAdapter(RdsAdapter):
+    """moto cannot tell the manual-snapshot quota; this adapter reports 95 of 100 used."""
+
+    def manual_snapshot_quota(self) -> tuple[int, int] | None:
+        return (95, 100)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def cli(moto: str, clock: FakeClock) -> Run:
+    """Invoke the ``snapshot`` group with an AppContext holding a fake clock."""
+
+    def run(
+        *args: str,
+        input: str | None = None,
+        interactive: bool = False,
+        adapter: type[RdsAdapter] = RdsAdapter,
+    ) -> Result:
+        # No retries: moto answers the quota call with HTTP 500.
+        config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
+        client = boto3.client("rds", region_name=REGION, endpoint_url=moto, config=config)
+        obj = AppContext(
+            endpoint_url=moto,
+            region=REGION,
+            clock=clock,
+            sleep=clock.sleep,
+            interactive=interactive,
+            _rds=adapter(client, clock=clock, sleep=clock.sleep),
+        )
+        return CliRunner().invoke(app, list(args), obj=obj, input=input)
+
+    return run
+
+
+def assert_refused(result: Result, code: int, fragment: str) -> None:
+    """One line on stderr, the documented exit code, no traceback."""
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+def test_every_command_has_help() -> None:
+    for command in ("create", "list", "rotate", "check", "delete"):
+        result = CliRunner().invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "DB_ID" in result.stdout
+    assert all(c.callback and c.callback.__doc__ for c in app.registered_commands)
+
+
+def test_mounted_under_a_root_with_global_options(moto: str, rds: Any) -> None:
+    """As the lead mounts it: ``root.add_typer(app, name="snapshot")``; the AppContext is
+    built by the root callback and builds its own adapter."""
+    root = typer.Typer()
+    root.add_typer(app, name="snapshot")
+
+    @root.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = AppContext(endpoint_url=moto, region=REGION)
+
+    make_db(rds, "shop")
+    result = CliRunner().invoke(root, ["snapshot", "list", "shop", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["instance"] == "shop"
+
+
+# -- create ----------------------------------------------------------------------------------
+
+
+def test_create_named_snapshot_with_note(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    result = cli("create", "shop", "before-upgrade", "--note", "ticket 42")
+    assert result.exit_code == 0, result.output
+    assert "snapshot:  before-upgrade" in result.stdout
+    assert "size:      50 GiB" in result.stdout
+    assert "took:      0:00" in result.stdout
+    assert "100%" in result.stderr  # the progress bar fed by PercentProgress
+    assert tags_of(rds, "before-upgrade")["sccos-backup:note"] == "ticket 42"
+
+
+def test_create_proposes_a_name_and_prints_it(cli: Run, rds: Any, clock: FakeClock) -> None:
+    make_db(rds, "shop")
+    result = cli("create", "shop", "--purpose", "before-release")
+    assert result.exit_code == 0, result.output
+    expected = f"shop-before-release-{clock.now:%Y%m%d-%H%M}"
+    assert f"creating snapshot '{expected}' of 'shop' (proposed name" in result.stderr
+    assert expected in names(rds)
+
+
+def test_create_no_wait_json(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    result = cli("create", "shop", "quick", "--no-wait", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["snapshot"] == "quick" and data["waited"] is False
+    assert data["size_gib"] == 50
+    assert data["tags"]["sccos-backup:kind"] == "manual"
+    assert "100%" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["create", "shop", "taken"], 3, "already exists"),
+        (["create", "shop", "two--hyphens"], 2, "is invalid"),
+        (["create", "shop", "--purpose", "before release"], 2, "purpose"),
+        (["create", "halted", "fresh"], 3, "is 'stopped'"),
+        (["create", "nowhere", "fresh"], 3, "does not exist"),
+    ],
+)
+def test_create_refusals(cli: Run, rds: Any, args: list[str], code: int, fragment: str) -> None:
+    make_db(rds, "shop")
+    make_db(rds, "halted")
+    rds.stop_db_instance(DBInstanceIdentifier="halted")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="taken")
+    before = aws_state(rds)
+    assert_refused(cli(*args), code, fragment)
+    assert aws_state(rds) == before
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+def test_list_table_and_json(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    assert cli("create", "shop", "mine").exit_code == 0
+    assert cli("rotate", "shop").exit_code == 0
+    table = cli("list", "shop")
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("Restore points of shop (db-SHOP")
+    assert lines[1].split() == ["KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN", "FROM"]
+    kinds = {line.split()[0] for line in lines[2:5]}
+    assert kinds == {"automated", "manual", "hourly"}
+    assert lines[-1].startswith("Point-in-time recovery: ")
+
+    data = json.loads(cli("list", "shop", "--json").stdout)
+    assert set(data) >= {"instance", "resource_id", "pitr", "restore_points"}
+    assert data["pitr"]["earliest"] <= data["pitr"]["latest"]
+    assert {p["kind"] for p in data["restore_points"]} == {"automated", "manual", "hourly"}
+
+
+def test_list_renamed_original_by_resource_id(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    assert cli("create", "shop", "before-rename").exit_code == 0
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop", NewDBInstanceIdentifier="shop-old", ApplyImmediately=True
+    )
+    renamed = json.loads(cli("list", "shop-old", "--json").stdout)
+    assert renamed["resource_id"] == "db-SHOP0000000000000000000000"
+    assert "before-rename" in {p["identifier"] for p in renamed["restore_points"]}
+
+    gone = cli("list", "shop")
+    assert gone.exit_code == 0
+    assert gone.stderr.count("\n") == 1
+    assert "renamed to 'shop-old'" in gone.stderr
+    assert "before-rename" in gone.stdout
+
+
+def test_list_unknown_database(cli: Run, rds: Any) -> None:
+    assert_refused(cli("list", "ghost"), 3, "'ghost' does not exist")
+
+
+# -- rotate ----------------------------------------------------------------------------------
+
+
+def test_rotate_twice_in_one_hour(cli: Run, rds: Any, clock: FakeClock) -> None:
+    make_db(rds, "shop")
+    clock.now = clock.now.replace(minute=2)
+    name = f"shop-hourly-{clock.now:%Y-%m-%d-%H}"
+    first = cli("rotate", "shop")
+    assert first.exit_code == 0, first.output
+    assert f"created  {name}  (available)" in first.stdout
+    assert tags_of(rds, name)["sccos-backup:kind"] == "hourly"
+    before = aws_state(rds)
+    clock.now += timedelta(minutes=55)
+    second = cli("rotate", "shop")
+    assert second.exit_code == 0
+    assert f"this hour's snapshot {name} already exists; nothing to create" in second.stdout
+    assert aws_state(rds) == before
+
+
+def test_rotate_dry_run_then_retention(cli: Run, rds: Any, clock: FakeClock) -> None:
+    make_db(rds, "shop")
+    make_db(rds, "other")
+    first = json.loads(cli("rotate", "shop", "--json").stdout)["created"]
+    theirs = json.loads(cli("rotate", "other", "--json").stdout)["created"]
+    assert cli("create", "shop", "by-hand").exit_code == 0
+    clock.now += timedelta(hours=61)
+    before = aws_state(rds)
+
+    dry = cli("rotate", "shop", "--dry-run")
+    assert dry.exit_code == 0
+    assert f"dry run, nothing changed: would delete  {first}" in dry.stdout
+    assert aws_state(rds) == before
+
+    done = json.loads(cli("rotate", "shop", "--keep-hours", "60", "--json").stdout)
+    assert done["deleted"] == [first]
+    assert first not in names(rds)
+    assert {theirs, "by-hand", done["created"]} <= names(rds)
+
+
+def test_rotate_warns_before_the_quota_runs_out(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    result = cli("rotate", "shop", "--dry-run", adapter=QuotaAdapter)
+    assert result.exit_code == 0
+    assert result.stderr.startswith("warning: only 4 manual snapshot(s) left")
+    assert "quota    95 of 100" in result.stdout
+    quiet = cli("rotate", "shop", "--dry-run")  # moto: quota unknown, nothing said
+    assert quiet.stderr == ""
+
+
+def test_rotate_refuses_a_stopped_instance(cli: Run, rds: Any) -> None:
+    make_db(rds, "halted")
+    rds.stop_db_instance(DBInstanceIdentifier="halted")
+    before = aws_state(rds)
+    assert_refused(cli("rotate", "halted"), 3, "is 'stopped'")
+    assert_refused(cli("rotate", "halted", "--keep-hours", "0"), 2, "keep-hours")
+    assert aws_state(rds) == before
+
+
+# -- check -----------------------------------------------------------------------------------
+
+
+def test_check_met_and_unmet(cli: Run, rds: Any, clock: FakeClock) -> None:
+    make_db(rds, "shop")
+    assert cli("rotate", "shop").exit_code == 0
+    met = cli("check", "shop")
+    assert met.exit_code == 0, met.output
+    assert met.stdout.splitlines()[-1] == "backup policy of shop: met"
+    assert met.stderr == ""
+
+    clock.now += timedelta(hours=2)  # the rotation stopped two hours ago
+    unmet = cli("check", "shop")
+    assert unmet.exit_code == 7
+    lines = unmet.stderr.strip().splitlines()
+    assert len(lines) == 2  # PITR lags too, as moto's latest restorable time is the real now
+    assert all(line.startswith("unmet: ") for line in lines)
+    assert any("newest hourly snapshot" in line for line in lines)
+    assert "Traceback" not in unmet.output
+
+    data = json.loads(cli("check", "shop", "--json", "--max-hourly-age", "180").stdout)
+    assert [c["name"] for c in data["checks"] if not c["ok"]] == ["pitr"]
+
+
+def test_check_short_retention(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop", BackupRetentionPeriod=1)
+    assert cli("rotate", "shop").exit_code == 0
+    result = cli("check", "shop")
+    assert result.exit_code == 7
+    assert result.stderr.strip().splitlines() == [
+        "unmet: automated backups of 'shop' are kept 1 day(s); the policy needs at least 5"
+    ]
+
+
+# -- delete ----------------------------------------------------------------------------------
+
+
+def test_delete_with_yes(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="by-hand")
+    result = cli("delete", "shop", "by-hand", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "deleted snapshot by-hand\n"
+    assert "by-hand" not in names(rds)
+
+
+def test_delete_asks_on_a_terminal(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="by-hand")
+    before = aws_state(rds)
+    declined = cli("delete", "shop", "by-hand", input="n\n", interactive=True)
+    assert declined.exit_code == 10
+    assert "Delete manual snapshot 'by-hand'" in declined.stderr
+    assert declined.stderr.count("error: ") == 1
+    assert declined.stderr.strip().endswith("error: kept snapshot 'by-hand'; nothing was deleted")
+    assert aws_state(rds) == before
+    accepted = cli("delete", "shop", "by-hand", input="y\n", interactive=True)
+    assert accepted.exit_code == 0
+    assert "by-hand" not in names(rds)
+
+
+def test_delete_refusals(cli: Run, rds: Any) -> None:
+    make_db(rds, "shop")
+    make_db(rds, "other")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="by-hand")
+    rds.create_db_snapshot(DBInstanceIdentifier="other", DBSnapshotIdentifier="theirs")
+    automated = next(
+        s["DBSnapshotIdentifier"]
+        for s in rds.describe_db_snapshots(DBInstanceIdentifier="shop")["DBSnapshots"]
+        if s["SnapshotType"] == "automated"
+    )
+    before = aws_state(rds)
+    assert_refused(cli("delete", "shop", "by-hand"), 2, "pass --yes")
+    assert_refused(cli("delete", "shop", automated, "--yes"), 3, "automated snapshot")
+    assert_refused(cli("delete", "shop", "theirs", "--yes"), 3, "belongs to DB instance 'other'")
+    assert_refused(cli("delete", "shop", "missing", "--yes"), 3, "does not exist")
+    assert_refused(cli("delete", "shop", "bad--name", "--yes"), 2, "is invalid")
+    assert aws_state(rds) == before
