@@ -13,7 +13,7 @@ import pytest
 from sccos_backup import backups, errors
 from sccos_backup.backups import Kind
 from sccos_backup.rds import Instance, RdsAdapter, Snapshot
-from tests.conftest import ACCOUNT, REGION, FakeClock, aws_state, make_instance
+from tests.conftest import REGION, FakeClock, aws_state, make_instance
 
 NOW = datetime(2026, 11, 25, 13, 20, tzinfo=UTC)
 RID = "db-SHOP"
@@ -86,22 +86,8 @@ def adapter(moto: str, clock: FakeClock) -> RdsAdapter:
 
 
 def make_db(rds: Any, identifier: str = "shop", **overrides: Any) -> str:
-    """``make_instance`` with a DbiResourceId of its own, returned.
-
-    moto gives every instance the same DbiResourceId (``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U``),
-    whereas AWS gives each its own; this test arrangement sets a distinct one in moto's
-    in-process backend, on the instance and on the snapshots already taken of it.
-    """
-    from moto.rds.models import rds_backends
-
-    make_instance(rds, identifier, **overrides)
-    resource_id = "db-" + identifier.upper().replace("-", "")[:26].ljust(26, "0")
-    backend = rds_backends[ACCOUNT][REGION]
-    backend.databases[identifier].dbi_resource_id = resource_id
-    for taken in backend.database_snapshots.values():
-        if taken.db_instance_identifier == identifier:
-            taken.dbi_resource_id = resource_id
-    return resource_id
+    """``make_instance`` (which gives the instance a DbiResourceId of its own); the id."""
+    return str(make_instance(rds, identifier, **overrides)["DbiResourceId"])
 
 
 def tags_of(rds: Any, name: str) -> dict[str, str]:
