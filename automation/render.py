@@ -32,7 +32,7 @@ def render_plan(plan: RestorePlan) -> None:
     console.print(f"  source:      {plan.source.describe()}")
     console.print(f"  restored as: {plan.restore_as}  (ends as {plan.target})")
     console.print(f"  original to: {plan.names.aside}")
-    console.print(f"  stack:       {request.stack_name}")
+    console.print(f"  stack:       {plan.stack}")
     console.print()
     console.print("Steps:")
     for number, step in enumerate(plan.steps, 1):

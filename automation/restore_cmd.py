@@ -43,7 +43,7 @@ StrategyOpt = Annotated[
 ]
 StackOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--stack", help="Pulumi stack name (default: restore-DB_ID)."),
+    typer.Option("--stack", help="Pulumi stack (default: restore-DB_ID-RUNID, one per run)."),
 ]
 MaintenanceOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -146,12 +146,12 @@ def capture_command(
     plan = prepare(context.rds(), request, context.clock())
     target = AwsTarget(context.region, context.profile, context.endpoint_url)
     config = stack_config(plan.spec, target)
-    path = write_stack_file(work_dir, request.stack_name, config)
+    path = write_stack_file(work_dir, plan.stack, config)
     if json_output:
-        echo_json({"stack": request.stack_name, "file": str(path), "config": config})
+        echo_json({"stack": plan.stack, "file": str(path), "config": config})
         return
     typer.echo(f"wrote {path}: restore '{plan.restore_as}' from {plan.source.describe()}")
-    typer.echo(f"review it, then: pulumi preview --stack {request.stack_name}")
+    typer.echo(f"review it, then: pulumi preview --stack {plan.stack}")
     if plan.restore_as == request.db_identifier:
         typer.echo(
             f"note: '{request.db_identifier}' exists until it is renamed; `pulumi up` on this "

@@ -44,9 +44,9 @@ class RestoreRequest:
     safety_snapshot: bool = False
     resync: bool = True
 
-    @property
-    def stack_name(self) -> str:
-        return self.stack or f"restore-{self.db_identifier}"
+    def stack_name(self, run_id: str) -> str:
+        """One stack per run: it records that run's restored instance and nothing else."""
+        return self.stack or f"restore-{self.db_identifier}-{run_id}"
 
 
 @dataclass(frozen=True)
@@ -66,16 +66,22 @@ class Names:
     temporary: str
     final_snapshot: str
     safety_snapshot: str
+    #: Where ``restore rollback`` puts the restored instance.
+    rolled_back: str
 
     @classmethod
     def for_run(cls, db_identifier: str, now: datetime) -> Names:
-        run_id = now.strftime("%Y%m%d%H%M")
+        return cls.from_run_id(db_identifier, now.strftime("%Y%m%d%H%M"))
+
+    @classmethod
+    def from_run_id(cls, db_identifier: str, run_id: str) -> Names:
         return cls(
             run_id=run_id,
             aside=truncate_identifier(db_identifier, f"pre-restore-{run_id}"),
             temporary=truncate_identifier(db_identifier, f"restored-{run_id}"),
             final_snapshot=truncate_identifier(db_identifier, f"final-{run_id}", 255),
             safety_snapshot=truncate_identifier(db_identifier, f"before-restore-{run_id}", 255),
+            rolled_back=truncate_identifier(db_identifier, f"rolled-back-{run_id}"),
         )
 
     def needed_free(self, strategy: Strategy) -> tuple[str, ...]:
@@ -97,6 +103,10 @@ class RestorePlan:
     warnings: tuple[str, ...]
 
     @property
+    def stack(self) -> str:
+        return self.request.stack_name(self.names.run_id)
+
+    @property
     def source(self) -> RestoreSource:
         return self.spec.source
 
@@ -107,7 +117,7 @@ class RestorePlan:
             "restoreAs": self.restore_as,
             "renameOriginalTo": self.names.aside,
             "strategy": str(self.request.strategy),
-            "stack": self.request.stack_name,
+            "stack": self.stack,
             "source": {"description": self.source.describe(), **self.source.to_config()},
             "steps": [{"key": s.key, "title": s.title, "changes": s.changes} for s in self.steps],
             "settings": self.spec.settings.to_api(),
@@ -126,9 +136,10 @@ def original_values(described: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _steps(request: RestoreRequest, names: Names, source: str) -> tuple[Step, ...]:
+def restore_steps(request: RestoreRequest, names: Names, source: str) -> tuple[Step, ...]:
+    """The runbook's steps for the request's strategy, in order."""
     db = request.db_identifier
-    stack = request.stack_name
+    stack = request.stack_name(names.run_id)
     first = [Step("preconditions", "Check every precondition (done for this plan)", False)]
     if request.safety_snapshot:
         first.append(Step("safety-snapshot", f"Take safety snapshot '{names.safety_snapshot}'"))
@@ -208,7 +219,7 @@ def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> Re
         spec=spec,
         original=original_values(original.raw),
         inherited=inherited(original.raw),
-        steps=_steps(request, names, source.describe()),
+        steps=restore_steps(request, names, source.describe()),
         warnings=tuple(warnings),
     )
 

@@ -14,6 +14,8 @@ Decisions on what the describe call returns beyond the issue's list (see README,
 * Inherited from the snapshot, not declared, shown in the plan for review: ``MasterUsername``,
   ``DBName``, ``CharacterSetName``, ``NcharCharacterSetName``, ``Timezone``.
 * Not restorable, reported as a warning: read replicas, database activity streams.
+* Tags are copied verbatim, except the ``sccos-backup:run*`` tags a restore run puts on the
+  original to record its progress.
 * ``Iops`` and ``StorageThroughput`` of gp3 storage below the engine's threshold (400 GiB for
   MySQL, MariaDB and PostgreSQL; 200 GiB for Oracle) are the fixed baseline and cannot be passed,
   so they are left undeclared there; RDS applies the same baseline.
@@ -43,8 +45,16 @@ def _ids(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(str(g["VpcSecurityGroupId"]) for g in raw.get("VpcSecurityGroups") or ()))
 
 
+#: Tags a restore run puts on the original to record its progress; never copied.
+RUN_TAG_PREFIX = "sccos-backup:run"
+
+
 def _tags(raw: Mapping[str, Any]) -> tuple[Tag, ...]:
-    return tuple((str(t["Key"]), str(t.get("Value", ""))) for t in raw.get("TagList") or ())
+    return tuple(
+        (str(t["Key"]), str(t.get("Value", "")))
+        for t in raw.get("TagList") or ()
+        if not str(t["Key"]).startswith(RUN_TAG_PREFIX)
+    )
 
 
 def _roles(raw: Mapping[str, Any]) -> tuple[Role, ...]:
