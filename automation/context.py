@@ -16,6 +16,8 @@ from automation.exit_codes import ExitStatus, exit_status_for
 from sccos_backup.errors import SccosBackupError
 
 if TYPE_CHECKING:
+    from automation.engine import Engine
+    from automation.runbook import Maintenance
     from sccos_backup.rds import RdsAdapter
 
 P = ParamSpec("P")
@@ -40,6 +42,9 @@ class AppContext:
     clock: Callable[[], datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
     interactive: bool | None = None
+    #: Set by tests (the in-process engine, a fake maintenance endpoint); built when None.
+    engine: Engine | None = field(default=None, repr=False)
+    maintenance: Maintenance | None = field(default=None, repr=False)
     _rds: RdsAdapter | None = field(default=None, repr=False)
 
     def rds(self) -> RdsAdapter:
@@ -52,6 +57,16 @@ class AppContext:
             )
             self._rds = RdsAdapter(client, clock=self.clock, sleep=self.sleep)
         return self._rds
+
+    def maintenance_adapter(self) -> Maintenance:
+        if self.maintenance is None:
+            from sccos_backup.maintenance import MaintenanceAdapter, make_codepipeline_client
+
+            client = make_codepipeline_client(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            )
+            self.maintenance = MaintenanceAdapter(client, clock=self.clock, sleep=self.sleep)
+        return self.maintenance
 
     def is_interactive(self) -> bool:
         if self.interactive is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from automation.runbook import RunSummary
 from sccos_backup.plan import RestorePlan
 from sccos_backup.settings import BY_API
 
@@ -62,3 +63,47 @@ def render_plan(plan: RestorePlan) -> None:
     console.print(table)
     for warning in plan.warnings:
         console.print(f"warning: {warning}")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def render_summary(summary: RunSummary) -> None:
+    import typer
+
+    typer.echo(
+        f"Restore run {summary.run_id} of '{summary.db_identifier}' ({summary.strategy}): done"
+    )
+    for step in summary.steps:
+        shown = "done earlier" if step.status == "skipped" else _duration(step.seconds)
+        typer.echo(f"  {shown:>12}  {step.title}")
+    typer.echo(
+        f"downtime: {_duration(summary.downtime_seconds)} (m:ss) from the original name "
+        "going away until the restored instance answered under it"
+    )
+    typer.echo(
+        f"the original is kept as '{summary.original_now}'; remove it when satisfied with "
+        f"`sccos-backup restore cleanup {summary.db_identifier}`"
+    )
+
+
+def render_status(report: dict[str, Any]) -> None:
+    import typer
+
+    if report.get("run") is None:
+        typer.echo(f"no restore run of '{report['database']}' is recorded")
+        return
+    state = "finished" if report["finished"] else f"at step '{report['step']}'"
+    typer.echo(
+        f"Restore run {report['run']} of '{report['database']}' ({report['strategy']}, "
+        f"{report['source']}, stack {report['stack']}): {state}"
+    )
+    marks = {"done": "[x]", "next": "[>]", "pending": "[ ]"}
+    for step in report["steps"]:
+        typer.echo(f"  {marks[step['state']]} {step['title']}")
+    for name, seen in report["instances"].items():
+        typer.echo(f"  {name}: {seen['role']}, {seen['status']}")

@@ -157,3 +157,16 @@ def capture_command(
             f"note: '{request.db_identifier}' exists until it is renamed; `pulumi up` on this "
             "stack only succeeds after the rename (`sccos-backup restore run` does both)"
         )
+
+
+def _register() -> None:
+    from automation import restore_run_cmd as run
+
+    app.command("run")(run.run_command)
+    app.command("resume")(run.resume_command)
+    app.command("status")(run.status_command)
+    app.command("rollback")(run.rollback_command)
+    app.command("cleanup")(run.cleanup_command)
+
+
+_register()

@@ -1,0 +1,406 @@
+"""``restore run | resume | status | rollback | cleanup``: the runbook, through the engine.
+
+Each command builds its collaborators, calls the runbook, renders. Registered on the ``restore``
+group by ``automation/restore_cmd.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from automation.context import AppContext, app_context, echo_json, handle_errors
+from automation.progress import StatusLine
+from sccos_backup import errors
+from sccos_backup.plan import Strategy
+
+if TYPE_CHECKING:
+    from automation.engine import Engine
+    from automation.runbook import Runbook
+
+_JENKINS = "Jenkins (re-sync step)"
+_PULUMI = "Pulumi"
+
+YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (scripts).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object at the end.")]
+BackendOpt = Annotated[
+    Optional[str],  # noqa: UP045 - Typer reads Optional
+    typer.Option(
+        "--backend-url",
+        envvar="PULUMI_BACKEND_URL",
+        help="Pulumi state backend, e.g. s3://bucket/prefix to share runs (default: a local "
+        "folder in the user's data directory).",
+        rich_help_panel=_PULUMI,
+    ),
+]
+WorkDirOpt = Annotated[
+    Path,
+    typer.Option("--work-dir", help="Folder holding Pulumi.yaml.", rich_help_panel=_PULUMI),
+]
+JenkinsUrlOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL.", rich_help_panel=_JENKINS
+    ),
+]
+JenkinsUserOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-user", envvar="JENKINS_USER", help="Jenkins user.", rich_help_panel=_JENKINS
+    ),
+]
+JenkinsTokenOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-token",
+        envvar="JENKINS_API_TOKEN",
+        show_default=False,
+        help="Jenkins API token (prefer JENKINS_API_TOKEN).",
+        rich_help_panel=_JENKINS,
+    ),
+]
+JenkinsJobOpt = Annotated[
+    str, typer.Option("--jenkins-job", help="The sync:data job.", rich_help_panel=_JENKINS)
+]
+StoreOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--store", help="APPLICATION_STORE for sync:data.", rich_help_panel=_JENKINS),
+]
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sccos-backup"
+
+
+def _stream(json_output: bool) -> Any:
+    return sys.stderr if json_output else sys.stdout
+
+
+def _notice(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def _engine(context: AppContext, work_dir: Path, backend_url: str | None) -> Engine:
+    if context.engine is not None:
+        return context.engine
+    from automation.pulumi_engine import AutomationEngine
+    from sccos_backup.stackfile import AwsTarget, check_project
+
+    check_project(work_dir)
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if passphrase is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        raise errors.InvalidInput(
+            "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
+        )
+    return AutomationEngine(
+        work_dir=work_dir,
+        backend_url=backend_url,
+        passphrase=passphrase,
+        aws=AwsTarget(context.region, context.profile, context.endpoint_url),
+        data_dir=data_dir(),
+        on_notice=_notice,
+    )
+
+
+def _runbook(
+    context: AppContext,
+    *,
+    work_dir: Path,
+    backend_url: str | None,
+    json_output: bool,
+    resync: Any = None,
+) -> tuple[Runbook, StatusLine]:
+    from automation.runbook import Callbacks, Runbook
+
+    stream = _stream(json_output)
+    status = StatusLine()
+
+    def notify(line: str) -> None:
+        status.done()
+        stream.write(line + "\n")
+        stream.flush()
+
+    def on_output(text: str) -> None:
+        status.done()
+        stream.write(text)
+        stream.flush()
+
+    runbook = Runbook(
+        rds=context.rds(),
+        engine=_engine(context, work_dir, backend_url),
+        clock=context.clock,
+        maintenance=context.maintenance_adapter(),
+        resync=resync,
+        callbacks=Callbacks(notify=notify, on_output=on_output, on_poll=status),
+    )
+    return runbook, status
+
+
+def _resync_step(
+    context: AppContext,
+    url: str | None,
+    user: str | None,
+    token: str | None,
+    job: str,
+    store: str | None,
+) -> Any:
+    from automation.resync_cmd import jenkins_config
+    from sccos_backup.jenkins import make_jenkins_adapter
+    from sccos_backup.resync import ResyncRequest, run_resync
+
+    config = jenkins_config(url, user, token)
+    request = ResyncRequest(job=job, store=store)
+
+    def step(on_output: Any) -> object:
+        adapter = make_jenkins_adapter(config, sleep=context.sleep, clock=context.clock)
+        return run_resync(adapter, request, on_output)
+
+    return step
+
+
+def _confirm(context: AppContext, yes: bool, question: str) -> None:
+    if yes:
+        return
+    if not context.is_interactive():
+        raise errors.InvalidInput(
+            "this command changes production databases and needs a confirmation: run it in a "
+            "terminal, or pass --yes"
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise errors.Aborted("nothing was changed")
+
+
+@handle_errors
+def run_command(
+    ctx: typer.Context,
+    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    snapshot: Annotated[
+        str | None,
+        typer.Option("--snapshot", help="Restore from this snapshot (identifier or ARN)."),
+    ] = None,
+    to_time: Annotated[
+        str | None, typer.Option("--to-time", help="Restore as of this ISO 8601 time.")
+    ] = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="Restore as of the latest restorable time.")
+    ] = False,
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            "--strategy",
+            help="in-place (the seed's order) or swap (restore aside, then two renames).",
+        ),
+    ] = Strategy.IN_PLACE,
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="Pulumi stack (default: one per run).")
+    ] = None,
+    maintenance: Annotated[
+        str | None,
+        typer.Option(
+            "--maintenance", help="Run Maintenance_Enable_ENV / _Disable_ENV around the change."
+        ),
+    ] = None,
+    safety_snapshot: Annotated[
+        bool, typer.Option("--safety-snapshot", help="Snapshot the original first.")
+    ] = False,
+    no_resync: Annotated[
+        bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+    jenkins_url: JenkinsUrlOpt = None,
+    jenkins_user: JenkinsUserOpt = None,
+    jenkins_token: JenkinsTokenOpt = None,
+    jenkins_job: JenkinsJobOpt = "sccos-backup-sync-data",
+    store: StoreOpt = None,
+) -> None:
+    """Run the whole restore: rename, pulumi up, verify, re-sync. Re-run it to continue."""
+    from automation.render import render_plan, render_summary
+    from automation.restore_cmd import build_request
+    from sccos_backup.restore import prepare
+
+    request = build_request(
+        db_id,
+        snapshot=snapshot,
+        to_time=to_time,
+        latest=latest,
+        strategy=strategy,
+        stack=stack,
+        maintenance=maintenance,
+        safety_snapshot=safety_snapshot,
+        no_resync=no_resync,
+    )
+    context = app_context(ctx)
+    if not yes and not context.is_interactive():
+        _confirm(context, yes, "")
+    resync = (
+        _resync_step(context, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store)
+        if request.resync
+        else None
+    )
+    runbook, status = _runbook(
+        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
+    )
+    active = runbook.active_run(request.db_identifier)
+    if active is not None:
+        same = (active.request.choice, active.request.strategy) == (
+            request.choice,
+            request.strategy,
+        )
+        if not same:
+            raise errors.RunInProgress(
+                f"restore run {active.run_id} of '{request.db_identifier}' from another source "
+                "or strategy is in progress; continue it with `restore resume` or undo it "
+                "with `restore rollback`"
+            )
+        _stream(json_output).write(f"continuing restore run {active.run_id} (step {active.step})\n")
+        summary = runbook.resume(request.db_identifier)
+    else:
+        plan = prepare(context.rds(), request, context.clock())
+        runbook.check_can_start(plan)
+        if not json_output:
+            render_plan(plan)
+        _confirm(context, yes, f"Restore '{request.db_identifier}' now?")
+        summary = runbook.start(plan)
+    status.done()
+    if json_output:
+        echo_json(summary.to_json())
+    else:
+        render_summary(summary)
+
+
+@handle_errors
+def resume_command(
+    ctx: typer.Context,
+    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+    no_resync: Annotated[bool, typer.Option("--no-resync", help="Skip the re-sync step.")] = False,
+    jenkins_url: JenkinsUrlOpt = None,
+    jenkins_user: JenkinsUserOpt = None,
+    jenkins_token: JenkinsTokenOpt = None,
+    jenkins_job: JenkinsJobOpt = "sccos-backup-sync-data",
+    store: StoreOpt = None,
+) -> None:
+    """Continue an interrupted restore run where it stopped (also from another machine)."""
+    from automation.render import render_summary
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    resync = (
+        None
+        if no_resync
+        else _resync_step(context, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store)
+    )
+    runbook, status = _runbook(
+        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
+    )
+    summary = runbook.resume(db)
+    status.done()
+    if json_output:
+        echo_json(summary.to_json())
+    else:
+        render_summary(summary)
+
+
+@handle_errors
+def status_command(
+    ctx: typer.Context,
+    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    json_output: JsonOpt = False,
+) -> None:
+    """Show the latest restore run of a database: its steps and where it stands."""
+    from automation.render import render_status
+    from automation.runbook import run_status
+    from sccos_backup.identifiers import instance_identifier
+
+    context = app_context(ctx)
+    report = run_status(context.rds(), instance_identifier(db_id))
+    if json_output:
+        echo_json(report)
+    else:
+        render_status(report)
+
+
+@handle_errors
+def rollback_command(
+    ctx: typer.Context,
+    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    delete_restored: Annotated[
+        bool,
+        typer.Option(
+            "--delete-restored", help="Also delete the restored instance (with a final snapshot)."
+        ),
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+) -> None:
+    """Put the original back under its name; rename the restored instance aside."""
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    if not yes and not context.is_interactive():
+        _confirm(context, yes, "")
+    runbook, status = _runbook(
+        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output
+    )
+    runs = runbook.runs(db)
+    if not runs:
+        raise errors.NotFound(f"no restore run of '{db}' is recorded; nothing to roll back")
+    extra = " and DELETE the restored instance (final snapshot)" if delete_restored else ""
+    _confirm(
+        context, yes, f"Roll back run {runs[0].run_id}: '{db}' becomes the original again{extra}?"
+    )
+    done = runbook.rollback(db, delete_restored=delete_restored)
+    status.done()
+    if json_output:
+        echo_json({"database": db, "run": runs[0].run_id, "done": done})
+    else:
+        for line in done:
+            typer.echo(line)
+
+
+@handle_errors
+def cleanup_command(
+    ctx: typer.Context,
+    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
+    from automation.runbook import NO_ENGINE, Runbook
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    if not yes and not context.is_interactive():
+        _confirm(context, yes, "")
+    runbook = Runbook(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    record = runbook.cleanup_target(db)
+    _confirm(
+        context,
+        yes,
+        f"DELETE '{record.original.identifier}' (the original before run {record.run_id})? "
+        "A final snapshot is taken and its automated backups are kept",
+    )
+    final = runbook.cleanup(record)
+    if json_output:
+        echo_json({"deleted": record.original.identifier, "finalSnapshot": final})
+    else:
+        typer.echo(
+            f"deleting '{record.original.identifier}'; final snapshot '{final}'; "
+            "automated backups kept"
+        )

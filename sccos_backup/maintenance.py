@@ -1,0 +1,246 @@
+"""The one adapter to SCCOS maintenance mode: CodePipelines ``Maintenance_(Enable|Disable)_<ENV>``.
+
+Spryker Cloud Commerce OS switches an environment's maintenance page on and off with two
+CodePipelines per environment. This module starts the right one and follows its execution to the
+end with a bounded poll (there is no boto3 waiter for pipeline executions). It takes its client,
+clock and sleep as constructor arguments and translates botocore's exceptions into
+:mod:`sccos_backup.errors`. boto3 is imported lazily, in :func:`make_codepipeline_client` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+from sccos_backup import errors
+from sccos_backup.waiting import Poll, poll_until
+
+RETRY_ATTEMPTS = 8
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
+#: A maintenance pipeline usually finishes in a few minutes; this bounds a hung one.
+DEFAULT_TIMEOUT = 1800.0
+#: Pipeline executions take minutes: poll every 10 s at first, backing off to 30 s.
+FIRST_POLL_INTERVAL = 10.0
+
+SUCCEEDED = "Succeeded"
+IN_PROGRESS = "InProgress"
+#: Final (or finishing) states that are not success.
+UNSUCCESSFUL = frozenset({"Failed", "Stopped", "Stopping", "Superseded", "Cancelled"})
+
+# Pipeline names allow letters, digits and . @ - _ (at most 100 characters).
+_ENV = re.compile(r"^[A-Za-z0-9.@_-]{1,80}$")
+_CREDENTIALS = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    "RequestExpired",
+}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+
+
+class CodePipelineClient(Protocol):
+    """The part of boto3's CodePipeline client this adapter uses."""
+
+    def get_pipeline(self, *, name: str) -> Mapping[str, Any]: ...
+
+    def start_pipeline_execution(self, *, name: str) -> Mapping[str, Any]: ...
+
+    def get_pipeline_execution(
+        self, *, pipelineName: str, pipelineExecutionId: str
+    ) -> Mapping[str, Any]: ...
+
+
+def maintenance_pipeline_name(env: str, on: bool) -> str:
+    """``Maintenance_Enable_<ENV>`` or ``Maintenance_Disable_<ENV>``; ``env`` is used as given."""
+    if not _ENV.match(env):
+        raise errors.InvalidInput(
+            f"maintenance environment '{env}' is not a valid pipeline name part; "
+            "use the ENV of the Maintenance_Enable_<ENV> pipeline (letters, digits, . @ - _)"
+        )
+    return f"Maintenance_{'Enable' if on else 'Disable'}_{env}"
+
+
+def make_codepipeline_client(
+    *, region: str | None, profile: str | None, endpoint_url: str | None
+) -> CodePipelineClient:
+    """A CodePipeline client with standard retries and timeouts; boto3 is imported here."""
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    config = botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        user_agent_extra="sccos-backup",
+    )
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        client = session.client("codepipeline", endpoint_url=endpoint_url, config=config)
+    except botocore.exceptions.ProfileNotFound:
+        raise errors.InvalidInput(
+            f"AWS profile '{profile}' is not configured; check --profile or ~/.aws/config"
+        ) from None
+    except botocore.exceptions.NoRegionError:
+        raise errors.InvalidInput("no AWS region is set; pass --region or set AWS_REGION") from None
+    return cast(CodePipelineClient, client)
+
+
+@contextlib.contextmanager
+def translate(what: str, pipeline: str) -> Iterator[None]:
+    """Turn botocore exceptions raised while doing ``what`` with ``pipeline`` into our errors."""
+    import botocore.exceptions
+    import botocore.parsers
+
+    try:
+        yield
+    except botocore.exceptions.ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        message = str(error.response.get("Error", {}).get("Message", "")).rstrip(".")
+        if code == "PipelineNotFoundException":
+            raise errors.NotFound(
+                f"pipeline {pipeline} does not exist; check --maintenance ENV "
+                "(the pipelines are Maintenance_Enable_<ENV> and Maintenance_Disable_<ENV>)"
+            ) from None
+        if code == "PipelineExecutionNotFoundException":
+            raise errors.NotFound(f"{what}: {message}; open {pipeline} in the console") from None
+        if code in {"ConflictException", "ConcurrentPipelineExecutionsLimitExceededException"}:
+            raise errors.NotAvailable(
+                f"{what}: {message}; wait for the running execution of {pipeline} to finish"
+            ) from None
+        if code in _CREDENTIALS:
+            raise errors.AwsError(
+                f"{what}: AWS refused the credentials ({code}); refresh them or check --profile"
+            ) from None
+        if code in _DENIED:
+            raise errors.AwsError(
+                f"{what}: access denied ({code}); the IAM identity needs "
+                "codepipeline:GetPipeline, StartPipelineExecution and GetPipelineExecution"
+            ) from None
+        raise errors.AwsError(f"{what}: {code}: {message}") from None
+    except botocore.exceptions.NoCredentialsError:
+        raise errors.AwsError(
+            f"{what}: no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID"
+        ) from None
+    except botocore.exceptions.NoRegionError:
+        raise errors.InvalidInput(f"{what}: no AWS region is set; pass --region") from None
+    except (
+        botocore.exceptions.EndpointConnectionError,
+        botocore.exceptions.ConnectTimeoutError,
+        botocore.exceptions.ReadTimeoutError,
+    ) as error:
+        raise errors.AwsError(
+            f"{what}: cannot reach the CodePipeline endpoint ({type(error).__name__}); "
+            "check --endpoint-url, --region and the network"
+        ) from None
+    except botocore.parsers.ResponseParserError:
+        raise errors.AwsError(
+            f"{what}: the CodePipeline endpoint sent an unreadable response; retry later"
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise errors.AwsError(f"{what}: {type(error).__name__}: {error}") from None
+
+
+def _status(execution: Mapping[str, Any]) -> str:
+    return str(execution.get("status", "Unknown"))
+
+
+class MaintenanceAdapter:
+    """Switch SCCOS maintenance mode through CodePipeline and wait for the pipeline's end."""
+
+    def __init__(
+        self,
+        client: CodePipelineClient,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+
+    def check_pipelines_exist(self, env: str) -> None:
+        """Both pipelines of ``env`` exist; call before any change (raises NotFound otherwise)."""
+        for on in (True, False):
+            name = maintenance_pipeline_name(env, on)
+            with translate(f"reading pipeline {name}", name):
+                self._client.get_pipeline(name=name)
+
+    def set_maintenance(
+        self,
+        env: str,
+        on: bool,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_poll: Callable[[Poll], None] | None = None,
+    ) -> None:
+        """Run the Enable or Disable pipeline of ``env`` and wait until it succeeded.
+
+        Switching on first checks that *both* pipelines exist, so maintenance is never switched
+        on where it could not be switched off again. Switching off does not check the Enable
+        pipeline: nothing must stand in the way of leaving maintenance.
+        """
+        name = maintenance_pipeline_name(env, on)
+        if on:
+            self.check_pipelines_exist(env)
+        with translate(f"starting pipeline {name}", name):
+            started = self._client.start_pipeline_execution(name=name)
+        execution_id = str(started["pipelineExecutionId"])
+        state = "on" if on else "off"
+
+        def observe() -> Mapping[str, Any]:
+            with translate(f"reading execution {execution_id} of {name}", name):
+                response = self._client.get_pipeline_execution(
+                    pipelineName=name, pipelineExecutionId=execution_id
+                )
+            execution: Mapping[str, Any] = response["pipelineExecution"]
+            status = _status(execution)
+            if status in UNSUCCESSFUL:
+                raise errors.AwsError(_failure(name, execution_id, status, execution, on))
+            return execution
+
+        poll_until(
+            observe,
+            lambda execution: _status(execution) == SUCCEEDED,
+            what=f"pipeline {name} (execution {execution_id})",
+            status=_status,
+            clock=self._clock,
+            sleep=self._sleep,
+            timeout=timeout,
+            on_poll=on_poll,
+            first_interval=FIRST_POLL_INTERVAL,
+            hint=(
+                f"it may still switch maintenance {state}; follow it in the CodePipeline console "
+                "and do not continue the runbook until it has succeeded"
+            ),
+        )
+
+
+def _failure(
+    name: str, execution_id: str, status: str, execution: Mapping[str, Any], on: bool
+) -> str:
+    summary = " ".join(str(execution.get("statusSummary") or "").split())
+    detail = f" ({summary})" if summary else ""
+    look = (
+        f"see `aws codepipeline get-pipeline-execution --pipeline-name {name} "
+        f"--pipeline-execution-id {execution_id}`"
+    )
+    if status == "Superseded":
+        return (
+            f"pipeline {name} execution {execution_id} was superseded by a newer execution; "
+            f"check that the newer one succeeded before continuing; {look}"
+        )
+    consequence = (
+        "maintenance mode may be partly on; fix the cause and run again"
+        if on
+        else "the shop may still be in maintenance mode; fix the cause and run "
+        f"{name} again (or by hand in the CodePipeline console)"
+    )
+    return f"pipeline {name} execution {execution_id} ended {status}{detail}; {consequence}; {look}"

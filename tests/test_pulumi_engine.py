@@ -1,0 +1,431 @@
+"""AutomationEngine without the real Pulumi CLI (none can be installed here).
+
+Three layers: pure functions (workspace settings, output and change-summary translation, error
+lines); ``ensure_ready`` with no CLI anywhere and a failing install; and the Automation API
+driven against a *fake* ``pulumi`` executable (a small Python script written into the engine's
+own CLI folder) that answers the handful of sub-commands the engine uses and logs every call.
+The fake sits at the process boundary, so the real ``pulumi.automation`` code runs unchanged.
+What still needs the real CLI and aws plugin is in ``tests/test_real_pulumi.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+from unittest.mock import Mock
+from urllib.error import URLError
+
+import pytest
+from pulumi.automation import OpType, OutputValue, PulumiCommand
+
+from automation import pulumi_engine
+from automation.pulumi_engine import (
+    PULUMI_VERSION,
+    AutomationEngine,
+    count_changes,
+    last_meaningful_line,
+    outputs_to_dict,
+    workspace_settings,
+)
+from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
+from sccos_backup.settings import InstanceSettings
+from sccos_backup.source import SnapshotSource
+from sccos_backup.spec import PROJECT, RestoreSpec
+from sccos_backup.stackfile import AwsTarget, read_stack_spec
+from tests.conftest import make_instance
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSPHRASE = "correct horse battery staple"
+STACK = "restore-shop"
+
+FAKE_PULUMI = """#!{python}
+import json, os, sys
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+words = [a for a in sys.argv[1:] if a != "--non-interactive"]
+keys = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK")
+with open(os.path.join(root, "calls.jsonl"), "a") as log:
+    env = {{k: os.environ.get(k) for k in keys}}
+    log.write(json.dumps({{"args": words, "cwd": os.getcwd(), "env": env}}) + "\\n")
+if words[:1] == ["version"]:
+    print("v{version}")
+    sys.exit(0)
+if words[:2] == ["stack", "init"]:
+    with open(os.path.join(os.getcwd(), "Pulumi." + words[2] + ".yaml"), "w") as f:
+        f.write("encryptionsalt: v1:fake-salt\\n")
+with open(os.path.join(root, "script.json")) as f:
+    script = json.load(f)
+line = " ".join(words)
+best = max((p for p in script if line.startswith(p)), key=len, default=None)
+answer = script.get(best, {{}}) if best is not None else {{}}
+sys.stdout.write(answer.get("stdout", ""))
+sys.stderr.write(answer.get("stderr", ""))
+sys.exit(answer.get("code", 0))
+"""
+
+HISTORY = json.dumps(
+    [
+        {
+            "kind": "update",
+            "startTime": "2026-11-25T12:00:00.000Z",
+            "endTime": "2026-11-25T12:01:00.000Z",
+            "message": "",
+            "environment": {},
+            "config": {},
+            "result": "succeeded",
+            "version": 1,
+        }
+    ]
+)
+NOT_FOUND = {"code": 255, "stderr": f"error: no stack named '{STACK}' found\n"}
+
+
+@pytest.fixture
+def spec(rds: Any) -> RestoreSpec:
+    """A snapshot restore of a typical original, captured from moto."""
+    make_instance(rds)
+    described = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0]
+    return RestoreSpec(
+        target_identifier="shop",
+        original_identifier="shop",
+        source=SnapshotSource("shop-nightly"),
+        settings=InstanceSettings.capture(described),
+        final_snapshot_identifier="shop-final",
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    work_dir = tmp_path / "project"
+    work_dir.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
+    return work_dir
+
+
+@pytest.fixture
+def no_pulumi_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def _engine(project: Path, data_dir: Path, **kwargs: Any) -> AutomationEngine:
+    options: dict[str, Any] = {
+        "work_dir": project,
+        "backend_url": None,
+        "passphrase": PASSPHRASE,
+        "aws": AwsTarget(region="eu-central-1"),
+        "data_dir": data_dir,
+    }
+    options.update(kwargs)
+    return AutomationEngine(**options)
+
+
+class FakeCli:
+    """A fake ``pulumi`` installed where the engine looks for a previous install."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / pulumi_engine.CLI_FOLDER
+        (self.root / "bin").mkdir(parents=True)
+        binary = self.root / "bin" / "pulumi"
+        binary.write_text(FAKE_PULUMI.format(python=sys.executable, version=PULUMI_VERSION))
+        binary.chmod(0o755)
+        self.answer({})
+
+    def answer(self, script: dict[str, dict[str, Any]]) -> None:
+        (self.root / "script.json").write_text(json.dumps(script))
+
+    def calls(self) -> list[dict[str, Any]]:
+        log = self.root / "calls.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def commands(self) -> list[str]:
+        return [" ".join(call["args"]) for call in self.calls() if call["args"] != ["version"]]
+
+
+@pytest.fixture
+def fake_cli(tmp_path: Path, no_pulumi_on_path: None) -> FakeCli:
+    return FakeCli(tmp_path / "data")
+
+
+# -- pure functions -------------------------------------------------------------------------
+
+
+def test_default_backend_is_a_file_backend_in_the_data_folder(tmp_path: Path) -> None:
+    settings = workspace_settings(
+        work_dir=tmp_path / "p", backend_url=None, passphrase=PASSPHRASE, data_dir=tmp_path / "d"
+    )
+    state = (tmp_path / "d" / "state").absolute()
+    assert settings.backend_url == f"file://{state.as_posix()}"
+    assert settings.backend_url.startswith("file:///")
+    assert settings.state_dir == state
+    assert not state.exists()  # pure: ensure_ready creates it
+    assert settings.env_vars == {
+        "PULUMI_BACKEND_URL": settings.backend_url,
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    assert settings.secrets_provider == "passphrase"
+    assert PASSPHRASE not in repr(settings)
+
+
+def test_backend_url_overrides_and_a_missing_passphrase_is_left_to_the_environment(
+    tmp_path: Path,
+) -> None:
+    settings = workspace_settings(
+        work_dir=tmp_path, backend_url="s3://bucket/prefix", passphrase=None, data_dir=tmp_path
+    )
+    assert settings.backend_url == "s3://bucket/prefix"
+    assert settings.state_dir is None
+    assert "PULUMI_CONFIG_PASSPHRASE" not in settings.env_vars
+    assert settings.env_vars["PULUMI_BACKEND_URL"] == "s3://bucket/prefix"
+
+
+def test_repr_never_shows_the_passphrase(project: Path, tmp_path: Path) -> None:
+    engine = _engine(project, tmp_path / "data")
+    assert PASSPHRASE not in repr(engine)
+    assert "hidden" in repr(engine)
+
+
+def test_count_changes_ignores_same_and_read() -> None:
+    assert count_changes({OpType.SAME: 3}) == 0
+    assert count_changes({"same": 2, "update": 1, "create": 1, "read": 4}) == 2
+    assert count_changes({OpType.SAME: 1, OpType.REPLACE: 1, OpType.DELETE: 1}) == 2
+    assert count_changes({}) == 0
+    assert count_changes(None) == 0
+
+
+def test_outputs_are_plain_values() -> None:
+    outputs = {"identifier": OutputValue("shop", False), "port": OutputValue(5432, False)}
+    assert outputs_to_dict(outputs) == {"identifier": "shop", "port": 5432}
+
+
+def test_last_meaningful_line_prefers_the_last_error_line() -> None:
+    text = (
+        "\n code: 255\n stdout: Updating (restore-shop)\n"
+        "    error: 1 error occurred:\n"
+        "    \t* creating RDS DB Instance (shop): DBInstanceAlreadyExists: exists\n"
+        "    error: update failed\nResources:\n    1 unchanged\nDuration: 3s\n stderr: "
+    )
+    assert last_meaningful_line(text) == "update failed"
+    assert last_meaningful_line("\n code: 1\n stdout: \n stderr: boom\nfinal words") == (
+        "final words"
+    )
+    assert last_meaningful_line("\n code: 1\n stdout: \n stderr: ") == (
+        "the Pulumi CLI failed without a message"
+    )
+
+
+# -- ensure_ready without any CLI --------------------------------------------------------------
+
+
+def test_no_cli_and_failed_install_is_one_clear_sentence(
+    project: Path, tmp_path: Path, no_pulumi_on_path: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[tuple[str | None, Any]] = []
+
+    def refuse(cls: type, /, root: str | None = None, version: Any = None, **_: Any) -> None:
+        attempts.append((root, version))
+        raise URLError(f"[Errno -3] name resolution failed (passphrase {PASSPHRASE})\nline two")
+
+    monkeypatch.setattr(PulumiCommand, "install", classmethod(refuse))
+    notices: list[str] = []
+    engine = _engine(project, tmp_path / "data", on_notice=notices.append)
+
+    with pytest.raises(PulumiUnavailable) as raised:
+        engine.ensure_ready()
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "Traceback" not in message
+    assert PASSPHRASE not in message
+    assert message.startswith("no Pulumi CLI on PATH and it could not be installed")
+    assert "https://www.pulumi.com/docs/install/" in message
+    assert message.endswith("nothing was changed")
+    assert (
+        raised.value.__cause__ is None and raised.value.__context__ is None
+    )  # no chained traceback
+    cli_root = str(tmp_path / "data" / "pulumi-cli")
+    assert [(root, str(version)) for root, version in attempts] == [(cli_root, PULUMI_VERSION)]
+    assert notices == [f"installing Pulumi CLI v{PULUMI_VERSION} into {cli_root} ..."]
+    assert (tmp_path / "data" / "state").is_dir()
+
+
+def test_ensure_ready_refuses_a_folder_of_another_project(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "Pulumi.yaml").write_text("name: something-else\nruntime: python\n")
+    with pytest.raises(InvalidInput, match="not 'sccos-backup'"):
+        _engine(other, tmp_path / "data").ensure_ready()
+
+
+def test_workspace_options_leave_pulumi_yaml_untouched(project: Path, tmp_path: Path) -> None:
+    """LocalWorkspace rewrites Pulumi.yaml from project_settings; ours carry none."""
+    from pulumi.automation import LocalWorkspace, ProjectBackend, ProjectSettings
+
+    before = (project / "Pulumi.yaml").read_bytes()
+    engine = _engine(project, tmp_path / "data")
+    command = Mock(spec=PulumiCommand)
+    options = engine._workspace_options(lambda: None, command)
+    assert options.project_settings is None
+    assert options.work_dir == str(project.absolute())
+    assert options.secrets_provider == "passphrase"
+    assert options.env_vars is not None
+    assert options.env_vars["PULUMI_CONFIG_PASSPHRASE"] == PASSPHRASE
+    LocalWorkspace(**vars(options))
+    assert (project / "Pulumi.yaml").read_bytes() == before
+
+    # Why: the same workspace given project_settings overwrites the versioned project file.
+    backend = ProjectBackend(url="file:///tmp/x")
+    LocalWorkspace(
+        work_dir=str(project),
+        project_settings=ProjectSettings(name=PROJECT, runtime="python", backend=backend),
+        pulumi_command=command,
+    )
+    assert (project / "Pulumi.yaml").read_bytes() != before
+    command.run.assert_not_called()
+
+
+# -- the Automation API against a fake CLI --------------------------------------------------------
+
+
+def test_previous_install_is_used_and_the_aws_plugin_installed_once(
+    project: Path, tmp_path: Path, fake_cli: FakeCli
+) -> None:
+    import importlib.metadata
+
+    notices: list[str] = []
+    engine = _engine(project, tmp_path / "data", on_notice=notices.append)
+    engine.ensure_ready()
+    engine.ensure_ready()
+    _engine(project, tmp_path / "data").ensure_ready()  # a second engine in the same process
+
+    plugin = "v" + importlib.metadata.version("pulumi_aws")
+    assert fake_cli.commands() == [f"plugin install resource aws {plugin}"]
+    assert notices == []
+    [call] = [c for c in fake_cli.calls() if c["args"][0] == "plugin"]
+    assert call["cwd"] == str(project.absolute())
+    assert call["env"]["PULUMI_CONFIG_PASSPHRASE"] == PASSPHRASE
+    assert call["env"]["PULUMI_BACKEND_URL"] == engine.settings.backend_url
+
+
+def test_plugin_install_failure_is_pulumi_unavailable(
+    project: Path, tmp_path: Path, fake_cli: FakeCli
+) -> None:
+    fake_cli.answer(
+        {
+            "plugin install": {
+                "code": 255,
+                "stderr": "error: [resource plugin aws-v7.0.0] downloading: dial tcp: no route\n",
+            }
+        }
+    )
+    with pytest.raises(PulumiUnavailable) as raised:
+        _engine(project, tmp_path / "data").ensure_ready()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "pulumi plugin install resource aws v" in message
+    assert "no route" in message
+
+
+def test_outputs_of_a_missing_stack_is_none_and_creates_nothing(
+    project: Path, tmp_path: Path, fake_cli: FakeCli
+) -> None:
+    fake_cli.answer({"stack select": NOT_FOUND})
+    assert _engine(project, tmp_path / "data").outputs(STACK) is None
+    assert not any(command.startswith("stack init") for command in fake_cli.commands())
+    assert not (project / f"Pulumi.{STACK}.yaml").exists()
+
+
+def test_outputs_of_an_existing_stack(project: Path, tmp_path: Path, fake_cli: FakeCli) -> None:
+    fake_cli.answer({"stack output": {"stdout": json.dumps({"identifier": "shop", "port": 5432})}})
+    assert _engine(project, tmp_path / "data").outputs(STACK) == {
+        "identifier": "shop",
+        "port": 5432,
+    }
+
+
+def test_up_writes_the_capture_record_refreshes_first_and_returns_outputs(
+    project: Path, tmp_path: Path, fake_cli: FakeCli, spec: RestoreSpec
+) -> None:
+    fake_cli.answer(
+        {
+            "stack select": NOT_FOUND,
+            "up": {"stdout": "Updating (restore-shop)\nResources:\n    1 created\n"},
+            "stack output": {"stdout": json.dumps({"identifier": "shop"})},
+            "stack history": {"stdout": HISTORY},
+        }
+    )
+    lines: list[str] = []
+    engine = _engine(project, tmp_path / "data", aws=AwsTarget(endpoint_url="http://127.0.0.1:1"))
+
+    assert engine.up(STACK, spec, lines.append) == {"identifier": "shop"}
+
+    commands = fake_cli.commands()
+    assert commands[1] == f"stack select --stack {STACK}"
+    assert commands[2] == f"stack init {STACK} --secrets-provider passphrase"
+    [up] = [c for c in commands if c.startswith("up ")]
+    assert "--refresh" in up.split()
+    assert "--exec-kind auto.inline" in up and "--client=127.0.0.1:" in up
+    assert "Updating (restore-shop)" in lines
+
+    import yaml
+
+    stack_file = project / f"Pulumi.{STACK}.yaml"
+    document = yaml.safe_load(stack_file.read_text())
+    assert document["encryptionsalt"] == "v1:fake-salt"
+    assert read_stack_spec(project, STACK) == spec
+    assert isinstance(document["config"][f"{PROJECT}:settings"], dict)
+    assert document["config"]["aws:skipCredentialsValidation"] is True
+    assert document["config"]["aws:endpoints"] == [
+        {svc: "http://127.0.0.1:1" for svc in ("rds", "sts", "iam", "kms", "ec2")}
+    ]
+
+
+def test_a_locked_stack_says_what_to_do(
+    project: Path, tmp_path: Path, fake_cli: FakeCli, spec: RestoreSpec
+) -> None:
+    fake_cli.answer(
+        {
+            "up": {
+                "code": 255,
+                "stderr": "error: the stack is currently locked by 1 lock(s). Either wait for "
+                "the other process(es) to end or delete the lock file with `pulumi cancel`.\n"
+                "  file:///state/.pulumi/locks/x.json: created by someone\n",
+            }
+        }
+    )
+    with pytest.raises(EngineError) as raised:
+        _engine(project, tmp_path / "data").up(STACK, spec, lambda _: None)
+    assert str(raised.value) == (
+        f"stack {STACK} is locked by another update; wait for it or run "
+        f"`pulumi cancel --stack {STACK}`"
+    )
+
+
+def test_an_engine_failure_is_one_line_without_the_passphrase(
+    project: Path, tmp_path: Path, fake_cli: FakeCli
+) -> None:
+    fake_cli.answer(
+        {
+            "refresh": {
+                "code": 255,
+                "stdout": "Refreshing (restore-shop)\n"
+                "    error: reading RDS DB Instance (shop): operation error RDS: "
+                f"DescribeDBInstances, https response error StatusCode: 403, {PASSPHRASE}\n"
+                "Resources:\n    1 unchanged\n",
+                "stderr": "panic-free noise\nmore noise\n",
+            }
+        }
+    )
+    with pytest.raises(EngineError) as raised:
+        _engine(project, tmp_path / "data").refresh(STACK, lambda _: None)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert PASSPHRASE not in message
+    assert message.startswith(f"pulumi refresh on stack {STACK} failed: reading RDS DB Instance")
+    assert "StatusCode: 403" in message

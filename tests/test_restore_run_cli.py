@@ -1,0 +1,300 @@
+"""`restore run | resume | status | rollback | cleanup` through the CLI, end to end against moto:
+maintenance pipelines, rename, the in-process engine, verification and re-sync through the fake
+Jenkins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from typer.testing import CliRunner
+
+from automation.cli import app
+from automation.context import AppContext
+from sccos_backup.verify import differences
+from tests.conftest import REGION, FakeClock, aws_state, make_instance
+from tests.fake_jenkins import FakeJenkins
+from tests.inprocess_engine import InProcessEngine
+from tests.test_maintenance import _create_pipelines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def jenkins() -> Iterator[FakeJenkins]:
+    with FakeJenkins() as server:
+        yield server
+
+
+@pytest.fixture
+def shop(rds: Any, moto: str) -> dict[str, Any]:
+    rds.create_db_parameter_group(
+        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
+    )
+    created = make_instance(
+        rds,
+        MultiAZ=True,
+        DBParameterGroupName="shop-pg13",
+        DeletionProtection=True,
+        Tags=[{"Key": "Environment", "Value": "production"}],
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
+    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    return created
+
+
+class Cli:
+    def __init__(self, moto: str, tmp_path: Path, jenkins: FakeJenkins | None) -> None:
+        self.moto = moto
+        self.clock = FakeClock()
+        self.engine = InProcessEngine(moto, tmp_path / "state")
+        self.jenkins = jenkins
+        self.tmp_path = tmp_path
+
+    def __call__(self, *args: str, interactive: bool = False, input: str | None = None) -> Any:
+        context = AppContext(
+            clock=self.clock, sleep=self.clock.sleep, interactive=interactive, engine=self.engine
+        )
+        env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
+        if self.jenkins is not None:
+            env = {
+                "JENKINS_URL": self.jenkins.url,
+                "JENKINS_USER": self.jenkins.user,
+                "JENKINS_API_TOKEN": self.jenkins.token,
+            }
+        return CliRunner().invoke(
+            app,
+            ["--endpoint-url", self.moto, "--region", REGION, *args],
+            obj=context,
+            env=env,
+            input=input,
+        )
+
+
+def one_error_line(result: Any, code: int, *needles: str, progress: bool = False) -> None:
+    """One ``error:`` line on stderr; with ``progress``, status lines may precede it."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    if progress:
+        assert [x for x in lines if x.startswith("error: ")] == lines[-1:], result.stderr
+        lines = lines[-1:]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_run_in_place_end_to_end(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    result = cli(
+        "restore", "run", "shop", "--snapshot", "shop-nightly", "--maintenance", "prod", "--yes"
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Restore plan for shop" in out
+    assert "+ vendor/bin/console sync:data" in out, "the Jenkins console is streamed"
+    assert "downtime:" in out
+    assert "restore cleanup shop" in out
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert found["shop"]["DbiResourceId"] != shop["DbiResourceId"]
+    assert found["shop-pre-restore-202611251200"]["DbiResourceId"] == shop["DbiResourceId"]
+    assert jenkins.token not in result.output
+
+    status = cli("restore", "status", "shop", "--json")
+    report = json.loads(status.stdout)
+    assert report["finished"] is True
+    assert {s["state"] for s in report["steps"]} == {"done"}
+
+
+def test_run_swap_json(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    result = cli("restore", "run", "shop", "--latest", "--strategy", "swap", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["strategy"] == "swap"
+    assert [s["key"] for s in summary["steps"]] == [
+        "up",
+        "wait",
+        "verify",
+        "rename-original",
+        "cut-over",
+        "verify-final",
+        "resync",
+    ]
+    assert summary["downtimeSeconds"] is not None
+    restored = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0]
+    assert restored["DbiResourceId"] != shop["DbiResourceId"]
+
+
+def test_interrupted_run_resumes_and_status_shows_where(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    real_up = cli.engine.up
+
+    def crashing_up(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = crashing_up  # type: ignore[method-assign]
+    first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    one_error_line(first, 130, "interrupted", progress=True)
+    status = cli("restore", "status", "shop")
+    assert "at step 'rename-original'" in status.stdout
+    assert "[>] pulumi refresh + up" in status.stdout
+    other = cli("restore", "run", "shop", "--latest", "--yes", "--no-resync")
+    one_error_line(other, 3, "in progress", "restore resume")
+    cli.engine.up = real_up  # type: ignore[method-assign]
+    resumed = cli("restore", "resume", "shop", "--no-resync")
+    assert resumed.exit_code == 0, resumed.output
+    assert "done earlier" in resumed.stdout
+
+
+def test_rollback_and_cleanup(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    assert cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes").exit_code == 0
+    rolled = cli("restore", "rollback", "shop", "--yes")
+    assert rolled.exit_code == 0, rolled.output
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert found["shop"]["DbiResourceId"] == shop["DbiResourceId"]
+    assert "shop-rolled-back-202611251200" in found
+    nothing = cli("restore", "cleanup", "shop", "--yes")
+    one_error_line(nothing, 3, "no finished restore")
+
+    assert (
+        cli(
+            "restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--stack", "second"
+        ).exit_code
+        == 0
+    )
+    before = aws_state(rds)
+    declined = cli("restore", "cleanup", "shop", interactive=True, input="n\n")
+    assert declined.exit_code == 10
+    assert aws_state(rds) == before
+    cleaned = cli("restore", "cleanup", "shop", "--yes")
+    assert cleaned.exit_code == 0, cleaned.output
+    names = {d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]}
+    assert "shop-pre-restore-202611251200" not in names
+    snapshots = {d["DBSnapshotIdentifier"] for d in rds.describe_db_snapshots()["DBSnapshots"]}
+    assert "shop-pre-restore-202611251200-final" in snapshots
+
+
+# -- refusals: one line, non-zero, nothing changed ----------------------------------------------
+
+
+def refused(
+    cli: Cli, rds: Any, args: list[str], code: int, *needles: str, interactive: bool = False
+) -> None:
+    before = aws_state(rds)
+    result = cli(*args, interactive=interactive)
+    one_error_line(result, code, *needles)
+    assert aws_state(rds) == before
+    assert not (cli.tmp_path / "state").exists() or not list((cli.tmp_path / "state").iterdir())
+
+
+def test_without_a_pulumi_cli_one_clear_line(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    cli.engine.available = False
+    refused(
+        cli,
+        rds,
+        ["restore", "run", "shop", "--snapshot", "shop-nightly", "--yes"],
+        6,
+        "no Pulumi CLI",
+        "nothing was changed",
+    )
+
+
+def test_refuses_without_a_terminal_unless_yes(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    refused(cli, rds, ["restore", "run", "shop", "--snapshot", "shop-nightly"], 2, "--yes")
+    refused(cli, rds, ["restore", "rollback", "shop"], 2, "--yes")
+
+
+def test_declined_confirmation_changes_nothing(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    before = aws_state(rds)
+    result = cli(
+        "restore", "run", "shop", "--snapshot", "shop-nightly", interactive=True, input="n\n"
+    )
+    assert result.exit_code == 10, result.output
+    assert aws_state(rds) == before
+
+
+def test_refuses_missing_jenkins_settings_before_any_change(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path, None)
+    refused(
+        cli,
+        rds,
+        ["restore", "run", "shop", "--snapshot", "shop-nightly", "--yes"],
+        2,
+        "Jenkins is not configured",
+    )
+
+
+def test_refuses_missing_maintenance_pipelines(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    refused(
+        cli,
+        rds,
+        ["restore", "run", "shop", "--latest", "--maintenance", "staging", "--yes"],
+        3,
+        "Maintenance_",
+    )
+
+
+def test_refuses_every_precondition_before_any_change(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    refused(
+        cli, rds, ["restore", "run", "shop", "--snapshot", "nope", "--yes"], 3, "does not exist"
+    )
+    refused(cli, rds, ["restore", "run", "shop--x", "--latest", "--yes"], 2, "invalid")
+    refused(cli, rds, ["restore", "resume", "shop", "--no-resync"], 3, "no restore run")
+    refused(cli, rds, ["restore", "rollback", "shop", "--yes"], 3, "nothing to roll back")
+    make_instance(rds, "shop-pre-restore-202611251200")
+    refused(
+        cli,
+        rds,
+        ["restore", "run", "shop", "--snapshot", "shop-nightly", "--yes"],
+        3,
+        "already in use",
+    )
+
+
+def test_verification_failure_is_reported(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    real_modify = cli.engine._modify
+
+    def forgetful_modify(identifier: str, inputs: dict[str, Any]) -> None:
+        real_modify(identifier, {**inputs, "deletionProtection": False})
+
+    cli.engine._modify = forgetful_modify  # type: ignore[method-assign]
+    result = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes")
+    one_error_line(result, 4, "DeletionProtection: declared True, found False", progress=True)
+    restored = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0]
+    assert differences  # the library compares; the CLI reported the difference above
+    assert restored["DeletionProtection"] is False
