@@ -16,11 +16,9 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sccos_backup import errors
+from sccos_backup.rds import make_client
 from sccos_backup.waiting import Poll, poll_until
 
-RETRY_ATTEMPTS = 8
-CONNECT_TIMEOUT = 10
-READ_TIMEOUT = 60
 #: A maintenance pipeline usually finishes in a few minutes; this bounds a hung one.
 DEFAULT_TIMEOUT = 1800.0
 #: Pipeline executions take minutes: poll every 10 s at first, backing off to 30 s.
@@ -70,26 +68,8 @@ def maintenance_pipeline_name(env: str, on: bool) -> str:
 def make_codepipeline_client(
     *, region: str | None, profile: str | None, endpoint_url: str | None
 ) -> CodePipelineClient:
-    """A CodePipeline client with standard retries and timeouts; boto3 is imported here."""
-    import boto3
-    import botocore.config
-    import botocore.exceptions
-
-    config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS},
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        user_agent_extra="sccos-backup",
-    )
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-        client = session.client("codepipeline", endpoint_url=endpoint_url, config=config)
-    except botocore.exceptions.ProfileNotFound:
-        raise errors.InvalidInput(
-            f"AWS profile '{profile}' is not configured; check --profile or ~/.aws/config"
-        ) from None
-    except botocore.exceptions.NoRegionError:
-        raise errors.InvalidInput("no AWS region is set; pass --region or set AWS_REGION") from None
+    """A CodePipeline client with standard retries and timeouts (see ``rds.make_client``)."""
+    client = make_client("codepipeline", region=region, profile=profile, endpoint_url=endpoint_url)
     return cast(CodePipelineClient, client)
 
 

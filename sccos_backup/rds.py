@@ -65,10 +65,10 @@ _CREDENTIALS = {
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
-def make_rds_client(
-    *, region: str | None, profile: str | None, endpoint_url: str | None
-) -> RDSClient:
-    """Build an RDS client with standard retries and timeouts. boto3 is imported here, lazily."""
+def make_client(
+    service: str, *, region: str | None, profile: str | None, endpoint_url: str | None
+) -> Any:
+    """A boto3 client with standard retries and timeouts. boto3 is imported here, lazily."""
     import boto3
     import botocore.config
     import botocore.exceptions
@@ -81,13 +81,23 @@ def make_rds_client(
     )
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        return session.client("rds", endpoint_url=endpoint_url, config=config)
+        return session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
     except botocore.exceptions.ProfileNotFound:
         raise errors.InvalidInput(
             f"AWS profile '{profile}' is not configured; check --profile or ~/.aws/config"
         ) from None
     except botocore.exceptions.NoRegionError:
         raise errors.InvalidInput("no AWS region is set; pass --region or set AWS_REGION") from None
+
+
+def make_rds_client(
+    *, region: str | None, profile: str | None, endpoint_url: str | None
+) -> RDSClient:
+    """An RDS client (see :func:`make_client`)."""
+    client: RDSClient = make_client(
+        "rds", region=region, profile=profile, endpoint_url=endpoint_url
+    )
+    return client
 
 
 @contextlib.contextmanager
