@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from automation.context import AppContext
 from automation.restore_cmd import app as restore_app
 from automation.resync_cmd import resync
 from automation.snapshot_cmd import app as snapshot_app
 
+
+def _is_usage_error(error: BaseException) -> bool:
+    # Typer vendors Click; its exceptions are matched by name rather than imported.
+    return any(cls.__name__ == "ClickException" for cls in type(error).__mro__)
+
+
+class OneLineErrors(TyperGroup):
+    """The root command: a bad option or argument is one line on stderr and exit 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except Exception as error:
+            if not standalone_mode or not _is_usage_error(error):
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":
+                sys.stdout.write(error.ctx.get_help() + "\n")  # type: ignore[attr-defined]
+                sys.exit(0)
+            message = " ".join(error.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+            sys.stderr.write(f"error: {message}; see --help\n")
+            sys.exit(error.exit_code)  # type: ignore[attr-defined]
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="sccos-backup",
     help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.",
     no_args_is_help=True,
