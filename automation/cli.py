@@ -56,6 +56,7 @@ app = typer.Typer(
     help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
     add_completion=False,
 )
 app.add_typer(restore_app, name="restore")

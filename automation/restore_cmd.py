@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from automation.context import app_context, echo_json, handle_errors
-from automation.render import render_plan
-from sccos_backup.identifiers import instance_identifier
-from sccos_backup.plan import RestoreRequest, Strategy
-from sccos_backup.source import SourceChoice
+from sccos_backup.strategy import Strategy
+
+if TYPE_CHECKING:
+    from sccos_backup.plan import RestoreRequest
 
 app = typer.Typer(
     help="Restore a database from a snapshot or a point in time, with the original's settings.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
 
 DbId = Annotated[str, typer.Argument(help="Identifier of the original DB instance.")]
@@ -73,6 +74,10 @@ def build_request(
     no_resync: bool = False,
 ) -> RestoreRequest:
     """Options to a typed, validated request; raises InvalidInput before any AWS call."""
+    from sccos_backup.identifiers import instance_identifier
+    from sccos_backup.plan import RestoreRequest
+    from sccos_backup.source import SourceChoice
+
     return RestoreRequest(
         db_identifier=instance_identifier(db_id),
         choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
@@ -118,6 +123,8 @@ def plan_command(
     if json_output:
         echo_json(plan.to_json())
     else:
+        from automation.render import render_plan
+
         render_plan(plan)
 
 

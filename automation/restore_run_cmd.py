@@ -16,7 +16,7 @@ import typer
 from automation.context import AppContext, app_context, echo_json, handle_errors
 from automation.progress import StatusLine
 from sccos_backup import errors
-from sccos_backup.plan import Strategy
+from sccos_backup.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.engine import Engine

@@ -6,21 +6,17 @@ Registered by ``automation/cli.py`` with ``app.command("resync", help=...)(resyn
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from automation.context import app_context, echo_json, handle_errors
 from automation.progress import StatusLine
+from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
-from sccos_backup.jenkins import JenkinsConfig, make_jenkins_adapter
-from sccos_backup.resync import (
-    DEFAULT_BUILD_TIMEOUT,
-    DEFAULT_JOB,
-    DEFAULT_QUEUE_TIMEOUT,
-    ResyncRequest,
-    run_resync,
-)
+
+if TYPE_CHECKING:
+    from sccos_backup.jenkins import JenkinsConfig
 
 _JENKINS = "Jenkins"
 
@@ -39,6 +35,8 @@ def jenkins_config(url: str | None, user: str | None, token: str | None) -> Jenk
     if missing:
         raise InvalidInput("Jenkins is not configured: set " + "; set ".join(missing))
     assert url and user and token
+    from sccos_backup.jenkins import JenkinsConfig
+
     return JenkinsConfig(url=url, user=user, token=token)
 
 
@@ -113,6 +111,9 @@ def resync(
     ] = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
+    from sccos_backup.jenkins import make_jenkins_adapter
+    from sccos_backup.resync import ResyncRequest, run_resync
+
     app = app_context(ctx)
     config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
     request = ResyncRequest(

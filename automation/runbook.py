@@ -379,8 +379,8 @@ class Runbook:
             self._verify(record, restore_as)
         elif key == "cut-over":
             self.engine.up(record.stack, self._spec(record, db), self.callbacks.on_output)
-            self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
             self.rds.wait_absent(names.temporary, **self._wait(self.timeouts.rename))
+            self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
         elif key == "verify-final":
             self._verify(record, db)
         elif key == "resync":
@@ -404,10 +404,10 @@ class Runbook:
                     f"cannot rename '{db}' to '{aside}': that name is in use; nothing was renamed"
                 )
             self.rds.rename_instance(db, aside)
+        self.rds.wait_absent(
+            db, resource_id=original.resource_id, **self._wait(self.timeouts.rename)
+        )
         self.rds.wait_instance(aside, **self._wait(self.timeouts.rename))
-        holder = self.rds.find_instance(db)
-        if holder is None or holder.resource_id == original.resource_id:
-            self.rds.wait_absent(db, **self._wait(self.timeouts.rename))
 
     def _verify(self, record: RunRecord, identifier: str) -> None:
         spec = self._spec(record, identifier)
@@ -476,8 +476,8 @@ class Runbook:
                 )
             self.callbacks.notify(f"-> rename the restored '{identifier}' to '{names.rolled_back}'")
             self.rds.rename_instance(identifier, names.rolled_back)
-            self.rds.wait_instance(names.rolled_back, **self._wait(self.timeouts.rename))
             self.rds.wait_absent(identifier, **self._wait(self.timeouts.rename))
+            self.rds.wait_instance(names.rolled_back, **self._wait(self.timeouts.rename))
             done.append(f"restored instance renamed to '{names.rolled_back}'")
         original = self._original(resource_id)
         if original.identifier != db_identifier:

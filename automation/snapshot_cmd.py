@@ -9,19 +9,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from automation.context import app_context, echo_json, fail, handle_errors
 from automation.exit_codes import ExitStatus
 from automation.progress import StatusLine
-from sccos_backup import backups, errors
+from sccos_backup import errors
+from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
+
+if TYPE_CHECKING:
+    from sccos_backup import backups
 
 app = typer.Typer(
     help="Manual snapshots, every restore point, the hourly rotation and the policy check.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
     add_completion=False,
 )
 
@@ -78,10 +83,12 @@ def create(
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Wait until the snapshot is available.")
     ] = True,
-    timeout: Timeout = backups.DEFAULT_WAIT_TIMEOUT,
+    timeout: Timeout = DEFAULT_WAIT_TIMEOUT,
     as_json: Json = False,
 ) -> None:
     """Take a named manual snapshot of DB_ID and wait until it is available."""
+    from sccos_backup import backups
+
     app_ctx = app_context(ctx)
     rds = app_ctx.rds()
     request = backups.plan_manual_snapshot(rds, db_id, name, purpose=purpose, note=note)
@@ -109,6 +116,8 @@ def create(
 @handle_errors
 def list_(ctx: typer.Context, db_id: DbId, as_json: Json = False) -> None:
     """Show every restore point of DB_ID, newest first, and its point-in-time window."""
+    from sccos_backup import backups
+
     found = backups.list_restore_points(app_context(ctx).rds(), db_id)
     if found.note:
         _err(f"note: {found.note}")
@@ -154,7 +163,7 @@ def rotate(
     *,
     keep_hours: Annotated[
         int, typer.Option(help="Delete hourly snapshots older than this many hours.")
-    ] = backups.DEFAULT_KEEP_HOURS,
+    ] = DEFAULT_KEEP_HOURS,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
     ] = False,
@@ -162,10 +171,12 @@ def rotate(
         bool,
         typer.Option("--wait/--no-wait", help="Wait for the new snapshot (default: no, for cron)."),
     ] = False,
-    timeout: Timeout = backups.DEFAULT_WAIT_TIMEOUT,
+    timeout: Timeout = DEFAULT_WAIT_TIMEOUT,
     as_json: Json = False,
 ) -> None:
     """Hourly tool (cron, Jenkins timer): take this hour's snapshot, delete expired hourly ones."""
+    from sccos_backup import backups
+
     rds = app_context(ctx).rds()
     plan = backups.prepare_rotation(rds, db_id, keep_hours=keep_hours)
     for warning in plan.warnings:
@@ -232,10 +243,12 @@ def check(
     db_id: DbId,
     max_hourly_age: Annotated[
         int, typer.Option(help="Newest hourly snapshot may be this many minutes old.")
-    ] = int(backups.DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60),
+    ] = int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60),
     as_json: Json = False,
 ) -> None:
     """Check the backup policy (for monitoring); exit 7 with one line per unmet point."""
+    from sccos_backup import backups
+
     report = backups.check_policy(
         app_context(ctx).rds(), db_id, max_hourly_age=timedelta(minutes=max_hourly_age)
     )
@@ -266,6 +279,8 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts).")] = False,
 ) -> None:
     """Delete a manual or hourly snapshot of DB_ID (never automated or AWS Backup ones)."""
+    from sccos_backup import backups
+
     app_ctx = app_context(ctx)
     rds = app_ctx.rds()
     snapshot = backups.deletable_snapshot(rds, db_id, name)

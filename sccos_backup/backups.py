@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from sccos_backup import errors, identifiers
+from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
 from sccos_backup.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
 from sccos_backup.waiting import Poll
 
@@ -35,17 +36,14 @@ TAG_NOTE = "sccos-backup:note"
 CREATED_BY = "sccos-backup"
 
 #: Retention of hourly snapshots, in hours (seed: 60 hours).
-DEFAULT_KEEP_HOURS = 60
 #: The policy's minimum retention of automated daily backups, in days (seed: 5 days).
 MIN_RETENTION_DAYS = 5
 #: How old the newest hourly snapshot may be before the policy counts as unmet.
-DEFAULT_MAX_HOURLY_AGE = timedelta(minutes=75)
 #: How far the latest restorable time may lag behind now (AWS: usually under 5 minutes).
 DEFAULT_MAX_PITR_LAG = timedelta(minutes=15)
 #: Warn when fewer manual snapshots than this are left in the region's quota.
 QUOTA_WARN_LEFT = 10
 #: Default bound of a wait for a new snapshot, in seconds.
-DEFAULT_WAIT_TIMEOUT = 4 * 3600.0
 #: AWS limits a tag value to 256 characters.
 NOTE_MAX = 256
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sccos_backup.identifiers import truncate_identifier
@@ -23,13 +22,17 @@ from sccos_backup.source import (
     iso,
 )
 from sccos_backup.spec import RestoreSpec
+from sccos_backup.strategy import Strategy
 
-
-class Strategy(StrEnum):
-    """``in-place``: the seed's order. ``swap``: restore aside, then two renames."""
-
-    IN_PLACE = "in-place"
-    SWAP = "swap"
+__all__ = [
+    "Names",
+    "RestorePlan",
+    "RestoreRequest",
+    "Step",
+    "Strategy",
+    "build_plan",
+    "restore_steps",
+]
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,19 @@ class RdsAdapter:
         self._client = client
         self.clock = clock
         self.sleep = sleep
+        #: When a wait last described an instance: a following wait keeps the same pace.
+        self._last_poll: datetime | None = None
+
+    def _pace(self, first_interval: float) -> float:
+        """How long a new wait must hold back so polls stay ``first_interval`` apart."""
+        if self._last_poll is None:
+            return 0.0
+        since = (self.clock() - self._last_poll).total_seconds()
+        return max(0.0, first_interval - since)
+
+    def _polled(self, found: Instance | None) -> Instance | None:
+        self._last_poll = self.clock()
+        return found
 
     # -- instances -------------------------------------------------------------------------
 
@@ -411,7 +424,7 @@ class RdsAdapter:
         """Wait until ``identifier`` exists and is available (also after a rename)."""
 
         def observe() -> Instance | None:
-            return self.find_instance(identifier)
+            return self._polled(self.find_instance(identifier))
 
         found = poll_until(
             observe,
@@ -423,6 +436,7 @@ class RdsAdapter:
             timeout=timeout,
             on_poll=on_poll,
             first_interval=first_interval,
+            first_delay=self._pace(first_interval),
             hint="check the RDS console; the command can be run again to continue waiting",
         )
         assert found is not None
@@ -435,18 +449,28 @@ class RdsAdapter:
         timeout: float,
         on_poll: Callable[[Poll], None] | None = None,
         first_interval: float = 15.0,
+        resource_id: str | None = None,
     ) -> None:
-        """Wait until no instance answers to ``identifier`` (after a rename away)."""
+        """Wait until ``identifier`` no longer answers (after a rename away); with
+        ``resource_id``, until that instance no longer holds the name (another may)."""
+
+        def released(found: Instance | None) -> bool:
+            if found is None:
+                return True
+            owner = resource_id
+            return owner is not None and found.resource_id != owner
+
         poll_until(
-            lambda: self.find_instance(identifier),
-            lambda i: i is None,
+            lambda: self._polled(self.find_instance(identifier)),
+            released,
             what=f"old name '{identifier}'",
-            status=lambda i: "absent" if i is None else f"still answering ({i.status})",
+            status=lambda i: "absent" if i is None else f"answering ({i.status})",
             clock=self.clock,
             sleep=self.sleep,
             timeout=timeout,
             on_poll=on_poll,
             first_interval=first_interval,
+            first_delay=self._pace(first_interval),
         )
 
     def delete_instance(self, identifier: str, *, final_snapshot: str) -> None:

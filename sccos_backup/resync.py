@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, PreconditionFailed
 from sccos_backup.jenkins import (
     JenkinsAdapter,
@@ -32,13 +33,10 @@ from sccos_backup.jenkins import (
 )
 from sccos_backup.waiting import Poll
 
-DEFAULT_JOB = "sccos-backup-sync-data"
 CONSOLE = "vendor/bin/console"
 SYNC_COMMAND = f"{CONSOLE} sync:data"
 #: Seconds a build may wait in the queue for an executor.
-DEFAULT_QUEUE_TIMEOUT = 600.0
 #: Seconds a build may run; sync:data on a large catalogue takes long: raise it there.
-DEFAULT_BUILD_TIMEOUT = 3600.0
 JOB_DESCRIPTION = (
     "Re-syncs Redis and Elasticsearch from the database (vendor/bin/console sync:data) after "
     "a restore. Managed by sccos-backup resync: its shell step is overwritten on each run."

@@ -58,13 +58,17 @@ def poll_until(
     percent: Callable[[T], float | None] | None = None,
     first_interval: float = MIN_INTERVAL,
     hint: str = "",
+    first_delay: float = 0.0,
 ) -> T:
     """Call ``observe`` until ``done`` says yes; raise :class:`WaitTimeout` after ``timeout`` s.
 
     ``observe`` may raise a :class:`~sccos_backup.errors.SccosBackupError` to stop the wait.
+    ``first_delay`` postpones the first observation (a wait that follows another).
     """
     start = clock()
     pause = intervals(first_interval)
+    if first_delay > 0:
+        sleep(first_delay)  # the previous wait has just polled: keep the pace
     while True:
         value = observe()
         elapsed = (clock() - start).total_seconds()

@@ -181,12 +181,20 @@ def test_rollback_and_cleanup(
     declined = cli("restore", "cleanup", "shop", interactive=True, input="n\n")
     assert declined.exit_code == 10
     assert aws_state(rds) == before
-    cleaned = cli("restore", "cleanup", "shop", "--yes")
+    run_id = json.loads(cli("restore", "status", "shop", "--json").stdout)["run"]
+    cleaned = cli("restore", "cleanup", "shop", "--yes", "--json")
     assert cleaned.exit_code == 0, cleaned.output
-    names = {d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]}
-    assert "shop-pre-restore-202611251200" not in names
+    report = json.loads(cleaned.stdout)
+    assert report == {
+        "deleted": f"shop-pre-restore-{run_id}",
+        "finalSnapshot": f"shop-pre-restore-{run_id}-final",
+    }
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert report["deleted"] not in found
+    assert found["shop"]["DbiResourceId"] != shop["DbiResourceId"]
+    assert shop["DbiResourceId"] not in {d["DbiResourceId"] for d in found.values()}
     snapshots = {d["DBSnapshotIdentifier"] for d in rds.describe_db_snapshots()["DBSnapshots"]}
-    assert "shop-pre-restore-202611251200-final" in snapshots
+    assert report["finalSnapshot"] in snapshots
 
 
 # -- refusals: one line, non-zero, nothing changed ----------------------------------------------

@@ -1,0 +1,18 @@
+"""Defaults the CLI shows in its options; kept in a module of their own so that building the
+command line imports nothing heavier."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+#: Hourly snapshots are kept this long (the seed: 60 hours).
+DEFAULT_KEEP_HOURS = 60
+#: ``snapshot check``: the newest hourly snapshot may be this old.
+DEFAULT_MAX_HOURLY_AGE = timedelta(minutes=75)
+#: Waiting for a snapshot to become available gives up after this many seconds.
+DEFAULT_WAIT_TIMEOUT = 4 * 3600.0
+#: The Jenkins job that runs ``vendor/bin/console sync:data``.
+DEFAULT_JOB = "sccos-backup-sync-data"
+#: Waiting for a Jenkins queue item / build gives up after this many seconds.
+DEFAULT_QUEUE_TIMEOUT = 600.0
+DEFAULT_BUILD_TIMEOUT = 3600.0
