@@ -135,11 +135,26 @@ def _runbook(
         rds=context.rds(),
         engine=_engine(context, work_dir, backend_url),
         clock=context.clock,
-        maintenance=context.maintenance_adapter(),
+        maintenance=_LazyMaintenance(context),
         resync=resync,
         callbacks=Callbacks(notify=notify, on_output=on_output, on_poll=status),
     )
     return runbook, status
+
+
+class _LazyMaintenance:
+    """Builds the CodePipeline client only when a run really switches maintenance mode."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+
+    def check_pipelines_exist(self, env: str) -> None:
+        self._context.maintenance_adapter().check_pipelines_exist(env)
+
+    def set_maintenance(self, env: str, on: bool, *, timeout: float, on_poll: Any = None) -> None:
+        self._context.maintenance_adapter().set_maintenance(
+            env, on, timeout=timeout, on_poll=on_poll
+        )
 
 
 def _resync_step(

@@ -253,3 +253,10 @@ def test_refuses_unreachable_endpoint(aws_env: None) -> None:
 def test_capture_refuses_without_a_pulumi_project(moto: str, shop: Any, tmp_path: Path) -> None:
     result = run(moto, "restore", "capture", "shop", "--latest", "--work-dir", str(tmp_path))
     one_error_line(result, 2, "no Pulumi.yaml")
+
+
+def test_plan_accepts_a_snapshot_arn(moto: str, shop: dict[str, Any]) -> None:
+    arn = "arn:aws:rds:eu-central-1:123456789012:snapshot:shop-nightly"
+    result = run(moto, "restore", "plan", "shop", "--snapshot", arn, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["source"]["snapshotIdentifier"] == "shop-nightly"

@@ -306,3 +306,21 @@ def test_verification_failure_is_reported(
     restored = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0]
     assert differences  # the library compares; the CLI reported the difference above
     assert restored["DeletionProtection"] is False
+
+
+def test_rollback_can_delete_the_restored_instance_with_a_final_snapshot(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    cli = Cli(moto, tmp_path, jenkins)
+    assert cli("restore", "run", "shop", "--latest", "--yes", "--no-resync").exit_code == 0
+    restored_id = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0][
+        "DbiResourceId"
+    ]
+    rolled = cli("restore", "rollback", "shop", "--delete-restored", "--yes", "--json")
+    assert rolled.exit_code == 0, rolled.output
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert found["shop"]["DbiResourceId"] == shop["DbiResourceId"]
+    assert restored_id not in {d["DbiResourceId"] for d in found.values()}
+    snapshots = {d["DBSnapshotIdentifier"] for d in rds.describe_db_snapshots()["DBSnapshots"]}
+    assert any(s.startswith("shop-rolled-back-") and s.endswith("-final") for s in snapshots)
+    assert "restored instance deleted" in rolled.stdout
