@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
 from automation.context import app_context, echo_json, handle_errors
+from automation.options import (
+    DbId,
+    JsonOpt,
+    LatestOpt,
+    MaintenanceOpt,
+    NoResyncOpt,
+    SafetyOpt,
+    SnapshotOpt,
+    StackOpt,
+    StrategyOpt,
+    ToTimeOpt,
+    WorkDirOpt,
+)
 from sccos_backup.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -19,46 +32,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
-
-DbId = Annotated[str, typer.Argument(help="Identifier of the original DB instance.")]
-SnapshotOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer reads Optional
-    typer.Option("--snapshot", help="Restore from this snapshot (identifier or ARN)."),
-]
-ToTimeOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--to-time", help="Restore the original as of this ISO 8601 time (UTC if no offset)."
-    ),
-]
-LatestOpt = Annotated[
-    bool, typer.Option("--latest", help="Restore the original as of its latest restorable time.")
-]
-StrategyOpt = Annotated[
-    Strategy,
-    typer.Option(
-        "--strategy",
-        help="in-place: rename, then restore under the name (the seed's order). "
-        "swap: restore aside while the original serves, then two renames.",
-    ),
-]
-StackOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--stack", help="Pulumi stack (default: restore-DB_ID-RUNID, one per run)."),
-]
-MaintenanceOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--maintenance", help="Turn SCCOS maintenance mode on for ENV around the change."),
-]
-SafetyOpt = Annotated[
-    bool, typer.Option("--safety-snapshot", help="Snapshot the original before changing it.")
-]
-NoResyncOpt = Annotated[bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-WorkDirOpt = Annotated[
-    Path,
-    typer.Option("--work-dir", help="Folder holding Pulumi.yaml (default: current folder)."),
-]
 
 
 def build_request(

@@ -14,6 +14,20 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from automation.context import AppContext, app_context, echo_json, handle_errors
+from automation.options import (
+    DbId,
+    JsonOpt,
+    LatestOpt,
+    MaintenanceOpt,
+    NoResyncOpt,
+    SafetyOpt,
+    SnapshotOpt,
+    StackOpt,
+    StrategyOpt,
+    ToTimeOpt,
+    WorkDirOpt,
+    YesOpt,
+)
 from automation.progress import StatusLine
 from sccos_backup import errors
 from sccos_backup.strategy import Strategy
@@ -25,8 +39,6 @@ if TYPE_CHECKING:
 _JENKINS = "Jenkins (re-sync step)"
 _PULUMI = "Pulumi"
 
-YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (scripts).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object at the end.")]
 BackendOpt = Annotated[
     Optional[str],  # noqa: UP045 - Typer reads Optional
     typer.Option(
@@ -36,10 +48,6 @@ BackendOpt = Annotated[
         "folder in the user's data directory).",
         rich_help_panel=_PULUMI,
     ),
-]
-WorkDirOpt = Annotated[
-    Path,
-    typer.Option("--work-dir", help="Folder holding Pulumi.yaml.", rich_help_panel=_PULUMI),
 ]
 JenkinsUrlOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -179,54 +187,33 @@ def _resync_step(
     return step
 
 
-def _confirm(context: AppContext, yes: bool, question: str) -> None:
-    if yes:
-        return
-    if not context.is_interactive():
+def _can_confirm(context: AppContext, yes: bool) -> None:
+    """Refuse, before anything is contacted, where no confirmation can be asked."""
+    if not yes and not context.is_interactive():
         raise errors.InvalidInput(
             "this command changes production databases and needs a confirmation: run it in a "
             "terminal, or pass --yes"
         )
-    if not typer.confirm(question, default=False, err=True):
+
+
+def _confirm(context: AppContext, yes: bool, question: str) -> None:
+    _can_confirm(context, yes)
+    if not yes and not typer.confirm(question, default=False, err=True):
         raise errors.Aborted("nothing was changed")
 
 
 @handle_errors
 def run_command(
     ctx: typer.Context,
-    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
-    snapshot: Annotated[
-        str | None,
-        typer.Option("--snapshot", help="Restore from this snapshot (identifier or ARN)."),
-    ] = None,
-    to_time: Annotated[
-        str | None, typer.Option("--to-time", help="Restore as of this ISO 8601 time.")
-    ] = None,
-    latest: Annotated[
-        bool, typer.Option("--latest", help="Restore as of the latest restorable time.")
-    ] = False,
-    strategy: Annotated[
-        Strategy,
-        typer.Option(
-            "--strategy",
-            help="in-place (the seed's order) or swap (restore aside, then two renames).",
-        ),
-    ] = Strategy.IN_PLACE,
-    stack: Annotated[
-        str | None, typer.Option("--stack", help="Pulumi stack (default: one per run).")
-    ] = None,
-    maintenance: Annotated[
-        str | None,
-        typer.Option(
-            "--maintenance", help="Run Maintenance_Enable_ENV / _Disable_ENV around the change."
-        ),
-    ] = None,
-    safety_snapshot: Annotated[
-        bool, typer.Option("--safety-snapshot", help="Snapshot the original first.")
-    ] = False,
-    no_resync: Annotated[
-        bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")
-    ] = False,
+    db_id: DbId,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    strategy: StrategyOpt = Strategy.IN_PLACE,
+    stack: StackOpt = None,
+    maintenance: MaintenanceOpt = None,
+    safety_snapshot: SafetyOpt = False,
+    no_resync: NoResyncOpt = False,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
@@ -254,8 +241,7 @@ def run_command(
         no_resync=no_resync,
     )
     context = app_context(ctx)
-    if not yes and not context.is_interactive():
-        _confirm(context, yes, "")
+    _can_confirm(context, yes)
     resync = (
         _resync_step(context, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store)
         if request.resync
@@ -295,11 +281,11 @@ def run_command(
 @handle_errors
 def resume_command(
     ctx: typer.Context,
-    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    db_id: DbId,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
     work_dir: WorkDirOpt = Path(),
-    no_resync: Annotated[bool, typer.Option("--no-resync", help="Skip the re-sync step.")] = False,
+    no_resync: NoResyncOpt = False,
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
@@ -331,7 +317,7 @@ def resume_command(
 @handle_errors
 def status_command(
     ctx: typer.Context,
-    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    db_id: DbId,
     json_output: JsonOpt = False,
 ) -> None:
     """Show the latest restore run of a database: its steps and where it stands."""
@@ -350,7 +336,7 @@ def status_command(
 @handle_errors
 def rollback_command(
     ctx: typer.Context,
-    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    db_id: DbId,
     delete_restored: Annotated[
         bool,
         typer.Option(
@@ -367,8 +353,7 @@ def rollback_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    if not yes and not context.is_interactive():
-        _confirm(context, yes, "")
+    _can_confirm(context, yes)
     runbook, status = _runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output
     )
@@ -391,7 +376,7 @@ def rollback_command(
 @handle_errors
 def cleanup_command(
     ctx: typer.Context,
-    db_id: Annotated[str, typer.Argument(help="Identifier of the original DB instance.")],
+    db_id: DbId,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -401,8 +386,7 @@ def cleanup_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    if not yes and not context.is_interactive():
-        _confirm(context, yes, "")
+    _can_confirm(context, yes)
     runbook = Runbook(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
     record = runbook.cleanup_target(db)
     _confirm(
