@@ -490,16 +490,16 @@ class Runbook:
             self.callbacks.notify(f"-> delete '{names.rolled_back}' (final snapshot '{final}')")
             self._delete_with_final_snapshot(names.rolled_back, final)
             done.append(f"restored instance deleted; final snapshot '{final}'")
-        if self.engine.outputs(record.stack) is not None:
-            try:
+        try:
+            if self.engine.outputs(record.stack) is not None:
                 self.engine.ensure_ready()
                 self.engine.refresh(record.stack, self.callbacks.on_output)
                 done.append(f"stack '{record.stack}' refreshed")
-            except errors.PulumiUnavailable:
-                done.append(
-                    f"stack '{record.stack}' not refreshed (no Pulumi CLI); refresh it "
-                    "before using it again"
-                )
+        except errors.EngineError as error:  # the databases are back; the state can follow later
+            done.append(
+                f"stack '{record.stack}' not refreshed ({error}); run `pulumi refresh --stack "
+                f"{record.stack}` before using it again"
+            )
         if record.request.maintenance_env:
             self._maintenance().set_maintenance(
                 record.request.maintenance_env,

@@ -240,3 +240,16 @@ def test_crash_after_each_step_then_rollback_brings_the_original_back(
     assert [d["DBInstanceIdentifier"] for d in restored] in ([], [plan.names.rolled_back])
     assert ("production", False) in second.maintenance.calls
     assert second.runbook.active_run("shop") is None
+
+
+def test_rollback_works_without_a_pulumi_cli(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = world.plan(Strategy.IN_PLACE, SourceChoice(snapshot="shop-nightly"))
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    world.engine.available = False
+    done = world.runbook.rollback("shop")
+    assert instances(rds)["shop"]["DbiResourceId"] == original["DbiResourceId"]
+    assert any("not refreshed" in line and "pulumi refresh" in line for line in done), done
