@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sccos_backup import errors
-from sccos_backup.rds import make_client
+from sccos_backup.rds import make_client, translate_aws
 from sccos_backup.waiting import Poll, poll_until
 
 #: A maintenance pipeline usually finishes in a few minutes; this bounds a hung one.
@@ -31,16 +31,6 @@ UNSUCCESSFUL = frozenset({"Failed", "Stopped", "Stopping", "Superseded", "Cancel
 
 # Pipeline names allow letters, digits and . @ - _ (at most 100 characters).
 _ENV = re.compile(r"^[A-Za-z0-9.@_-]{1,80}$")
-_CREDENTIALS = {
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "SignatureDoesNotMatch",
-    "InvalidSignatureException",
-    "RequestExpired",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
 class CodePipelineClient(Protocol):
@@ -73,59 +63,30 @@ def make_codepipeline_client(
     return cast(CodePipelineClient, client)
 
 
-@contextlib.contextmanager
-def translate(what: str, pipeline: str) -> Iterator[None]:
-    """Turn botocore exceptions raised while doing ``what`` with ``pipeline`` into our errors."""
-    import botocore.exceptions
-    import botocore.parsers
+def translate(what: str, pipeline: str) -> contextlib.AbstractContextManager[None]:
+    """``rds.translate_aws`` for CodePipeline calls about ``pipeline``."""
 
-    try:
-        yield
-    except botocore.exceptions.ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        message = str(error.response.get("Error", {}).get("Message", "")).rstrip(".")
+    def specific(code: str, message: str) -> errors.SccosBackupError | None:
         if code == "PipelineNotFoundException":
-            raise errors.NotFound(
+            return errors.NotFound(
                 f"pipeline {pipeline} does not exist; check --maintenance ENV "
                 "(the pipelines are Maintenance_Enable_<ENV> and Maintenance_Disable_<ENV>)"
-            ) from None
+            )
         if code == "PipelineExecutionNotFoundException":
-            raise errors.NotFound(f"{what}: {message}; open {pipeline} in the console") from None
+            return errors.NotFound(f"{what}: {message}; open {pipeline} in the console")
         if code in {"ConflictException", "ConcurrentPipelineExecutionsLimitExceededException"}:
-            raise errors.NotAvailable(
+            return errors.NotAvailable(
                 f"{what}: {message}; wait for the running execution of {pipeline} to finish"
-            ) from None
-        if code in _CREDENTIALS:
-            raise errors.AwsError(
-                f"{what}: AWS refused the credentials ({code}); refresh them or check --profile"
-            ) from None
-        if code in _DENIED:
-            raise errors.AwsError(
-                f"{what}: access denied ({code}); the IAM identity needs "
-                "codepipeline:GetPipeline, StartPipelineExecution and GetPipelineExecution"
-            ) from None
-        raise errors.AwsError(f"{what}: {code}: {message}") from None
-    except botocore.exceptions.NoCredentialsError:
-        raise errors.AwsError(
-            f"{what}: no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID"
-        ) from None
-    except botocore.exceptions.NoRegionError:
-        raise errors.InvalidInput(f"{what}: no AWS region is set; pass --region") from None
-    except (
-        botocore.exceptions.EndpointConnectionError,
-        botocore.exceptions.ConnectTimeoutError,
-        botocore.exceptions.ReadTimeoutError,
-    ) as error:
-        raise errors.AwsError(
-            f"{what}: cannot reach the CodePipeline endpoint ({type(error).__name__}); "
-            "check --endpoint-url, --region and the network"
-        ) from None
-    except botocore.parsers.ResponseParserError:
-        raise errors.AwsError(
-            f"{what}: the CodePipeline endpoint sent an unreadable response; retry later"
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise errors.AwsError(f"{what}: {type(error).__name__}: {error}") from None
+            )
+        return None
+
+    return translate_aws(
+        what,
+        service="CodePipeline",
+        specific=specific,
+        denied="the IAM identity needs codepipeline:GetPipeline, StartPipelineExecution and "
+        "GetPipelineExecution",
+    )
 
 
 def _status(execution: Mapping[str, Any]) -> str:

@@ -100,9 +100,17 @@ def make_rds_client(
     return client
 
 
+#: Maps an AWS error code and message to a project error, or None for the generic handling.
+Specific = Callable[[str, str], "errors.SccosBackupError | None"]
+
+
 @contextlib.contextmanager
-def translate(what: str) -> Iterator[None]:
-    """Turn botocore exceptions raised while doing ``what`` into the project's errors."""
+def translate_aws(what: str, *, service: str, specific: Specific, denied: str) -> Iterator[None]:
+    """Turn botocore exceptions raised while doing ``what`` into the project's errors.
+
+    ``specific`` handles the service's own error codes; credentials, permissions, transport
+    and unreadable responses are handled here the same way for every service.
+    """
     import botocore.exceptions
     import botocore.parsers
 
@@ -111,22 +119,15 @@ def translate(what: str) -> Iterator[None]:
     except botocore.exceptions.ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         message = str(error.response.get("Error", {}).get("Message", "")).rstrip(".")
-        if code in _NOT_FOUND:
-            raise errors.NotFound(f"{what}: {message}") from None
-        if code in _TAKEN:
-            raise errors.IdentifierTaken(f"{what}: {message}; choose another name") from None
-        if code in _STATE:
-            raise errors.NotAvailable(f"{what}: {message}; wait until it is available") from None
-        if code in _QUOTA:
-            raise errors.PreconditionFailed(f"{what}: {message}; free some quota first") from None
+        mapped = specific(code, message)
+        if mapped is not None:
+            raise mapped from None
         if code in _CREDENTIALS:
             raise errors.AwsError(
                 f"{what}: AWS refused the credentials ({code}); refresh them or check --profile"
             ) from None
         if code in _DENIED:
-            raise errors.AwsError(
-                f"{what}: access denied ({code}); the IAM identity lacks an RDS permission"
-            ) from None
+            raise errors.AwsError(f"{what}: access denied ({code}); {denied}") from None
         raise errors.AwsError(f"{what}: {code}: {message}") from None
     except botocore.exceptions.NoCredentialsError:
         raise errors.AwsError(
@@ -140,15 +141,34 @@ def translate(what: str) -> Iterator[None]:
         botocore.exceptions.ReadTimeoutError,
     ) as error:
         raise errors.AwsError(
-            f"{what}: cannot reach the RDS endpoint ({type(error).__name__}); "
+            f"{what}: cannot reach the {service} endpoint ({type(error).__name__}); "
             "check --endpoint-url, --region and the network"
         ) from None
     except botocore.parsers.ResponseParserError:
         raise errors.AwsError(
-            f"{what}: the RDS endpoint sent an unreadable response; retry later"
+            f"{what}: the {service} endpoint sent an unreadable response; retry later"
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise errors.AwsError(f"{what}: {type(error).__name__}: {error}") from None
+
+
+def translate(what: str) -> contextlib.AbstractContextManager[None]:
+    """:func:`translate_aws` for RDS calls."""
+
+    def specific(code: str, message: str) -> errors.SccosBackupError | None:
+        if code in _NOT_FOUND:
+            return errors.NotFound(f"{what}: {message}")
+        if code in _TAKEN:
+            return errors.IdentifierTaken(f"{what}: {message}; choose another name")
+        if code in _STATE:
+            return errors.NotAvailable(f"{what}: {message}; wait until it is available")
+        if code in _QUOTA:
+            return errors.PreconditionFailed(f"{what}: {message}; free some quota first")
+        return None
+
+    return translate_aws(
+        what, service="RDS", specific=specific, denied="the IAM identity lacks an RDS permission"
+    )
 
 
 def _utc(value: Any) -> datetime | None:
