@@ -34,7 +34,7 @@ from sccos_backup.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.engine import Engine
-    from automation.runbook import Runbook
+    from automation.runbook import Runbook, RunSummary
 
 _JENKINS = "Jenkins (re-sync step)"
 _PULUMI = "Pulumi"
@@ -167,12 +167,16 @@ class _LazyMaintenance:
 
 def _resync_step(
     context: AppContext,
+    wanted: bool,
     url: str | None,
     user: str | None,
     token: str | None,
     job: str,
     store: str | None,
 ) -> Any:
+    """The runbook's re-sync step, or None when it is not wanted; settings checked now."""
+    if not wanted:
+        return None
     from automation.resync_cmd import jenkins_config
     from sccos_backup.jenkins import make_jenkins_adapter
     from sccos_backup.resync import ResyncRequest, run_resync
@@ -202,6 +206,16 @@ def _confirm(context: AppContext, yes: bool, question: str) -> None:
         raise errors.Aborted("nothing was changed")
 
 
+def _show_summary(summary: RunSummary, status: StatusLine, json_output: bool) -> None:
+    from automation.render import render_summary
+
+    status.done()
+    if json_output:
+        echo_json(summary.to_json())
+    else:
+        render_summary(summary)
+
+
 @handle_errors
 def run_command(
     ctx: typer.Context,
@@ -225,7 +239,7 @@ def run_command(
     store: StoreOpt = None,
 ) -> None:
     """Run the whole restore: rename, pulumi up, verify, re-sync. Re-run it to continue."""
-    from automation.render import render_plan, render_summary
+    from automation.render import render_plan
     from automation.restore_cmd import build_request
     from sccos_backup.restore import prepare
 
@@ -242,10 +256,8 @@ def run_command(
     )
     context = app_context(ctx)
     _can_confirm(context, yes)
-    resync = (
-        _resync_step(context, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store)
-        if request.resync
-        else None
+    resync = _resync_step(
+        context, request.resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
     )
     runbook, status = _runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
@@ -271,11 +283,7 @@ def run_command(
             render_plan(plan)
         _confirm(context, yes, f"Restore '{request.db_identifier}' now?")
         summary = runbook.start(plan)
-    status.done()
-    if json_output:
-        echo_json(summary.to_json())
-    else:
-        render_summary(summary)
+    _show_summary(summary, status, json_output)
 
 
 @handle_errors
@@ -293,25 +301,18 @@ def resume_command(
     store: StoreOpt = None,
 ) -> None:
     """Continue an interrupted restore run where it stopped (also from another machine)."""
-    from automation.render import render_summary
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    resync = (
-        None
-        if no_resync
-        else _resync_step(context, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store)
+    resync = _resync_step(
+        context, not no_resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
     )
     runbook, status = _runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
     summary = runbook.resume(db)
-    status.done()
-    if json_output:
-        echo_json(summary.to_json())
-    else:
-        render_summary(summary)
+    _show_summary(summary, status, json_output)
 
 
 @handle_errors

@@ -132,3 +132,19 @@ class FakeClock:
 
         self.slept.append(seconds)
         self.now += timedelta(seconds=seconds)
+
+
+def one_error_line(result: Any, code: int, *needles: str, progress: bool = False) -> None:
+    """A CLI result that failed with ``code`` and one ``error:`` line naming ``needles``.
+
+    With ``progress``, status lines (waits, steps) may precede the error line on stderr.
+    """
+    assert result.exit_code == code, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    if progress:
+        assert [x for x in lines if x.startswith("error: ")] == lines[-1:], result.stderr
+        lines = lines[-1:]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]

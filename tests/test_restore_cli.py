@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from automation.cli import app
 from automation.context import AppContext
 from sccos_backup.settings import BY_API
-from tests.conftest import aws_state, make_instance
+from tests.conftest import aws_state, make_instance, one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -27,16 +27,6 @@ def run(moto: str, *args: str, now: datetime = NOW) -> Any:
     return runner.invoke(
         app, ["--endpoint-url", moto, "--region", "eu-central-1", *args], obj=context
     )
-
-
-def one_error_line(result: Any, code: int, *needles: str) -> None:
-    assert result.exit_code == code, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from automation.cli import app
 from automation.context import AppContext
 from sccos_backup.verify import differences
-from tests.conftest import REGION, FakeClock, aws_state, make_instance
+from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
 from tests.test_maintenance import _create_pipelines
@@ -74,19 +74,6 @@ class Cli:
             env=env,
             input=input,
         )
-
-
-def one_error_line(result: Any, code: int, *needles: str, progress: bool = False) -> None:
-    """One ``error:`` line on stderr; with ``progress``, status lines may precede it."""
-    assert result.exit_code == code, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    if progress:
-        assert [x for x in lines if x.startswith("error: ")] == lines[-1:], result.stderr
-        lines = lines[-1:]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def test_run_in_place_end_to_end(
