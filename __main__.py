@@ -7,8 +7,8 @@ by this file itself.
 
 import pulumi
 
-from sccos_backup.declaration import declare
-from sccos_backup.spec import CONFIG_KEYS, OBJECT_KEYS, PROJECT, RestoreSpec
+from sccos_backup.restore.declaration import declare
+from sccos_backup.restore.spec import CONFIG_KEYS, OBJECT_KEYS, PROJECT, RestoreSpec
 
 _config = pulumi.Config(PROJECT)
 _values = {

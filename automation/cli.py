@@ -9,10 +9,10 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from automation.context import AppContext
-from automation.restore_cmd import app as restore_app
-from automation.resync_cmd import resync
-from automation.snapshot_cmd import app as snapshot_app
+from automation.commands.context import AppContext
+from automation.commands.restore import app as restore_app
+from automation.commands.resync import resync
+from automation.commands.snapshot import app as snapshot_app
 
 
 def _is_usage_error(error: BaseException) -> bool:

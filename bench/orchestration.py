@@ -138,9 +138,9 @@ def run_once(endpoint: str, strategy: str) -> RunResult:
     from typer.testing import CliRunner
 
     from automation.cli import app
-    from automation.context import AppContext
-    from sccos_backup.maintenance import MaintenanceAdapter
-    from sccos_backup.rds import RdsAdapter, make_client
+    from automation.commands.context import AppContext
+    from sccos_backup.aws.maintenance import MaintenanceAdapter
+    from sccos_backup.aws.rds import RdsAdapter, make_client
     from tests.conftest import FakeClock
     from tests.fake_jenkins import FakeJenkins
     from tests.inprocess_engine import InProcessEngine

@@ -1,7 +1,7 @@
 """Polling: how often the waits describe an instance, and how soon they notice a change.
 
 A stub RDS client answers ``describe_db_instances`` from a simulated clock; the real
-:class:`sccos_backup.rds.RdsAdapter` waits on it with the real default intervals (the runbook's
+:class:`sccos_backup.aws.rds.RdsAdapter` waits on it with the real default intervals (the runbook's
 ``first_interval`` of 15 s, backing off by 25 % to 30 s) and the runbook's timeouts.
 """
 
@@ -97,8 +97,8 @@ def _report(what: str, times: list[float], change_at: float, slept: float) -> Wa
 
 def restore_scenario(minutes: float = 30.0) -> WaitReport:
     """``wait_instance`` on an instance that is ``creating`` until ``minutes``, then available."""
-    from automation.runbook import Timeouts
-    from sccos_backup.rds import RdsAdapter
+    from automation.runbook.runbook import Timeouts
+    from sccos_backup.aws.rds import RdsAdapter
 
     change = minutes * 60
     clock = SimulatedClock()
@@ -113,8 +113,8 @@ def rename_scenario(minutes: float = 10.0, old_gone: float = 60.0) -> list[WaitR
     """A rename that takes ``minutes``: the old name stops answering after ``old_gone`` seconds
     (AWS drops it at once), the new one answers after ``minutes``. The runbook's order:
     ``wait_absent`` on the old name, then ``wait_instance`` on the new one."""
-    from automation.runbook import Timeouts
-    from sccos_backup.rds import RdsAdapter
+    from automation.runbook.runbook import Timeouts
+    from sccos_backup.aws.rds import RdsAdapter
 
     change = minutes * 60
     old, new = "shop", "shop-pre-restore-202611251200"

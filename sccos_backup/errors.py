@@ -2,7 +2,7 @@
 
 Every error the library raises on purpose derives from :class:`SccosBackupError`.
 The CLI catches only that base class, prints ``str(error)`` as one line on stderr
-and exits with the code that :data:`automation.exit_codes` maps the class to. Any
+and exits with the code that :data:`automation.commands.exit_codes` maps the class to. Any
 other exception is a bug and keeps its traceback.
 
 Messages say what failed, about which resource, and what to do next. They never

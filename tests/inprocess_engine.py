@@ -1,8 +1,8 @@
 """The engine interface's test implementation: the real program, under the SDK's mocks, applied
 to a moto server.
 
-It runs :func:`sccos_backup.declaration.declare` exactly as ``pulumi up`` would, with Pulumi's
-mocks in place of the engine. Its ``new_resource`` plays the aws provider: it restores
+It runs :func:`sccos_backup.restore.declaration.declare` exactly as ``pulumi up`` would, with
+Pulumi's mocks in place of the engine. Its ``new_resource`` plays the aws provider: it restores
 ``aws:rds/instance:Instance`` from the snapshot or point in time, then modifies whatever the
 restore call cannot take, renames in place when the identifier changes, and associates IAM roles.
 State (one JSON file per stack) lives in a folder that stands for the shared state backend, so a
@@ -30,8 +30,8 @@ import botocore.exceptions
 import pulumi
 
 from sccos_backup.errors import EngineError, PulumiUnavailable
-from sccos_backup.settings import InstanceSettings
-from sccos_backup.spec import PROJECT, RestoreSpec
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from tests.conftest import give_resource_id
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -85,7 +85,7 @@ def _plain(value: Any) -> Any:
 
 
 class InProcessEngine:
-    """Implements :class:`automation.engine.Engine` in-process, against moto."""
+    """Implements :class:`automation.engine.base.Engine` in-process, against moto."""
 
     def __init__(
         self,
@@ -201,7 +201,7 @@ class InProcessEngine:
                 return {}
 
         pulumi.runtime.set_mocks(Provider(), project=PROJECT, stack=stack, preview=preview)
-        from sccos_backup.declaration import declare
+        from sccos_backup.restore.declaration import declare
 
         def program() -> Any:
             database = declare(spec)

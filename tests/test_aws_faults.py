@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.context import AppContext
-from sccos_backup.maintenance import MaintenanceAdapter, make_codepipeline_client
-from sccos_backup.rds import RdsAdapter, make_rds_client
+from automation.commands.context import AppContext
+from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
+from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from tests.conftest import REGION, FakeClock, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.faults import Fault, Faults, record_backoff

@@ -1,4 +1,4 @@
-"""sccos_backup.backups: pure planning functions, and the library against moto's server."""
+"""sccos_backup.backups.snapshots: pure planning functions, and the library against moto."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import boto3
 import botocore.config
 import pytest
 
-from sccos_backup import backups, errors
-from sccos_backup.backups import Kind
-from sccos_backup.rds import Instance, RdsAdapter, Snapshot
+from sccos_backup import errors
+from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
+from sccos_backup.backups import snapshots as backups
+from sccos_backup.backups.snapshots import Kind
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
 
 NOW = datetime(2026, 11, 25, 13, 20, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.context import AppContext
+from automation.commands.context import AppContext
 from tests.conftest import ACCOUNT, REGION, FakeClock, aws_state, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
@@ -259,7 +259,7 @@ def test_bad_input(
     engine = InProcessEngine(world, tmp_path / "state", available=case.engine_available)
     context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
     if case.credentials == "expired":
-        from sccos_backup.rds import RdsAdapter, make_rds_client
+        from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 
         client = make_rds_client(region=REGION, profile=None, endpoint_url=world)
         client.meta.events.register("before-send", _expired)

@@ -13,12 +13,17 @@ from typing import Any
 import pulumi
 import pytest
 
-from sccos_backup.plan import RestoreRequest, Strategy
-from sccos_backup.rds import Instance, RdsAdapter, make_rds_client
-from sccos_backup.restore import prepare
-from sccos_backup.source import SourceChoice
-from sccos_backup.spec import PROJECT, RestoreSpec
-from sccos_backup.stackfile import AwsTarget, read_stack_spec, stack_config, write_stack_file
+from sccos_backup.aws.rds import Instance, RdsAdapter, make_rds_client
+from sccos_backup.restore.plan import RestoreRequest, Strategy
+from sccos_backup.restore.prepare import prepare
+from sccos_backup.restore.source import SourceChoice
+from sccos_backup.restore.spec import PROJECT, RestoreSpec
+from sccos_backup.restore.stackfile import (
+    AwsTarget,
+    read_stack_spec,
+    stack_config,
+    write_stack_file,
+)
 from tests import pulumi_mocks
 from tests.originals import MOTO_GAPS, make_full_original
 
@@ -123,7 +128,7 @@ def test_declares_every_setting_of_the_original(moto: str, multi_az: bool) -> An
     boto.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
     spec = _spec(moto, SourceChoice(snapshot="shop-nightly"))
     mocks, _ = pulumi_mocks.install()
-    from sccos_backup.declaration import declare
+    from sccos_backup.restore.declaration import declare
 
     database = declare(spec)
 
@@ -146,7 +151,7 @@ def test_instance_can_never_be_deleted_by_destroy_or_replacement(moto: str) -> A
     make_full_original(moto, multi_az=True)
     spec = _spec(moto, SourceChoice(latest=True))
     mocks, monitor = pulumi_mocks.install()
-    from sccos_backup.declaration import declare
+    from sccos_backup.restore.declaration import declare
 
     database = declare(spec)
 
@@ -171,7 +176,7 @@ def test_point_in_time_source_is_addressed_by_resource_id(moto: str) -> Any:
     assert when is not None
     spec = _spec(moto, SourceChoice(to_time=when), strategy=Strategy.SWAP)
     mocks, _ = pulumi_mocks.install()
-    from sccos_backup.declaration import declare
+    from sccos_backup.restore.declaration import declare
 
     database = declare(spec)
 
@@ -192,7 +197,7 @@ def test_latest_restorable_time_and_outputs(moto: str) -> Any:
     make_full_original(moto, multi_az=True)
     spec = _spec(moto, SourceChoice(latest=True))
     mocks, _ = pulumi_mocks.install()
-    from sccos_backup.declaration import declare
+    from sccos_backup.restore.declaration import declare
 
     database = declare(spec)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from sccos_backup import errors
-from sccos_backup.jenkins import (
+from sccos_backup.jenkins.client import (
     JenkinsAdapter,
     JenkinsConfig,
     JobAction,
@@ -25,7 +25,7 @@ from sccos_backup.jenkins import (
     reconciled_config,
     shell_steps,
 )
-from sccos_backup.resync import (
+from sccos_backup.resync.job import (
     DEFAULT_JOB,
     ResyncRequest,
     ResyncResult,

@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
-from sccos_backup.errors import AwsError, InvalidInput, NotFound, WaitTimeout
-from sccos_backup.maintenance import (
+from sccos_backup.aws.maintenance import (
     MaintenanceAdapter,
     maintenance_pipeline_name,
     make_codepipeline_client,
 )
+from sccos_backup.errors import AwsError, InvalidInput, NotFound, WaitTimeout
 from sccos_backup.waiting import Poll
 from tests.conftest import REGION, FakeClock
 from tests.fake_codepipeline import FakeCodePipeline, serve

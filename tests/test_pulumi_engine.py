@@ -21,8 +21,8 @@ from urllib.error import URLError
 import pytest
 from pulumi.automation import OpType, OutputValue, PulumiCommand
 
-from automation import pulumi_engine
-from automation.pulumi_engine import (
+from automation.engine import automation_api as pulumi_engine
+from automation.engine.automation_api import (
     PULUMI_VERSION,
     AutomationEngine,
     count_changes,
@@ -31,10 +31,10 @@ from automation.pulumi_engine import (
     workspace_settings,
 )
 from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
-from sccos_backup.settings import InstanceSettings
-from sccos_backup.source import SnapshotSource
-from sccos_backup.spec import PROJECT, RestoreSpec
-from sccos_backup.stackfile import AwsTarget, read_stack_spec
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import SnapshotSource
+from sccos_backup.restore.spec import PROJECT, RestoreSpec
+from sccos_backup.restore.stackfile import AwsTarget, read_stack_spec
 from tests.conftest import make_instance
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from automation.pulumi_engine import AutomationEngine
-from sccos_backup.settings import InstanceSettings
-from sccos_backup.source import SnapshotSource
-from sccos_backup.spec import OUTPUT_IDENTIFIER, RestoreSpec
-from sccos_backup.stackfile import AwsTarget
+from automation.engine.automation_api import AutomationEngine
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import SnapshotSource
+from sccos_backup.restore.spec import OUTPUT_IDENTIFIER, RestoreSpec
+from sccos_backup.restore.stackfile import AwsTarget
 from tests.conftest import REGION, make_instance
 
 ROOT = Path(__file__).resolve().parent.parent

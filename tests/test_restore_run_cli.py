@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.context import AppContext
-from sccos_backup.verify import differences
+from automation.commands.context import AppContext
+from sccos_backup.restore.verify import differences
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine

@@ -11,9 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from automation.context import AppContext
-from automation.resync_cmd import resync
-from sccos_backup.resync import DEFAULT_JOB
+from automation.commands.context import AppContext
+from automation.commands.resync import resync
+from sccos_backup.resync.job import DEFAULT_JOB
 from tests.fake_jenkins import BuildPlan, FakeJenkins, FakeTime
 
 

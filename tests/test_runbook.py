@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from automation.runbook import DONE, TAG_STEP, Callbacks, Runbook
+from automation.runbook.runbook import DONE, TAG_STEP, Callbacks, Runbook
 from sccos_backup import errors
-from sccos_backup.plan import RestoreRequest, Strategy
-from sccos_backup.rds import RdsAdapter, make_rds_client
-from sccos_backup.restore import prepare
-from sccos_backup.source import SourceChoice
-from sccos_backup.verify import differences
+from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+from sccos_backup.restore.plan import RestoreRequest, Strategy
+from sccos_backup.restore.prepare import prepare
+from sccos_backup.restore.source import SourceChoice
+from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine
 
@@ -163,7 +163,7 @@ def test_engine_missing_is_refused_before_any_change(
 
 
 def _steps(strategy: Strategy) -> list[str]:
-    from sccos_backup.plan import Names, restore_steps
+    from sccos_backup.restore.plan import Names, restore_steps
 
     request = RestoreRequest(
         "shop",

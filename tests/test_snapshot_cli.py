@@ -13,9 +13,9 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from automation.context import AppContext
-from automation.snapshot_cmd import app
-from sccos_backup.rds import RdsAdapter
+from automation.commands.context import AppContext
+from automation.commands.snapshot import app
+from sccos_backup.aws.rds import RdsAdapter
 from tests.conftest import REGION, FakeClock, aws_state
 from tests.test_backups import make_db, names, tags_of
 

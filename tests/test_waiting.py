@@ -54,7 +54,7 @@ def test_gives_up_after_the_timeout() -> None:
 
 
 def test_a_wait_after_a_wait_keeps_the_pace(moto: str, rds: Any) -> None:
-    from sccos_backup.rds import RdsAdapter, make_rds_client
+    from sccos_backup.aws.rds import RdsAdapter, make_rds_client
     from tests.conftest import make_instance
 
     make_instance(rds)

@@ -1,6 +1,6 @@
 """``sccos-backup snapshot``: manual snapshots, restore points, hourly rotation, policy check.
 
-Each command builds its collaborators, calls one function of :mod:`sccos_backup.backups`
+Each command builds its collaborators, calls one function of :mod:`sccos_backup.backups.snapshots`
 and renders the result: tables and results on stdout, progress, notes and warnings on stderr.
 """
 
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from automation.context import app_context, echo_json, fail, handle_errors
-from automation.exit_codes import ExitStatus
-from automation.progress import StatusLine
+from automation.commands.context import app_context, echo_json, fail, handle_errors
+from automation.commands.exit_codes import ExitStatus
+from automation.commands.progress import StatusLine
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
 
 if TYPE_CHECKING:
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
 app = typer.Typer(
     help="Manual snapshots, every restore point, the hourly rotation and the policy check.",
@@ -87,7 +87,7 @@ def create(
     as_json: Json = False,
 ) -> None:
     """Take a named manual snapshot of DB_ID and wait until it is available."""
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
     app_ctx = app_context(ctx)
     rds = app_ctx.rds()
@@ -116,7 +116,7 @@ def create(
 @handle_errors
 def list_(ctx: typer.Context, db_id: DbId, as_json: Json = False) -> None:
     """Show every restore point of DB_ID, newest first, and its point-in-time window."""
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
     found = backups.list_restore_points(app_context(ctx).rds(), db_id)
     if found.note:
@@ -175,7 +175,7 @@ def rotate(
     as_json: Json = False,
 ) -> None:
     """Hourly tool (cron, Jenkins timer): take this hour's snapshot, delete expired hourly ones."""
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
     rds = app_context(ctx).rds()
     plan = backups.prepare_rotation(rds, db_id, keep_hours=keep_hours)
@@ -247,7 +247,7 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Check the backup policy (for monitoring); exit 7 with one line per unmet point."""
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
     report = backups.check_policy(
         app_context(ctx).rds(), db_id, max_hourly_age=timedelta(minutes=max_hourly_age)
@@ -279,7 +279,7 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts).")] = False,
 ) -> None:
     """Delete a manual or hourly snapshot of DB_ID (never automated or AWS Backup ones)."""
-    from sccos_backup import backups
+    from sccos_backup.backups import snapshots as backups
 
     app_ctx = app_context(ctx)
     rds = app_ctx.rds()

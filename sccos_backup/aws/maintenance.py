@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sccos_backup import errors
-from sccos_backup.rds import make_client, translate_aws
+from sccos_backup.aws.rds import make_client, translate_aws
 from sccos_backup.waiting import Poll, poll_until
 
 #: A maintenance pipeline usually finishes in a few minutes; this bounds a hung one.

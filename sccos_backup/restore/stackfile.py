@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sccos_backup.errors import InvalidInput
-from sccos_backup.spec import CONFIG_KEYS, PROJECT, RestoreSpec
+from sccos_backup.restore.spec import CONFIG_KEYS, PROJECT, RestoreSpec
 
 #: AWS services the program's provider talks to; only these get custom endpoints.
 ENDPOINT_SERVICES = ("rds", "sts", "iam", "kms", "ec2")

@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import Any
 
 from sccos_backup import errors, identifiers
+from sccos_backup.aws.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
-from sccos_backup.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
 from sccos_backup.waiting import Poll
 
 TAG_CREATED_BY = "sccos-backup:created-by"

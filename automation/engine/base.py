@@ -1,7 +1,7 @@
 """The one narrow interface through which the runbook reaches the Pulumi engine.
 
-The real implementation is :class:`automation.pulumi_engine.AutomationEngine` (Pulumi's
-Automation API with an inline program that calls :func:`sccos_backup.declaration.declare`).
+The real implementation is :class:`automation.engine.automation_api.AutomationEngine` (Pulumi's
+Automation API with an inline program that calls :func:`sccos_backup.restore.declaration.declare`).
 Tests use an in-process engine that runs the same program under the SDK's mocks and applies
 the declared instance to a moto server (``tests/inprocess_engine.py``).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sccos_backup.spec import RestoreSpec
+from sccos_backup.restore.spec import RestoreSpec
 
 OnOutput = Callable[[str], None]
 

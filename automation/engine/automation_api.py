@@ -1,11 +1,11 @@
-"""The real :class:`~automation.engine.Engine`: Pulumi's Automation API with an inline program.
+"""The real :class:`~automation.engine.base.Engine`: Pulumi's Automation API with an inline program.
 
-The inline program calls :func:`sccos_backup.declaration.declare` with the spec it is given, so
-the CLI and ``pulumi up`` in the project folder declare the same thing. The workspace is the
-project folder itself (the root ``Pulumi.yaml``, project ``sccos-backup``): stacks made here show
+The inline program calls :func:`sccos_backup.restore.declaration.declare` with the spec it is
+given, so the CLI and ``pulumi up`` in the project folder declare the same thing. The workspace is
+the project folder itself (root ``Pulumi.yaml``, project ``sccos-backup``): stacks made here show
 up in ``pulumi stack ls`` there and the other way round, and the stack configuration the engine
 writes is the very file ``restore capture`` writes
-(:func:`~sccos_backup.stackfile.write_stack_file`).
+(:func:`~sccos_backup.restore.stackfile.write_stack_file`).
 
 Two deliberate departures from the obvious Automation API recipe:
 
@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
-from automation.engine import OnOutput
+from automation.engine.base import OnOutput
 from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
-from sccos_backup.spec import PROJECT, RestoreSpec
-from sccos_backup.stackfile import (
+from sccos_backup.restore.spec import PROJECT, RestoreSpec
+from sccos_backup.restore.stackfile import (
     AwsTarget,
     check_project,
     read_stack_spec,
@@ -179,7 +179,7 @@ def _hint(detail: str, stack: str | None) -> str:
 
 
 class AutomationEngine:
-    """The Pulumi engine behind the runbook (see :class:`automation.engine.Engine`)."""
+    """The Pulumi engine behind the runbook (see :class:`automation.engine.base.Engine`)."""
 
     def __init__(
         self,
@@ -353,7 +353,7 @@ class AutomationEngine:
         work_dir = self._settings.work_dir
 
         def program() -> None:
-            from sccos_backup.declaration import declare
+            from sccos_backup.restore.declaration import declare
 
             declare(read_stack_spec(work_dir, stack))
 
@@ -362,7 +362,7 @@ class AutomationEngine:
     @staticmethod
     def _program(spec: RestoreSpec) -> Program:
         def program() -> None:
-            from sccos_backup.declaration import declare
+            from sccos_backup.restore.declaration import declare
 
             declare(spec)
 

@@ -6,7 +6,8 @@ frozen dataclasses, and translates python-jenkins and requests exceptions into
 :func:`make_jenkins_adapter` and in the functions that need it, so that CLI start-up stays fast.
 
 Jenkins job configuration (a freestyle ``<project>`` document) is built and compared here with
-:mod:`xml.etree.ElementTree`; what the shell script says is decided by :mod:`sccos_backup.resync`.
+:mod:`xml.etree.ElementTree`; what the shell script says is decided by
+:mod:`sccos_backup.resync.job`.
 
 The API token lives only inside the python-jenkins client (``requests`` basic auth); it is never
 part of a message, a log line or a repr.

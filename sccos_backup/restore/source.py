@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sccos_backup.aws.rds import snapshot_identifier_from
 from sccos_backup.errors import InvalidInput
 from sccos_backup.identifiers import snapshot_identifier
-from sccos_backup.rds import snapshot_identifier_from
 
 
 def parse_time(text: str) -> datetime:

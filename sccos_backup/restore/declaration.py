@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from sccos_backup.source import PointInTimeSource, SnapshotSource, iso
-from sccos_backup.spec import (
+from sccos_backup.restore.source import PointInTimeSource, SnapshotSource, iso
+from sccos_backup.restore.spec import (
     OUTPUT_ADDRESS,
     OUTPUT_ARN,
     OUTPUT_IDENTIFIER,

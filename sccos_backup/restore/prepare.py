@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sccos_backup.plan import Names, RestorePlan, RestoreRequest, build_plan
-from sccos_backup.preconditions import check, observe
-from sccos_backup.rds import RdsAdapter
+from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_plan
+from sccos_backup.restore.preconditions import check, observe
 
 
 def prepare(rds: RdsAdapter, request: RestoreRequest, now: datetime) -> RestorePlan:

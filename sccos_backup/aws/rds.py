@@ -209,7 +209,7 @@ class Instance:
     backup_retention_period: int
     parameter_group: str | None
     tags: tuple[tuple[str, str], ...]
-    #: The describe response, read-only; :mod:`sccos_backup.settings` captures from it.
+    #: The describe response, read-only; :mod:`sccos_backup.restore.settings` captures from it.
     raw: Mapping[str, Any]
 
     @property

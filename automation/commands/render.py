@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from automation.runbook import RunSummary
-from sccos_backup.plan import RestorePlan
-from sccos_backup.settings import BY_API
+from automation.runbook.runbook import RunSummary
+from sccos_backup.restore.plan import RestorePlan
+from sccos_backup.restore.settings import BY_API
 
 
 def _show(value: Any) -> str:

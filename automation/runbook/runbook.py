@@ -17,13 +17,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from automation.engine import Engine
+from automation.engine.base import Engine
 from sccos_backup import errors
+from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.identifiers import truncate_identifier
-from sccos_backup.plan import Names, RestorePlan, RestoreRequest, Step, Strategy, restore_steps
-from sccos_backup.rds import Instance, RdsAdapter
-from sccos_backup.settings import InstanceSettings
-from sccos_backup.source import (
+from sccos_backup.restore.plan import (
+    Names,
+    RestorePlan,
+    RestoreRequest,
+    Step,
+    Strategy,
+    restore_steps,
+)
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import (
     PointInTimeSource,
     RestoreSource,
     SnapshotSource,
@@ -31,8 +38,8 @@ from sccos_backup.source import (
     iso,
     parse_time,
 )
-from sccos_backup.spec import RestoreSpec
-from sccos_backup.verify import differences
+from sccos_backup.restore.spec import RestoreSpec
+from sccos_backup.restore.verify import differences
 from sccos_backup.waiting import Poll
 
 TAG_RUN = "sccos-backup:run"

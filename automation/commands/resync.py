@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from automation.context import app_context, echo_json, handle_errors
-from automation.progress import StatusLine
+from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.progress import StatusLine
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
 
 if TYPE_CHECKING:
-    from sccos_backup.jenkins import JenkinsConfig
+    from sccos_backup.jenkins.client import JenkinsConfig
 
 _JENKINS = "Jenkins"
 
@@ -35,7 +35,7 @@ def jenkins_config(url: str | None, user: str | None, token: str | None) -> Jenk
     if missing:
         raise InvalidInput("Jenkins is not configured: set " + "; set ".join(missing))
     assert url and user and token
-    from sccos_backup.jenkins import JenkinsConfig
+    from sccos_backup.jenkins.client import JenkinsConfig
 
     return JenkinsConfig(url=url, user=user, token=token)
 
@@ -111,8 +111,8 @@ def resync(
     ] = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
-    from sccos_backup.jenkins import make_jenkins_adapter
-    from sccos_backup.resync import ResyncRequest, run_resync
+    from sccos_backup.jenkins.client import make_jenkins_adapter
+    from sccos_backup.resync.job import ResyncRequest, run_resync
 
     app = app_context(ctx)
     config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)

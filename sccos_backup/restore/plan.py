@@ -12,17 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from sccos_backup.identifiers import truncate_identifier
-from sccos_backup.preconditions import Observed
-from sccos_backup.settings import InstanceSettings, inherited
-from sccos_backup.source import (
+from sccos_backup.restore.preconditions import Observed
+from sccos_backup.restore.settings import InstanceSettings, inherited
+from sccos_backup.restore.source import (
     PointInTimeSource,
     RestoreSource,
     SnapshotSource,
     SourceChoice,
     iso,
 )
-from sccos_backup.spec import RestoreSpec
-from sccos_backup.strategy import Strategy
+from sccos_backup.restore.spec import RestoreSpec
+from sccos_backup.restore.strategy import Strategy
 
 __all__ = [
     "Names",

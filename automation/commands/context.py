@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
-from automation.exit_codes import ExitStatus, exit_status_for
+from automation.commands.exit_codes import ExitStatus, exit_status_for
 from sccos_backup.errors import SccosBackupError
 
 if TYPE_CHECKING:
-    from automation.engine import Engine
-    from automation.runbook import Maintenance
-    from sccos_backup.rds import RdsAdapter
+    from automation.engine.base import Engine
+    from automation.runbook.runbook import Maintenance
+    from sccos_backup.aws.rds import RdsAdapter
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,7 +50,7 @@ class AppContext:
     def rds(self) -> RdsAdapter:
         """The RDS adapter, built once on first use (boto3 is imported only here)."""
         if self._rds is None:
-            from sccos_backup.rds import RdsAdapter, make_rds_client
+            from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 
             client = make_rds_client(
                 region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
@@ -60,7 +60,7 @@ class AppContext:
 
     def maintenance_adapter(self) -> Maintenance:
         if self.maintenance is None:
-            from sccos_backup.maintenance import MaintenanceAdapter, make_codepipeline_client
+            from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
 
             client = make_codepipeline_client(
                 region=self.region, profile=self.profile, endpoint_url=self.endpoint_url

@@ -1,13 +1,16 @@
-"""Options shared by the ``restore`` commands, defined once."""
+"""Options shared by the ``restore`` commands, defined once, and the request they build."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sccos_backup.strategy import Strategy
+from sccos_backup.restore.strategy import Strategy
+
+if TYPE_CHECKING:
+    from sccos_backup.restore.plan import RestoreRequest
 
 DbId = Annotated[
     str, typer.Argument(metavar="DB_ID", help="Identifier of the original DB instance.")
@@ -61,3 +64,31 @@ WorkDirOpt = Annotated[
     typer.Option("--work-dir", help="Folder holding Pulumi.yaml (default: current folder)."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (scripts).")]
+
+
+def build_request(
+    db_id: str,
+    *,
+    snapshot: str | None,
+    to_time: str | None,
+    latest: bool,
+    strategy: Strategy = Strategy.IN_PLACE,
+    stack: str | None = None,
+    maintenance: str | None = None,
+    safety_snapshot: bool = False,
+    no_resync: bool = False,
+) -> RestoreRequest:
+    """Options to a typed, validated request; raises InvalidInput before any AWS call."""
+    from sccos_backup.identifiers import instance_identifier
+    from sccos_backup.restore.plan import RestoreRequest
+    from sccos_backup.restore.source import SourceChoice
+
+    return RestoreRequest(
+        db_identifier=instance_identifier(db_id),
+        choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
+        strategy=strategy,
+        stack=stack,
+        maintenance_env=maintenance,
+        safety_snapshot=safety_snapshot,
+        resync=not no_resync,
+    )

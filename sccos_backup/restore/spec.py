@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sccos_backup.errors import InvalidInput
-from sccos_backup.settings import InstanceSettings
-from sccos_backup.source import RestoreSource, source_from_config
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import RestoreSource, source_from_config
 
 #: The Pulumi project name; also the namespace of the stack's configuration keys.
 PROJECT = "sccos-backup"

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from sccos_backup import errors
-from sccos_backup.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
-from sccos_backup.source import SourceChoice, iso
+from sccos_backup.aws.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
+from sccos_backup.restore.source import SourceChoice, iso
 
 #: Engines this tool restores (DB instances, not Aurora clusters).
 SUPPORTED_ENGINE = re.compile(r"^(postgres|mysql|mariadb|oracle-|sqlserver-|db2-)")

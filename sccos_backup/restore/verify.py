@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sccos_backup.settings import FIELDS, InstanceSettings
+from sccos_backup.restore.settings import FIELDS, InstanceSettings
 
 
 def _comparable(value: Any) -> Any:

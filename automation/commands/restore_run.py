@@ -1,7 +1,7 @@
 """``restore run | resume | status | rollback | cleanup``: the runbook, through the engine.
 
 Each command builds its collaborators, calls the runbook, renders. Registered on the ``restore``
-group by ``automation/restore_cmd.py``.
+group by ``automation/commands/restore.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from automation.context import AppContext, app_context, echo_json, handle_errors
-from automation.options import (
+from automation.commands.context import AppContext, app_context, echo_json, handle_errors
+from automation.commands.options import (
     DbId,
     JsonOpt,
     LatestOpt,
@@ -28,13 +28,13 @@ from automation.options import (
     WorkDirOpt,
     YesOpt,
 )
-from automation.progress import StatusLine
+from automation.commands.progress import StatusLine
 from sccos_backup import errors
-from sccos_backup.strategy import Strategy
+from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
-    from automation.engine import Engine
-    from automation.runbook import Runbook, RunSummary
+    from automation.engine.base import Engine
+    from automation.runbook.runbook import Runbook, RunSummary
 
 _JENKINS = "Jenkins (re-sync step)"
 _PULUMI = "Pulumi"
@@ -96,8 +96,8 @@ def _notice(line: str) -> None:
 def _engine(context: AppContext, work_dir: Path, backend_url: str | None) -> Engine:
     if context.engine is not None:
         return context.engine
-    from automation.pulumi_engine import AutomationEngine
-    from sccos_backup.stackfile import AwsTarget, check_project
+    from automation.engine.automation_api import AutomationEngine
+    from sccos_backup.restore.stackfile import AwsTarget, check_project
 
     check_project(work_dir)
     passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
@@ -124,7 +124,7 @@ def _runbook(
     json_output: bool,
     resync: Any = None,
 ) -> tuple[Runbook, StatusLine]:
-    from automation.runbook import Callbacks, Runbook
+    from automation.runbook.runbook import Callbacks, Runbook
 
     stream = _stream(json_output)
     status = StatusLine()
@@ -177,9 +177,9 @@ def _resync_step(
     """The runbook's re-sync step, or None when it is not wanted; settings checked now."""
     if not wanted:
         return None
-    from automation.resync_cmd import jenkins_config
-    from sccos_backup.jenkins import make_jenkins_adapter
-    from sccos_backup.resync import ResyncRequest, run_resync
+    from automation.commands.resync import jenkins_config
+    from sccos_backup.jenkins.client import make_jenkins_adapter
+    from sccos_backup.resync.job import ResyncRequest, run_resync
 
     config = jenkins_config(url, user, token)
     request = ResyncRequest(job=job, store=store)
@@ -207,7 +207,7 @@ def _confirm(context: AppContext, yes: bool, question: str) -> None:
 
 
 def _show_summary(summary: RunSummary, status: StatusLine, json_output: bool) -> None:
-    from automation.render import render_summary
+    from automation.commands.render import render_summary
 
     status.done()
     if json_output:
@@ -239,9 +239,9 @@ def run_command(
     store: StoreOpt = None,
 ) -> None:
     """Run the whole restore: rename, pulumi up, verify, re-sync. Re-run it to continue."""
-    from automation.render import render_plan
-    from automation.restore_cmd import build_request
-    from sccos_backup.restore import prepare
+    from automation.commands.options import build_request
+    from automation.commands.render import render_plan
+    from sccos_backup.restore.prepare import prepare
 
     request = build_request(
         db_id,
@@ -322,8 +322,8 @@ def status_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Show the latest restore run of a database: its steps and where it stands."""
-    from automation.render import render_status
-    from automation.runbook import run_status
+    from automation.commands.render import render_status
+    from automation.runbook.runbook import run_status
     from sccos_backup.identifiers import instance_identifier
 
     context = app_context(ctx)
@@ -382,7 +382,7 @@ def cleanup_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
-    from automation.runbook import NO_ENGINE, Runbook
+    from automation.runbook.runbook import NO_ENGINE, Runbook
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)

@@ -24,7 +24,7 @@ from typing import Any
 
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, PreconditionFailed
-from sccos_backup.jenkins import (
+from sccos_backup.jenkins.client import (
     JenkinsAdapter,
     JobAction,
     ShellJob,

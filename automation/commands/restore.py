@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from automation.context import app_context, echo_json, handle_errors
-from automation.options import (
+from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.options import (
     DbId,
     JsonOpt,
     LatestOpt,
@@ -20,11 +20,12 @@ from automation.options import (
     StrategyOpt,
     ToTimeOpt,
     WorkDirOpt,
+    build_request,
 )
-from sccos_backup.strategy import Strategy
+from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
-    from sccos_backup.plan import RestoreRequest
+    pass
 
 app = typer.Typer(
     help="Restore a database from a snapshot or a point in time, with the original's settings.",
@@ -32,34 +33,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
-
-
-def build_request(
-    db_id: str,
-    *,
-    snapshot: str | None,
-    to_time: str | None,
-    latest: bool,
-    strategy: Strategy = Strategy.IN_PLACE,
-    stack: str | None = None,
-    maintenance: str | None = None,
-    safety_snapshot: bool = False,
-    no_resync: bool = False,
-) -> RestoreRequest:
-    """Options to a typed, validated request; raises InvalidInput before any AWS call."""
-    from sccos_backup.identifiers import instance_identifier
-    from sccos_backup.plan import RestoreRequest
-    from sccos_backup.source import SourceChoice
-
-    return RestoreRequest(
-        db_identifier=instance_identifier(db_id),
-        choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
-        strategy=strategy,
-        stack=stack,
-        maintenance_env=maintenance,
-        safety_snapshot=safety_snapshot,
-        resync=not no_resync,
-    )
 
 
 @app.command("plan")
@@ -78,7 +51,7 @@ def plan_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Show the restore's steps and every setting, original beside declared. Changes nothing."""
-    from sccos_backup.restore import prepare
+    from sccos_backup.restore.prepare import prepare
 
     request = build_request(
         db_id,
@@ -96,7 +69,7 @@ def plan_command(
     if json_output:
         echo_json(plan.to_json())
     else:
-        from automation.render import render_plan
+        from automation.commands.render import render_plan
 
         render_plan(plan)
 
@@ -115,8 +88,13 @@ def capture_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Write the captured settings and source to Pulumi.<stack>.yaml for pulumi preview / up."""
-    from sccos_backup.restore import prepare
-    from sccos_backup.stackfile import AwsTarget, check_project, stack_config, write_stack_file
+    from sccos_backup.restore.prepare import prepare
+    from sccos_backup.restore.stackfile import (
+        AwsTarget,
+        check_project,
+        stack_config,
+        write_stack_file,
+    )
 
     request = build_request(
         db_id, snapshot=snapshot, to_time=to_time, latest=latest, strategy=strategy, stack=stack
@@ -140,7 +118,7 @@ def capture_command(
 
 
 def _register() -> None:
-    from automation import restore_run_cmd as run
+    from automation.commands import restore_run as run
 
     app.command("run")(run.run_command)
     app.command("resume")(run.resume_command)

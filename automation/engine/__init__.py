@@ -1,0 +1,1 @@
+"""The Pulumi engine interface and its Automation API implementation."""

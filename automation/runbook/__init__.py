@@ -1,0 +1,1 @@
+"""The restore runbook: rename, pulumi up, verify, re-sync; resume and roll back."""

@@ -1,0 +1,1 @@
+"""Adapters for AWS: RDS (boto3) and the maintenance-mode pipelines (CodePipeline)."""

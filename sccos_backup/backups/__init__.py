@@ -1,0 +1,1 @@
+"""Backups: named and hourly snapshots, their listing, rotation and policy check."""

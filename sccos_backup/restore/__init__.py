@@ -1,0 +1,1 @@
+"""The restore: capture the original's settings, check preconditions, plan, declare, verify."""

@@ -1,0 +1,1 @@
+"""The re-sync of Elasticsearch and Redis after a restore: the sync:data Jenkins job."""
