@@ -1,0 +1,103 @@
+"""Backups: the tags, kinds and names of restore points, and small time helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sccos_backup import errors, identifiers
+from sccos_backup.aws.rds import Instance, Snapshot
+
+TAG_CREATED_BY = "sccos-backup:created-by"
+TAG_KIND = "sccos-backup:kind"
+TAG_NOTE = "sccos-backup:note"
+CREATED_BY = "sccos-backup"
+
+#: The policy's minimum retention of automated daily backups, in days (seed: 5 days).
+MIN_RETENTION_DAYS = 5
+#: How far the latest restorable time may lag behind now (AWS: usually under 5 minutes).
+DEFAULT_MAX_PITR_LAG = timedelta(minutes=15)
+#: Warn when fewer manual snapshots than this are left in the region's quota.
+QUOTA_WARN_LEFT = 10
+#: AWS limits a tag value to 256 characters.
+NOTE_MAX = 256
+
+
+class Kind(StrEnum):
+    """The kind of a restore point."""
+
+    AUTOMATED = "automated"
+    MANUAL = "manual"
+    HOURLY = "hourly"
+    AWS_BACKUP = "awsbackup"
+    OTHER = "other"
+
+
+def kind_of(snapshot: Snapshot) -> Kind:
+    """Classify a snapshot: by its SnapshotType, and by our kind tag among manual ones."""
+    if snapshot.snapshot_type == "automated":
+        return Kind.AUTOMATED
+    if snapshot.snapshot_type == "awsbackup":
+        return Kind.AWS_BACKUP
+    if snapshot.snapshot_type == "manual":
+        return Kind.HOURLY if snapshot.tag(TAG_KIND) == Kind.HOURLY else Kind.MANUAL
+    return Kind.OTHER
+
+
+def belongs_to(snapshot: Snapshot, *, identifier: str, resource_id: str | None) -> bool:
+    """True when ``snapshot`` was taken of this database (resource id, or identifier)."""
+    if resource_id and snapshot.resource_id == resource_id:
+        return True
+    return snapshot.instance_identifier == identifier
+
+
+def utc(now: datetime) -> datetime:
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
+def hourly_name(instance: str, now: datetime) -> str:
+    """This hour's snapshot name, e.g. ``shop-hourly-2026-11-25-13`` (UTC)."""
+    return identifiers.snapshot_identifier(f"{instance}-hourly-{utc(now):%Y-%m-%d-%H}")
+
+
+def propose_name(instance: str, now: datetime, purpose: str = "manual") -> str:
+    """A meaningful manual snapshot name, e.g. ``shop-manual-20261125-1300`` (UTC)."""
+    if not purpose or not purpose.replace("-", "").isalnum():
+        raise errors.InvalidInput(
+            f"purpose '{purpose}' is invalid: use letters, digits and single hyphens "
+            "(e.g. before-release)"
+        )
+    return identifiers.snapshot_identifier(f"{instance}-{purpose}-{utc(now):%Y%m%d-%H%M}")
+
+
+def age_text(now: datetime, then: datetime) -> str:
+    minutes = int((now - then).total_seconds() // 60)
+    if abs(minutes) < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def newest_first(snapshots: Iterable[Snapshot]) -> tuple[Snapshot, ...]:
+    """Sort by creation time, newest first; snapshots without a time (still starting) first."""
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return tuple(
+        sorted(snapshots, key=lambda s: (s.created or far_future, s.identifier), reverse=True)
+    )
+
+
+def require_available(instance: Instance, action: str) -> None:
+    """Refuse with :class:`NotAvailable` unless the instance is ``available``."""
+    if not instance.available:
+        raise errors.NotAvailable(
+            f"DB instance '{instance.identifier}' is '{instance.status}'; {action} needs it "
+            "'available': start it or wait for the change to finish, then run again"
+        )
+
+
+def hourly_tags() -> tuple[tuple[str, str], ...]:
+    return ((TAG_CREATED_BY, CREATED_BY), (TAG_KIND, str(Kind.HOURLY)))
