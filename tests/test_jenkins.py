@@ -14,13 +14,11 @@ from collections.abc import Iterator
 import pytest
 
 from sccos_backup import errors
-from sccos_backup.jenkins.client import (
-    JenkinsAdapter,
-    JenkinsConfig,
-    JobAction,
+from sccos_backup.jenkins.client import JenkinsAdapter, JobAction, make_jenkins_adapter
+from sccos_backup.jenkins.config import JenkinsConfig
+from sccos_backup.jenkins.jobxml import (
     ShellJob,
     freestyle_config,
-    make_jenkins_adapter,
     read_shell_job,
     reconciled_config,
     shell_steps,

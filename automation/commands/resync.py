@@ -16,7 +16,7 @@ from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QU
 from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
 
 if TYPE_CHECKING:
-    from sccos_backup.jenkins.client import JenkinsConfig
+    from sccos_backup.jenkins.config import JenkinsConfig
 
 _JENKINS = "Jenkins"
 
@@ -35,7 +35,7 @@ def jenkins_config(url: str | None, user: str | None, token: str | None) -> Jenk
     if missing:
         raise InvalidInput("Jenkins is not configured: set " + "; set ".join(missing))
     assert url and user and token
-    from sccos_backup.jenkins.client import JenkinsConfig
+    from sccos_backup.jenkins.config import JenkinsConfig
 
     return JenkinsConfig(url=url, user=user, token=token)
 

@@ -24,13 +24,9 @@ from typing import Any
 
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, PreconditionFailed
-from sccos_backup.jenkins.client import (
-    JenkinsAdapter,
-    JobAction,
-    ShellJob,
-    check_job_name,
-    check_script,
-)
+from sccos_backup.jenkins.client import JenkinsAdapter, JobAction
+from sccos_backup.jenkins.config import check_job_name
+from sccos_backup.jenkins.jobxml import ShellJob, check_script
 from sccos_backup.waiting import Poll
 
 CONSOLE = "vendor/bin/console"
