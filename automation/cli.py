@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from automation.commands.context import AppContext
+from automation.commands.iam_policy import iam_policy
 from automation.commands.restore import app as restore_app
 from automation.commands.resync import resync
 from automation.commands.snapshot import app as snapshot_app
@@ -66,6 +67,7 @@ app.command(
     help="Re-sync Elasticsearch and Redis: create or update the sync:data Jenkins job, run it, "
     "stream its console and exit by its result.",
 )(resync)
+app.command("iam-policy")(iam_policy)
 
 
 @app.callback()

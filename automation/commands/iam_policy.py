@@ -1,0 +1,68 @@
+"""``sccos-backup iam-policy``: print the least-privilege IAM policy of a command group."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from automation.commands.context import echo_json, handle_errors
+
+_CHOICES = "restore|snapshot|resync|all"
+
+
+@handle_errors
+def iam_policy(
+    command: Annotated[
+        str,
+        typer.Argument(
+            metavar="[" + _CHOICES + "]",
+            help="The command group whose AWS calls the policy allows; `all` for every one.",
+        ),
+    ] = "all",
+    db: Annotated[
+        Optional[list[str]],  # noqa: UP045 - Typer needs Optional on 3.11
+        typer.Option(
+            "--db",
+            metavar="DB_ID",
+            help="Allow changes only to this database, the names a restore gives it (DB_ID-*) "
+            "and its snapshots (DB_ID-*); repeatable. Default: any database.",
+        ),
+    ] = None,
+    account: Annotated[
+        str, typer.Option(metavar="ACCOUNT_ID", help="12-digit AWS account id, or *.")
+    ] = "*",
+    policy_region: Annotated[
+        str,
+        typer.Option(
+            "--policy-region", metavar="REGION", help="Region in the ARNs (eu-central-1), or *."
+        ),
+    ] = "*",
+    partition: Annotated[
+        str, typer.Option(metavar="PARTITION", help="aws, aws-cn or aws-us-gov.")
+    ] = "aws",
+) -> None:
+    """Print the IAM policy (JSON) that allows exactly the AWS calls of a command group.
+
+    Read-only calls are allowed region-wide; every change only on the databases named with
+    --db (or any, without it). Nothing is contacted. Each statement is explained in
+    docs/permissions.md.
+
+    Example: sccos-backup iam-policy snapshot --db shop --account 123456789012
+    """
+    from sccos_backup.permissions import policy_document
+
+    if partition not in {"aws", "aws-cn", "aws-us-gov"}:
+        from sccos_backup.errors import InvalidInput
+
+        raise InvalidInput(f"partition '{partition}' is not one of aws, aws-cn, aws-us-gov")
+    document = policy_document(
+        command, partition=partition, region=policy_region, account=account, databases=db or ()
+    )
+    if not document["Statement"]:
+        sys.stderr.write(
+            f"note: `{command}` makes no AWS call; it needs no AWS permission "
+            "(the Jenkins user needs Job/Build, Job/Read, Job/Configure and Job/Create)\n"
+        )
+    echo_json(document)

@@ -1,0 +1,127 @@
+"""Build IAM policy documents from :mod:`.statements`, and evaluate them (for the tests and
+for a dry check of a call).
+
+The evaluator implements what the policies here use of IAM's rules: an Allow statement
+matches when one of its actions and one of its resources match (``*`` and ``?`` wildcards,
+actions case-insensitive); conditions are not evaluated (the statements use them only to
+narrow further). Everything not allowed is denied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sccos_backup import errors
+from sccos_backup.permissions.statements import BY_COMMAND, Statement
+
+#: ``sccos-backup iam-policy`` accepts these, and ``all`` for their union.
+COMMANDS: tuple[str, ...] = tuple(BY_COMMAND)
+ALL = "all"
+POLICY_VERSION = "2012-10-17"
+
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}$")
+_ACCOUNT = re.compile(r"^(\*|\d{12})$")
+_REGION = re.compile(r"^(\*|[a-z]{2}(-[a-z]+)+-\d)$")
+
+
+def statements_for(command: str) -> tuple[Statement, ...]:
+    """The statements of one command group, or of ``all`` (each statement once)."""
+    if command == ALL:
+        seen: dict[str, Statement] = {}
+        for group in BY_COMMAND.values():
+            for statement in group:
+                seen.setdefault(statement.sid, statement)
+        return tuple(seen.values())
+    if command not in BY_COMMAND:
+        raise errors.InvalidInput(
+            f"no IAM policy for '{command}'; choose one of {', '.join((*COMMANDS, ALL))}"
+        )
+    return BY_COMMAND[command]
+
+
+def policy_document(
+    command: str,
+    *,
+    partition: str = "aws",
+    region: str = "*",
+    account: str = "*",
+    databases: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The least-privilege IAM policy (a JSON-ready dict) for one command group or ``all``.
+
+    ``databases`` limits every changing call to those DB instances (and the names the
+    restore gives them: ``DB``, ``DB-*``) and their snapshots (``DB-*``); empty means any.
+    This is the one source for ``sccos-backup iam-policy`` and for roles declared by the
+    project (the schedule stack's Lambda role uses ``policy_document("snapshot", ...)``).
+    """
+    if not _REGION.match(region):
+        raise errors.InvalidInput(f"region '{region}' is not an AWS region name (eu-central-1)")
+    if not _ACCOUNT.match(account):
+        raise errors.InvalidInput(f"account '{account}' is not a 12-digit AWS account id")
+    for name in databases:
+        if not _DB_NAME.match(name):
+            raise errors.InvalidInput(
+                f"'{name}' is not a DB instance identifier (letters, digits, hyphens)"
+            )
+    patterns = [p for name in databases for p in (name, f"{name}-*")] or ["*"]
+    statements = []
+    for statement in statements_for(command):
+        resources: list[str] = []
+        for template in statement.resources:
+            filled = template.format(partition=partition, region=region, account=account, db="{db}")
+            for resource in _expand(filled, patterns):
+                if resource not in resources:
+                    resources.append(resource)
+        entry: dict[str, Any] = {
+            "Sid": statement.sid,
+            "Effect": "Allow",
+            "Action": list(statement.actions),
+            "Resource": resources[0] if len(resources) == 1 else resources,
+        }
+        if statement.condition:
+            entry["Condition"] = _plain(statement.condition)
+        statements.append(entry)
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _expand(template: str, patterns: Sequence[str]) -> list[str]:
+    if "{db}" not in template:
+        return [template]
+    out = [template.replace("{db}", p) for p in patterns]
+    if ":snapshot:" in template and patterns != ["*"]:
+        # Snapshots of a database are named DB-... (manual, hourly) or rds:DB-... (automated).
+        out = [template.replace("{db}", p) for p in patterns if p.endswith("*")]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
+    """Whether ``document`` allows ``action`` on ``resource`` (conditions not evaluated)."""
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        if not any(_match(a.lower(), action.lower()) for a in _listed(statement["Action"])):
+            continue
+        if any(_match(r, resource) for r in _listed(statement["Resource"])):
+            return True
+    return False
+
+
+def _listed(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _match(pattern: str, value: str) -> bool:
+    # IAM wildcards: * any run of characters (also ':' and '/'), ? one character. No [...].
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.S) is not None
+
+
+__all__ = ["ALL", "COMMANDS", "allows", "policy_document", "statements_for"]

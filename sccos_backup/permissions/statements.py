@@ -1,0 +1,178 @@
+"""The IAM statements each command group needs: pure data, read by :mod:`.policy`.
+
+Resource strings are templates: ``{partition}``, ``{region}`` and ``{account}`` are filled in by
+the builder, ``{db}`` becomes one ARN per database name pattern (``*`` when the policy is not
+scoped to named databases, else ``shop`` and ``shop-*`` for ``--db shop``). Read-only calls are
+region-wide because RDS authorises a describe without an identifier against ``db:*``; every
+call that changes something is limited to the databases' (and their snapshots') ARNs.
+
+Actions, resource types and dependent actions follow the Service Authorization Reference,
+"Actions, resources, and condition keys for Amazon RDS" / "... AWS CodePipeline" (read
+2026-11). ``docs/permissions.md`` explains each statement; :mod:`.requirements` says which
+actions and ARNs each API call needs, and the tests prove every action here is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+RDS = "arn:{partition}:rds:{region}:{account}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One IAM policy statement, with the reason it exists (shown in the docs)."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    why: str
+    condition: Mapping[str, Any] = field(default_factory=dict)
+
+
+READ_RDS = Statement(
+    sid="ReadRds",
+    actions=(
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBSnapshots",
+        "rds:DescribeDBInstanceAutomatedBackups",
+    ),
+    resources=(f"{RDS}:db:*", f"{RDS}:snapshot:*", f"{RDS}:auto-backup:*"),
+    why="Find the database (also by its DbiResourceId after a rename), its snapshots, its "
+    "point-in-time window. Describe calls without an identifier are authorised "
+    "against `db:*`, so reads are region-wide; they change nothing.",
+)
+
+READ_QUOTA = Statement(
+    sid="ReadSnapshotQuota",
+    actions=("rds:DescribeAccountAttributes",),
+    resources=("*",),
+    why="Read the manual-snapshot quota before rotating (this action has no resource type, "
+    "so IAM accepts only `*`).",
+)
+
+CREATE_SNAPSHOT = Statement(
+    sid="CreateTaggedSnapshots",
+    actions=("rds:CreateDBSnapshot", "rds:AddTagsToResource"),
+    resources=(f"{RDS}:db:{{db}}", f"{RDS}:snapshot:{{db}}"),
+    why="Take manual and hourly snapshots of the database. CreateDBSnapshot is authorised "
+    "against the instance and the new snapshot; the snapshot is created with `sccos-backup:*` "
+    "tags, which needs AddTagsToResource on the snapshot as well.",
+)
+
+DELETE_SNAPSHOT = Statement(
+    sid="DeleteSnapshots",
+    actions=("rds:DeleteDBSnapshot",),
+    resources=(f"{RDS}:snapshot:{{db}}",),
+    why="Delete expired hourly snapshots (`snapshot rotate`) and manual ones a person asks "
+    "for (`snapshot delete`); RDS deletes automated snapshots itself, and the code refuses "
+    "them and other databases' snapshots before calling.",
+)
+
+READ_PARAMETER_GROUPS = Statement(
+    sid="ReadParameterGroups",
+    actions=("rds:DescribeDBParameterGroups",),
+    resources=(f"{RDS}:pg:*",),
+    why="Check that the source's engine version fits the family of the original's "
+    "parameter group before anything changes.",
+)
+
+RENAME_AND_TAG = Statement(
+    sid="RenameAndTagInstances",
+    actions=(
+        "rds:ModifyDBInstance",
+        "rds:AddTagsToResource",
+        "rds:RemoveTagsFromResource",
+        "rds:ListTagsForResource",
+    ),
+    resources=(f"{RDS}:db:{{db}}",),
+    why="Rename the original away and back (ModifyDBInstance with NewDBInstanceIdentifier), "
+    "let the Pulumi aws provider apply the settings a restore call cannot take, and record "
+    "the run's progress in `sccos-backup:run*` tags on the instances (the provider reads "
+    "the tags back with ListTagsForResource).",
+)
+
+RESTORE = Statement(
+    sid="RestoreInstances",
+    actions=(
+        "rds:RestoreDBInstanceFromDBSnapshot",
+        "rds:RestoreDBInstanceToPointInTime",
+        "rds:AddRoleToDBInstance",
+    ),
+    resources=(
+        f"{RDS}:db:{{db}}",
+        f"{RDS}:snapshot:*",
+        f"{RDS}:subgrp:*",
+        f"{RDS}:pg:*",
+        f"{RDS}:og:*",
+    ),
+    why="The Pulumi aws provider creates the restored instance from a snapshot or a point in "
+    "time with the original's subnet, parameter and option groups, and attaches its IAM "
+    "roles (aws.rds.RoleAssociation). Snapshots are region-wide here because the source "
+    "may be an automated (`rds:`) or AWS Backup (`awsbackup:`) snapshot of any name.",
+)
+
+PASS_ROLES = Statement(
+    sid="PassRolesToRds",
+    actions=("iam:PassRole",),
+    resources=("arn:{partition}:iam::{account}:role/*",),
+    condition={"StringEquals": {"iam:PassedToService": "rds.amazonaws.com"}},
+    why="Re-declare the original's enhanced-monitoring role, directory role and associated "
+    "IAM roles on the restored instance; passing a role is allowed to RDS only.",
+)
+
+USE_KMS_KEY = Statement(
+    sid="UseKmsKeyThroughRds",
+    actions=("kms:CreateGrant", "kms:DescribeKey"),
+    resources=("arn:{partition}:kms:{region}:{account}:key/*",),
+    condition={"StringLike": {"kms:ViaService": "rds.*.amazonaws.com"}},
+    why="Restore an encrypted snapshot or point in time: RDS creates a grant on the "
+    "database's KMS key in the caller's name; only through RDS.",
+)
+
+SAFETY_SNAPSHOT = Statement(
+    sid="SafetySnapshot",
+    actions=("rds:CreateDBSnapshot", "rds:AddTagsToResource"),
+    resources=(f"{RDS}:db:{{db}}", f"{RDS}:snapshot:{{db}}"),
+    why="`restore run --safety-snapshot` snapshots the original, tagged, before the rename.",
+)
+
+DELETE_INSTANCE = Statement(
+    sid="DeleteRenamedOriginal",
+    actions=("rds:DeleteDBInstance",),
+    resources=(f"{RDS}:db:{{db}}",),
+    why="Only `restore cleanup` (and `rollback --delete-restored`) delete an instance, "
+    "always with a final snapshot and keeping its automated backups.",
+)
+
+MAINTENANCE = Statement(
+    sid="MaintenancePipelines",
+    actions=(
+        "codepipeline:GetPipeline",
+        "codepipeline:StartPipelineExecution",
+        "codepipeline:GetPipelineExecution",
+    ),
+    resources=("arn:{partition}:codepipeline:{region}:{account}:Maintenance_*",),
+    why="`--maintenance ENV` checks, starts and follows the SCCOS pipelines "
+    "`Maintenance_Enable_ENV` / `Maintenance_Disable_ENV`; no other pipeline.",
+)
+
+#: The statements of each command group, in the order they are printed.
+BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
+    "snapshot": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, DELETE_SNAPSHOT),
+    "restore": (
+        READ_RDS,
+        READ_PARAMETER_GROUPS,
+        RENAME_AND_TAG,
+        RESTORE,
+        PASS_ROLES,
+        USE_KMS_KEY,
+        SAFETY_SNAPSHOT,
+        DELETE_INSTANCE,
+        MAINTENANCE,
+    ),
+    # `resync` talks to Jenkins only: it needs a Jenkins API token and no AWS permission.
+    "resync": (),
+}
