@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pulumi
+from pulumi.runtime.mocks import MockMonitor
 
 from sccos_backup.errors import EngineError, PulumiUnavailable
 from sccos_backup.restore.settings import InstanceSettings
@@ -35,6 +36,8 @@ from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from tests.conftest import give_resource_id
 
 INSTANCE = "aws:rds/instance:Instance"
+#: The logical name of the instance (sccos_backup.restore.declaration.LOGICAL_NAME).
+LOGICAL = "restored"
 ROLE = "aws:rds/roleAssociation:RoleAssociation"
 #: Inputs that never show as a diff (provider-side behaviour flags, restore sources).
 NOT_DIFFED = {
@@ -100,6 +103,8 @@ class InProcessEngine:
         self.available = available
         self.operations: list[tuple[str, str]] = []
         self._shapes: dict[str, set[str]] = {}
+        #: Resource options of the resources registered by the running program, by name.
+        self._options: dict[str, dict[str, Any]] = {}
 
     # -- Engine ----------------------------------------------------------------------------
 
@@ -162,6 +167,47 @@ class InProcessEngine:
         state = self._load(stack)
         return None if state is None else state.get("outputs")
 
+    def destroy(self, stack: str, on_output: Callable[[str], None]) -> None:
+        self.operations.append(("destroy", stack))
+        state = self._load(stack)
+        if state is None:
+            raise EngineError(f"stack {stack} does not exist; nothing to destroy")
+        self.refresh(stack, on_output)
+        state = self._load(stack) or state
+        instance = state["resources"].get("instance")
+        if instance is not None and instance.get("options", {}).get("protect", True):
+            raise EngineError(
+                f"pulumi destroy on stack {stack} failed: resource 'restored' cannot be deleted "
+                "because it is protected"
+            )
+        try:
+            for role in state["resources"].get("roles", {}).values():
+                found = self._describe_by_resource_id(instance["resourceId"]) if instance else None
+                if found is not None:
+                    self.client.remove_role_from_db_instance(
+                        DBInstanceIdentifier=found["DBInstanceIdentifier"],
+                        RoleArn=role["roleArn"],
+                        FeatureName=role["featureName"],
+                    )
+            if instance is not None and not instance["options"].get("retainOnDelete", False):
+                inputs = instance.get("inputs", {})
+                skip = bool(inputs.get("skipFinalSnapshot", False))
+                params: dict[str, Any] = {
+                    "SkipFinalSnapshot": skip,
+                    "DeleteAutomatedBackups": bool(inputs.get("deleteAutomatedBackups", True)),
+                }
+                if not skip:
+                    params["FinalDBSnapshotIdentifier"] = inputs["finalSnapshotIdentifier"]
+                # The provider deletes by the identifier held in state (refreshed above).
+                self.client.delete_db_instance(
+                    DBInstanceIdentifier=instance["identifier"], **params
+                )
+                self.operations.append(("delete", instance["identifier"]))
+        except botocore.exceptions.ClientError as error:
+            raise EngineError(f"pulumi destroy on stack {stack} failed: {error}") from None
+        on_output(f"Destroying ({stack}):\n")
+        self._path(stack).unlink()  # `pulumi stack rm`
+
     # -- state -----------------------------------------------------------------------------
 
     def _path(self, stack: str) -> Path:
@@ -183,6 +229,17 @@ class InProcessEngine:
         engine = self
         changes: list[str] = []
 
+        options = self._options
+        options.clear()
+
+        class Monitor(MockMonitor):
+            def RegisterResource(self, request: Any) -> Any:
+                options[f"{request.type}::{request.name}"] = {
+                    "protect": bool(request.protect),
+                    "retainOnDelete": bool(request.retainOnDelete),
+                }
+                return super().RegisterResource(request)
+
         class Provider(pulumi.runtime.Mocks):
             def new_resource(
                 self, args: pulumi.runtime.MockResourceArgs
@@ -195,12 +252,16 @@ class InProcessEngine:
                     return engine._apply_instance(state, inputs)
                 if args.typ == ROLE and not preview:
                     engine._associate(inputs)
+                    state["resources"].setdefault("roles", {})[inputs["roleArn"]] = inputs
                 return args.name, inputs
 
             def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
                 return {}
 
-        pulumi.runtime.set_mocks(Provider(), project=PROJECT, stack=stack, preview=preview)
+        mocks = Provider()
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=preview, monitor=Monitor(mocks)
+        )
         from sccos_backup.restore.declaration import declare
 
         def program() -> Any:
@@ -264,6 +325,12 @@ class InProcessEngine:
                 )
                 self.operations.append(("rename", f"{current}->{identifier}"))
             existing["identifier"] = identifier
+        options = self._options.get(f"{INSTANCE}::{LOGICAL}", {})
+        state["resources"]["instance"]["options"] = dict(options)
+        state["resources"]["instance"]["inputs"] = {
+            k: inputs.get(k)
+            for k in ("skipFinalSnapshot", "finalSnapshotIdentifier", "deleteAutomatedBackups")
+        }
         self._modify(identifier, inputs)
         self._set_tags(identifier, inputs.get("tags") or {})
         return resource_id, inputs

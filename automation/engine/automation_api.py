@@ -442,6 +442,13 @@ class AutomationEngine:
             handle = self._stack(stack, self._recorded_program(stack), create=False)
             handle.refresh(on_output=on_output, on_error=on_output)
 
+    def destroy(self, stack: str, on_output: OnOutput) -> None:
+        """``pulumi destroy --refresh``, then ``pulumi stack rm`` (only drill stacks come here)."""
+        with self._translate("destroy", stack):
+            handle = self._stack(stack, self._recorded_program(stack), create=False)
+            handle.destroy(on_output=on_output, on_error=on_output, refresh=True)
+            handle.workspace.remove_stack(stack)
+
     def outputs(self, stack: str) -> dict[str, Any] | None:
         """The stack's outputs; None when the stack does not exist (it is not created)."""
         from pulumi.automation.errors import StackNotFoundError

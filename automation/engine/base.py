@@ -37,3 +37,15 @@ class Engine(Protocol):
 
     def outputs(self, stack: str) -> dict[str, Any] | None:
         """The stack's outputs, or None when the stack does not exist."""
+
+
+class DisposableEngine(Engine, Protocol):
+    """An engine that can also delete what a stack holds (only restore drills use it)."""
+
+    def destroy(self, stack: str, on_output: OnOutput) -> None:
+        """Refresh, then delete every resource the stack holds, then remove the stack.
+
+        Like ``pulumi destroy``: a ``protect``-ed resource fails the destroy and a
+        ``retain_on_delete`` one leaves the state without being deleted. The provider deletes
+        by the identifier the state holds, so callers check the stack's outputs first.
+        """

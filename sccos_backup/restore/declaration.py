@@ -8,6 +8,11 @@ nor a replacement can delete it (a replacement would fail on the protect flag fi
 restore-source fields are in ``ignore_changes`` so that a later change of source never
 forces a replacement. The provider deletes by the identifier it holds in state, which after a
 rename outside Pulumi may name another instance; protect keeps that path closed.
+
+A throw-away copy (``spec.throwaway``, a restore drill under its own name and stack) is the one
+exception: it is neither protected nor retained, skips the final snapshot and deletes its
+automated backups, so that ``pulumi destroy`` on the drill's stack removes it. The drill checks
+the instance's tags and DbiResourceId before it calls destroy.
 """
 
 from __future__ import annotations
@@ -61,15 +66,15 @@ class RestoredDatabase(pulumi.ComponentResource):
             name,
             identifier=spec.target_identifier,
             apply_immediately=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=spec.final_snapshot_identifier,
-            delete_automated_backups=False,
+            skip_final_snapshot=spec.throwaway,
+            final_snapshot_identifier=None if spec.throwaway else spec.final_snapshot_identifier,
+            delete_automated_backups=spec.throwaway,
             **spec.settings.pulumi_args(),
             **source_args(spec),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                protect=True,
-                retain_on_delete=True,
+                protect=not spec.throwaway,
+                retain_on_delete=not spec.throwaway,
                 ignore_changes=list(IGNORED_CHANGES),
             ),
         )

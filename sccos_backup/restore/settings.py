@@ -47,13 +47,16 @@ def _ids(raw: Mapping[str, Any]) -> tuple[str, ...]:
 
 #: Tags a restore run puts on the original to record its progress; never copied.
 RUN_TAG_PREFIX = "sccos-backup:run"
+#: Tags a restore drill adds to its copy to record its progress (not declared); never copied.
+DRILL_PROGRESS_PREFIX = "sccos-backup:drill-progress"
+PROGRESS_PREFIXES = (RUN_TAG_PREFIX, DRILL_PROGRESS_PREFIX)
 
 
 def _tags(raw: Mapping[str, Any]) -> tuple[Tag, ...]:
     return tuple(
         (str(t["Key"]), str(t.get("Value", "")))
         for t in raw.get("TagList") or ()
-        if not str(t["Key"]).startswith(RUN_TAG_PREFIX)
+        if not str(t["Key"]).startswith(PROGRESS_PREFIXES)
     )
 
 

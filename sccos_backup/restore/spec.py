@@ -32,6 +32,8 @@ CONFIG_ORIGINAL = "original"
 CONFIG_SOURCE = "source"
 CONFIG_SETTINGS = "settings"
 CONFIG_FINAL_SNAPSHOT = "finalSnapshotIdentifier"
+#: Optional: ``true`` for a throw-away copy (a restore drill), which Pulumi may delete.
+CONFIG_THROWAWAY = "throwaway"
 #: Keys whose values are structured (YAML objects) rather than strings.
 OBJECT_KEYS = frozenset({CONFIG_SOURCE, CONFIG_SETTINGS})
 CONFIG_KEYS = (
@@ -40,7 +42,10 @@ CONFIG_KEYS = (
     CONFIG_SOURCE,
     CONFIG_SETTINGS,
     CONFIG_FINAL_SNAPSHOT,
+    CONFIG_THROWAWAY,
 )
+#: Keys that may be absent: a throw-away copy has no final snapshot.
+OPTIONAL_KEYS = frozenset({CONFIG_THROWAWAY})
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,11 @@ class RestoreSpec:
     original_identifier: str
     source: RestoreSource
     settings: InstanceSettings
+    #: The final snapshot taken if Pulumi ever deletes the instance ("" for a throw-away copy).
     final_snapshot_identifier: str
+    #: A throw-away copy (restore drill): not protected, deleted without a final snapshot and
+    #: with its automated backups. A restore never sets it.
+    throwaway: bool = False
 
     def to_config(self) -> dict[str, Any]:
         """Configuration values by key (without namespace)."""
@@ -61,11 +70,16 @@ class RestoreSpec:
             CONFIG_SOURCE: self.source.to_config(),
             CONFIG_SETTINGS: self.settings.to_api(),
             CONFIG_FINAL_SNAPSHOT: self.final_snapshot_identifier,
+            **({CONFIG_THROWAWAY: True} if self.throwaway else {}),
         }
 
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> RestoreSpec:
-        missing = [key for key in CONFIG_KEYS if values.get(key) in (None, "")]
+        throwaway = str(values.get(CONFIG_THROWAWAY)).lower() == "true"
+        optional = OPTIONAL_KEYS | ({CONFIG_FINAL_SNAPSHOT} if throwaway else set())
+        missing = [
+            key for key in CONFIG_KEYS if key not in optional and values.get(key) in (None, "")
+        ]
         if missing:
             raise InvalidInput(
                 f"stack configuration lacks {PROJECT}:{', '.join(missing)}; "
@@ -82,5 +96,6 @@ class RestoreSpec:
             original_identifier=str(values[CONFIG_ORIGINAL]),
             source=source_from_config(values[CONFIG_SOURCE]),
             settings=settings,
-            final_snapshot_identifier=str(values[CONFIG_FINAL_SNAPSHOT]),
+            final_snapshot_identifier=str(values.get(CONFIG_FINAL_SNAPSHOT) or ""),
+            throwaway=throwaway,
         )

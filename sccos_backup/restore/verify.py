@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sccos_backup.restore.settings import FIELDS, InstanceSettings
@@ -14,19 +15,36 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def differences(expected: InstanceSettings, described: Mapping[str, Any]) -> list[str]:
-    """One line per declared setting the instance does not carry; empty when it matches.
+@dataclass(frozen=True)
+class SettingCheck:
+    """One declared setting compared with what the instance carries."""
+
+    setting: str
+    declared: Any
+    found: Any
+
+    @property
+    def ok(self) -> bool:
+        return bool(_comparable(self.declared) == _comparable(self.found))
+
+    def line(self) -> str:
+        return f"{self.setting}: declared {self.declared!r}, found {self.found!r}"
+
+
+def compare(expected: InstanceSettings, described: Mapping[str, Any]) -> list[SettingCheck]:
+    """Every declared setting beside the instance's value, in :data:`FIELDS` order.
 
     Settings not declared (None) are not compared: RDS chooses them (e.g. the AZ of a
     Multi-AZ instance, the gp3 baseline).
     """
     actual = InstanceSettings.capture(described)
-    found: list[str] = []
-    for field in FIELDS:
-        want = getattr(expected, field.attr)
-        if want is None:
-            continue
-        got = getattr(actual, field.attr)
-        if _comparable(want) != _comparable(got):
-            found.append(f"{field.api}: declared {want!r}, found {got!r}")
-    return found
+    return [
+        SettingCheck(field.api, getattr(expected, field.attr), getattr(actual, field.attr))
+        for field in FIELDS
+        if getattr(expected, field.attr) is not None
+    ]
+
+
+def differences(expected: InstanceSettings, described: Mapping[str, Any]) -> list[str]:
+    """One line per declared setting the instance does not carry; empty when it matches."""
+    return [check.line() for check in compare(expected, described) if not check.ok]
