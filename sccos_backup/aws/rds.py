@@ -1,4 +1,7 @@
-"""The one adapter to Amazon RDS (boto3). No other module imports boto3 or botocore.
+"""The one adapter to Amazon RDS (boto3); only ``sccos_backup/aws/`` imports boto3 or botocore.
+
+Its snapshot calls are in :mod:`sccos_backup.aws.snapshots` (mixed in), the translation of
+botocore's exceptions shared with the other AWS adapters in :mod:`sccos_backup.aws.translate`.
 
 It takes its client, clock and sleep as constructor arguments, returns small frozen
 dataclasses, and translates botocore's exceptions into :mod:`sccos_backup.errors`.
@@ -7,14 +10,17 @@ Retries of throttling and 5xx responses are botocore's standard retry mode.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sccos_backup import errors
+from sccos_backup.aws.snapshots import Snapshot, SnapshotCalls, snapshot_identifier_from
+from sccos_backup.aws.translate import Specific, translate, translate_aws
+from sccos_backup.aws.translate import tags as _tags
+from sccos_backup.aws.translate import utc as _utc
 from sccos_backup.waiting import Poll, poll_until
 
 if TYPE_CHECKING:
@@ -25,44 +31,6 @@ if TYPE_CHECKING:
 RETRY_ATTEMPTS = 8
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 60
-
-_NOT_FOUND = {
-    "DBInstanceNotFound",
-    "DBInstanceNotFoundFault",
-    "DBSnapshotNotFound",
-    "DBSnapshotNotFoundFault",
-    "DBParameterGroupNotFound",
-    "DBInstanceAutomatedBackupNotFound",
-}
-_TAKEN = {
-    "DBInstanceAlreadyExists",
-    "DBInstanceAlreadyExistsFault",
-    "DBSnapshotAlreadyExists",
-    "DBSnapshotAlreadyExistsFault",
-}
-_STATE = {
-    "InvalidDBInstanceState",
-    "InvalidDBInstanceStateFault",
-    "InvalidDBSnapshotState",
-    "InvalidDBSnapshotStateFault",
-}
-_QUOTA = {
-    "SnapshotQuotaExceeded",
-    "SnapshotQuotaExceededFault",
-    "InstanceQuotaExceeded",
-    "StorageQuotaExceeded",
-}
-_CREDENTIALS = {
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "SignatureDoesNotMatch",
-    "AuthFailure",
-    "InvalidSignatureException",
-    "RequestExpired",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
 def make_client(
@@ -98,89 +66,6 @@ def make_rds_client(
         "rds", region=region, profile=profile, endpoint_url=endpoint_url
     )
     return client
-
-
-#: Maps an AWS error code and message to a project error, or None for the generic handling.
-Specific = Callable[[str, str], "errors.SccosBackupError | None"]
-
-
-@contextlib.contextmanager
-def translate_aws(what: str, *, service: str, specific: Specific, denied: str) -> Iterator[None]:
-    """Turn botocore exceptions raised while doing ``what`` into the project's errors.
-
-    ``specific`` handles the service's own error codes; credentials, permissions, transport
-    and unreadable responses are handled here the same way for every service.
-    """
-    import botocore.exceptions
-    import botocore.parsers
-
-    try:
-        yield
-    except botocore.exceptions.ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        message = str(error.response.get("Error", {}).get("Message", "")).rstrip(".")
-        mapped = specific(code, message)
-        if mapped is not None:
-            raise mapped from None
-        if code in _CREDENTIALS:
-            raise errors.AwsError(
-                f"{what}: AWS refused the credentials ({code}); refresh them or check --profile"
-            ) from None
-        if code in _DENIED:
-            raise errors.AwsError(f"{what}: access denied ({code}); {denied}") from None
-        raise errors.AwsError(f"{what}: {code}: {message}") from None
-    except botocore.exceptions.NoCredentialsError:
-        raise errors.AwsError(
-            f"{what}: no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID"
-        ) from None
-    except botocore.exceptions.NoRegionError:
-        raise errors.InvalidInput(f"{what}: no AWS region is set; pass --region") from None
-    except (
-        botocore.exceptions.EndpointConnectionError,
-        botocore.exceptions.ConnectTimeoutError,
-        botocore.exceptions.ReadTimeoutError,
-    ) as error:
-        raise errors.AwsError(
-            f"{what}: cannot reach the {service} endpoint ({type(error).__name__}); "
-            "check --endpoint-url, --region and the network"
-        ) from None
-    except botocore.parsers.ResponseParserError:
-        raise errors.AwsError(
-            f"{what}: the {service} endpoint sent an unreadable response; retry later"
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise errors.AwsError(f"{what}: {type(error).__name__}: {error}") from None
-
-
-def translate(what: str) -> contextlib.AbstractContextManager[None]:
-    """:func:`translate_aws` for RDS calls."""
-
-    def specific(code: str, message: str) -> errors.SccosBackupError | None:
-        if code in _NOT_FOUND:
-            return errors.NotFound(f"{what}: {message}")
-        if code in _TAKEN:
-            return errors.IdentifierTaken(f"{what}: {message}; choose another name")
-        if code in _STATE:
-            return errors.NotAvailable(f"{what}: {message}; wait until it is available")
-        if code in _QUOTA:
-            return errors.PreconditionFailed(f"{what}: {message}; free some quota first")
-        return None
-
-    return translate_aws(
-        what, service="RDS", specific=specific, denied="the IAM identity lacks an RDS permission"
-    )
-
-
-def _utc(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _tags(raw: Sequence[Mapping[str, str]] | None) -> tuple[tuple[str, str], ...]:
-    return tuple((str(t["Key"]), str(t.get("Value", ""))) for t in raw or ())
 
 
 def _freeze(value: Any) -> Any:
@@ -243,52 +128,6 @@ class Instance:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """One DB snapshot (manual, automated, or AWS Backup)."""
-
-    identifier: str
-    arn: str
-    instance_identifier: str
-    resource_id: str
-    snapshot_type: str
-    status: str
-    engine: str
-    engine_version: str
-    allocated_storage: int
-    created: datetime | None
-    percent_progress: int
-    encrypted: bool
-    tags: tuple[tuple[str, str], ...]
-
-    @property
-    def available(self) -> bool:
-        return self.status == "available"
-
-    def tag(self, key: str) -> str | None:
-        return dict(self.tags).get(key)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Snapshot:
-        return cls(
-            identifier=str(data["DBSnapshotIdentifier"]),
-            arn=str(data.get("DBSnapshotArn", "")),
-            instance_identifier=str(data.get("DBInstanceIdentifier", "")),
-            resource_id=str(data.get("DbiResourceId", "")),
-            snapshot_type=str(data.get("SnapshotType", "")),
-            status=str(data.get("Status", "unknown")),
-            engine=str(data.get("Engine", "")),
-            engine_version=str(data.get("EngineVersion", "")),
-            allocated_storage=int(data.get("AllocatedStorage", 0)),
-            created=_utc(data.get("SnapshotCreateTime")),
-            percent_progress=int(
-                data.get("PercentProgress", 100 if data.get("Status") == "available" else 0)
-            ),
-            encrypted=bool(data.get("Encrypted", False)),
-            tags=_tags(data.get("TagList")),
-        )
-
-
-@dataclass(frozen=True)
 class RestoreWindow:
     """The span a point-in-time restore of one instance may target."""
 
@@ -298,19 +137,7 @@ class RestoreWindow:
     estimated: bool
 
 
-def snapshot_identifier_from(value: str) -> str:
-    """A snapshot identifier from an identifier or a snapshot ARN."""
-    if value.startswith("arn:"):
-        parts = value.split(":", 6)
-        if len(parts) == 7 and parts[2] == "rds" and parts[5] == "snapshot":
-            return parts[6]
-        raise errors.InvalidInput(
-            f"'{value}' is not a DB snapshot ARN (arn:aws:rds:REGION:ACCOUNT:snapshot:NAME)"
-        )
-    return value
-
-
-class RdsAdapter:
+class RdsAdapter(SnapshotCalls):
     """Typed access to the RDS API calls sccos-backup uses."""
 
     def __init__(
@@ -503,103 +330,16 @@ class RdsAdapter:
                 DeleteAutomatedBackups=False,
             )
 
-    # -- snapshots -------------------------------------------------------------------------
 
-    def find_snapshot(self, identifier_or_arn: str) -> Snapshot | None:
-        try:
-            return self.describe_snapshot(identifier_or_arn)
-        except errors.NotFound:
-            return None
-
-    def describe_snapshot(self, identifier_or_arn: str) -> Snapshot:
-        identifier = snapshot_identifier_from(identifier_or_arn)
-        try:
-            with translate(f"DB snapshot '{identifier}'"):
-                found = self._client.describe_db_snapshots(DBSnapshotIdentifier=identifier)
-        except errors.NotFound:
-            raise errors.NotFound(
-                f"DB snapshot '{identifier}' does not exist; "
-                "list restore points with `sccos-backup snapshot list DB_ID`"
-            ) from None
-        snapshots = found.get("DBSnapshots") or []
-        if not snapshots:
-            raise errors.NotFound(f"DB snapshot '{identifier}' does not exist")
-        return Snapshot.from_api(snapshots[0])
-
-    def list_snapshots(
-        self,
-        *,
-        instance_identifier: str | None = None,
-        resource_id: str | None = None,
-        snapshot_type: str | None = None,
-    ) -> list[Snapshot]:
-        """Snapshots of one instance (by identifier and/or resource id), deduplicated."""
-        params: dict[str, Any] = {}
-        if instance_identifier:
-            params["DBInstanceIdentifier"] = instance_identifier
-        if resource_id:
-            params["DbiResourceId"] = resource_id
-        if snapshot_type:
-            params["SnapshotType"] = snapshot_type
-        with translate("listing DB snapshots"):
-            paginator = self._client.get_paginator("describe_db_snapshots")
-            pages = paginator.paginate(**params)
-            return [Snapshot.from_api(d) for page in pages for d in page["DBSnapshots"]]
-
-    def create_snapshot(
-        self, instance_identifier: str, snapshot_identifier: str, tags: Mapping[str, str]
-    ) -> Snapshot:
-        with translate(f"creating snapshot '{snapshot_identifier}' of '{instance_identifier}'"):
-            created = self._client.create_db_snapshot(
-                DBInstanceIdentifier=instance_identifier,
-                DBSnapshotIdentifier=snapshot_identifier,
-                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-            )
-        return Snapshot.from_api(created["DBSnapshot"])
-
-    def delete_snapshot(self, snapshot_identifier: str) -> None:
-        with translate(f"deleting snapshot '{snapshot_identifier}'"):
-            self._client.delete_db_snapshot(DBSnapshotIdentifier=snapshot_identifier)
-
-    def wait_snapshot(
-        self,
-        snapshot_identifier: str,
-        *,
-        timeout: float,
-        on_poll: Callable[[Poll], None] | None = None,
-        first_interval: float = 15.0,
-    ) -> Snapshot:
-        """Wait until the snapshot is available, reporting its percent progress."""
-
-        def observe() -> Snapshot:
-            snapshot = self.describe_snapshot(snapshot_identifier)
-            if snapshot.status in {"failed", "incompatible-restore", "incompatible-parameters"}:
-                raise errors.AwsError(
-                    f"snapshot '{snapshot_identifier}' ended in status '{snapshot.status}'"
-                )
-            return snapshot
-
-        return poll_until(
-            observe,
-            lambda s: s.available,
-            what=f"snapshot '{snapshot_identifier}'",
-            status=lambda s: s.status,
-            percent=lambda s: float(s.percent_progress),
-            clock=self.clock,
-            sleep=self.sleep,
-            timeout=timeout,
-            on_poll=on_poll,
-            first_interval=first_interval,
-        )
-
-    def manual_snapshot_quota(self) -> tuple[int, int] | None:
-        """(used, max) of the account's manual snapshots, or None where the API cannot tell."""
-        try:
-            with translate("reading account quotas"):
-                quotas = self._client.describe_account_attributes()["AccountQuotas"]
-        except errors.AwsError:
-            return None
-        for quota in quotas:
-            if quota.get("AccountQuotaName") == "ManualSnapshots":
-                return int(quota.get("Used", 0)), int(quota.get("Max", 0))
-        return None
+__all__ = [
+    "Instance",
+    "RdsAdapter",
+    "RestoreWindow",
+    "Snapshot",
+    "Specific",
+    "make_client",
+    "make_rds_client",
+    "snapshot_identifier_from",
+    "translate",
+    "translate_aws",
+]

@@ -1,0 +1,184 @@
+"""The snapshot calls of the RDS adapter: describe, list (paginated), create, delete, wait,
+and the region's manual-snapshot quota. :class:`SnapshotCalls` is mixed into
+:class:`sccos_backup.aws.rds.RdsAdapter`, which provides the client, clock and sleep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sccos_backup import errors
+from sccos_backup.aws.translate import tags as _tags
+from sccos_backup.aws.translate import translate
+from sccos_backup.aws.translate import utc as _utc
+from sccos_backup.waiting import Poll, poll_until
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds import RDSClient
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One DB snapshot (manual, automated, or AWS Backup)."""
+
+    identifier: str
+    arn: str
+    instance_identifier: str
+    resource_id: str
+    snapshot_type: str
+    status: str
+    engine: str
+    engine_version: str
+    allocated_storage: int
+    created: datetime | None
+    percent_progress: int
+    encrypted: bool
+    tags: tuple[tuple[str, str], ...]
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available"
+
+    def tag(self, key: str) -> str | None:
+        return dict(self.tags).get(key)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            identifier=str(data["DBSnapshotIdentifier"]),
+            arn=str(data.get("DBSnapshotArn", "")),
+            instance_identifier=str(data.get("DBInstanceIdentifier", "")),
+            resource_id=str(data.get("DbiResourceId", "")),
+            snapshot_type=str(data.get("SnapshotType", "")),
+            status=str(data.get("Status", "unknown")),
+            engine=str(data.get("Engine", "")),
+            engine_version=str(data.get("EngineVersion", "")),
+            allocated_storage=int(data.get("AllocatedStorage", 0)),
+            created=_utc(data.get("SnapshotCreateTime")),
+            percent_progress=int(
+                data.get("PercentProgress", 100 if data.get("Status") == "available" else 0)
+            ),
+            encrypted=bool(data.get("Encrypted", False)),
+            tags=_tags(data.get("TagList")),
+        )
+
+
+def snapshot_identifier_from(value: str) -> str:
+    """A snapshot identifier from an identifier or a snapshot ARN."""
+    if value.startswith("arn:"):
+        parts = value.split(":", 6)
+        if len(parts) == 7 and parts[2] == "rds" and parts[5] == "snapshot":
+            return parts[6]
+        raise errors.InvalidInput(
+            f"'{value}' is not a DB snapshot ARN (arn:aws:rds:REGION:ACCOUNT:snapshot:NAME)"
+        )
+    return value
+
+
+class SnapshotCalls:
+    """The RDS snapshot API calls sccos-backup uses (a mixin of ``RdsAdapter``)."""
+
+    _client: RDSClient
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+
+    def find_snapshot(self, identifier_or_arn: str) -> Snapshot | None:
+        try:
+            return self.describe_snapshot(identifier_or_arn)
+        except errors.NotFound:
+            return None
+
+    def describe_snapshot(self, identifier_or_arn: str) -> Snapshot:
+        identifier = snapshot_identifier_from(identifier_or_arn)
+        try:
+            with translate(f"DB snapshot '{identifier}'"):
+                found = self._client.describe_db_snapshots(DBSnapshotIdentifier=identifier)
+        except errors.NotFound:
+            raise errors.NotFound(
+                f"DB snapshot '{identifier}' does not exist; "
+                "list restore points with `sccos-backup snapshot list DB_ID`"
+            ) from None
+        snapshots = found.get("DBSnapshots") or []
+        if not snapshots:
+            raise errors.NotFound(f"DB snapshot '{identifier}' does not exist")
+        return Snapshot.from_api(snapshots[0])
+
+    def list_snapshots(
+        self,
+        *,
+        instance_identifier: str | None = None,
+        resource_id: str | None = None,
+        snapshot_type: str | None = None,
+    ) -> list[Snapshot]:
+        """Snapshots of one instance (by identifier and/or resource id), deduplicated."""
+        params: dict[str, Any] = {}
+        if instance_identifier:
+            params["DBInstanceIdentifier"] = instance_identifier
+        if resource_id:
+            params["DbiResourceId"] = resource_id
+        if snapshot_type:
+            params["SnapshotType"] = snapshot_type
+        with translate("listing DB snapshots"):
+            paginator = self._client.get_paginator("describe_db_snapshots")
+            pages = paginator.paginate(**params)
+            return [Snapshot.from_api(d) for page in pages for d in page["DBSnapshots"]]
+
+    def create_snapshot(
+        self, instance_identifier: str, snapshot_identifier: str, tags: Mapping[str, str]
+    ) -> Snapshot:
+        with translate(f"creating snapshot '{snapshot_identifier}' of '{instance_identifier}'"):
+            created = self._client.create_db_snapshot(
+                DBInstanceIdentifier=instance_identifier,
+                DBSnapshotIdentifier=snapshot_identifier,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        return Snapshot.from_api(created["DBSnapshot"])
+
+    def delete_snapshot(self, snapshot_identifier: str) -> None:
+        with translate(f"deleting snapshot '{snapshot_identifier}'"):
+            self._client.delete_db_snapshot(DBSnapshotIdentifier=snapshot_identifier)
+
+    def wait_snapshot(
+        self,
+        snapshot_identifier: str,
+        *,
+        timeout: float,
+        on_poll: Callable[[Poll], None] | None = None,
+        first_interval: float = 15.0,
+    ) -> Snapshot:
+        """Wait until the snapshot is available, reporting its percent progress."""
+
+        def observe() -> Snapshot:
+            snapshot = self.describe_snapshot(snapshot_identifier)
+            if snapshot.status in {"failed", "incompatible-restore", "incompatible-parameters"}:
+                raise errors.AwsError(
+                    f"snapshot '{snapshot_identifier}' ended in status '{snapshot.status}'"
+                )
+            return snapshot
+
+        return poll_until(
+            observe,
+            lambda s: s.available,
+            what=f"snapshot '{snapshot_identifier}'",
+            status=lambda s: s.status,
+            percent=lambda s: float(s.percent_progress),
+            clock=self.clock,
+            sleep=self.sleep,
+            timeout=timeout,
+            on_poll=on_poll,
+            first_interval=first_interval,
+        )
+
+    def manual_snapshot_quota(self) -> tuple[int, int] | None:
+        """(used, max) of the account's manual snapshots, or None where the API cannot tell."""
+        try:
+            with translate("reading account quotas"):
+                quotas = self._client.describe_account_attributes()["AccountQuotas"]
+        except errors.AwsError:
+            return None
+        for quota in quotas:
+            if quota.get("AccountQuotaName") == "ManualSnapshots":
+                return int(quota.get("Used", 0)), int(quota.get("Max", 0))
+        return None
