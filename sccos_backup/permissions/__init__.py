@@ -1,7 +1,8 @@
 """Least-privilege IAM policies for each command group (``sccos-backup iam-policy``).
 
-Stable API: :func:`policy_document` (``policy_document("snapshot", region=..., account=...)``
-is the document the schedule stack's Lambda role gets), :data:`COMMANDS`, :func:`allows`.
+Stable API: :func:`policy_document` (``policy_document("schedule", region=..., account=...)``
+is the document the schedule stack's Lambda role gets: the ``snapshot`` group's statements
+without the restore window, deletes limited to hourly snapshots), :data:`COMMANDS`, :func:`allows`.
 """
 
 from __future__ import annotations

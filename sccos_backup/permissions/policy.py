@@ -54,7 +54,7 @@ def policy_document(
     ``databases`` limits every changing call to those DB instances (and the names the
     restore gives them: ``DB``, ``DB-*``) and their snapshots (``DB-*``); empty means any.
     This is the one source for ``sccos-backup iam-policy`` and for roles declared by the
-    project (the schedule stack's Lambda role uses ``policy_document("snapshot", ...)``).
+    project (the schedule stack's Lambda role uses ``policy_document("schedule", ...)``).
     """
     if not _REGION.match(region):
         raise errors.InvalidInput(f"region '{region}' is not an AWS region name (eu-central-1)")

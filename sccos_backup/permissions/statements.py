@@ -34,15 +34,18 @@ class Statement:
 
 READ_RDS = Statement(
     sid="ReadRds",
-    actions=(
-        "rds:DescribeDBInstances",
-        "rds:DescribeDBSnapshots",
-        "rds:DescribeDBInstanceAutomatedBackups",
-    ),
-    resources=(f"{RDS}:db:*", f"{RDS}:snapshot:*", f"{RDS}:auto-backup:*"),
-    why="Find the database (also by its DbiResourceId after a rename), its snapshots, its "
-    "point-in-time window. Describe calls without an identifier are authorised "
-    "against `db:*`, so reads are region-wide; they change nothing.",
+    actions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"),
+    resources=(f"{RDS}:db:*", f"{RDS}:snapshot:*"),
+    why="Find the database (also by its DbiResourceId after a rename, or by tag) and its "
+    "snapshots. Describe calls without an identifier are authorised against `db:*`, so "
+    "reads are region-wide; they change nothing.",
+)
+
+READ_RESTORE_WINDOW = Statement(
+    sid="ReadRestoreWindow",
+    actions=("rds:DescribeDBInstanceAutomatedBackups",),
+    resources=(f"{RDS}:auto-backup:*",),
+    why="Read the point-in-time window of a database (`snapshot list`, restore plans).",
 )
 
 READ_QUOTA = Statement(
@@ -159,11 +162,24 @@ MAINTENANCE = Statement(
     "`Maintenance_Enable_ENV` / `Maintenance_Disable_ENV`; no other pipeline.",
 )
 
+DELETE_HOURLY_SNAPSHOTS = Statement(
+    sid="DeleteHourlySnapshots",
+    actions=("rds:DeleteDBSnapshot",),
+    resources=(f"{RDS}:snapshot:{{db}}",),
+    condition={"StringEquals": {"rds:snapshot-tag/sccos-backup:kind": "hourly"}},
+    why="The scheduled rotation deletes expired hourly snapshots only: IAM refuses the "
+    "function any snapshot not tagged `sccos-backup:kind=hourly`, whatever the code does.",
+)
+
 #: The statements of each command group, in the order they are printed.
 BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
-    "snapshot": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, DELETE_SNAPSHOT),
+    "snapshot": (READ_RDS, READ_RESTORE_WINDOW, READ_QUOTA, CREATE_SNAPSHOT, DELETE_SNAPSHOT),
+    # The schedule stack's function (scheduled `rotate` and `check`): the snapshot group's
+    # statements without the restore window, and deletes limited to hourly snapshots.
+    "schedule": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, DELETE_HOURLY_SNAPSHOTS),
     "restore": (
         READ_RDS,
+        READ_RESTORE_WINDOW,
         READ_PARAMETER_GROUPS,
         RENAME_AND_TAG,
         RESTORE,
