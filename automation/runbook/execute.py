@@ -1,0 +1,218 @@
+"""Starting, running and resuming a restore: every step, each safe to repeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from automation.runbook.core import RunbookCore
+from automation.runbook.record import (
+    DONE,
+    ROLLING_BACK,
+    TAG_DOWN,
+    TAG_STEP,
+    RunRecord,
+    RunSummary,
+    StepResult,
+)
+from sccos_backup import errors
+from sccos_backup.restore.plan import RestorePlan, Strategy
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import (
+    PointInTimeSource,
+    RestoreSource,
+    SnapshotSource,
+    iso,
+)
+from sccos_backup.restore.spec import RestoreSpec
+from sccos_backup.restore.verify import differences
+
+
+class Execution(RunbookCore):
+    """Starts, runs and resumes restore runs."""
+
+    # -- preconditions of a new run -------------------------------------------------------------
+
+    def check_can_start(self, plan: RestorePlan) -> None:
+        """Everything but the AWS preconditions (already in the plan): no other run, a fresh
+        stack, a ready engine, existing maintenance pipelines. Changes nothing."""
+        active = self.active_run(plan.request.db_identifier)
+        if active is not None:
+            raise errors.RunInProgress(
+                f"restore run {active.run_id} of '{plan.request.db_identifier}' is in progress "
+                f"(step {active.step}); continue it with `sccos-backup restore resume "
+                f"{plan.request.db_identifier}` or undo it with `restore rollback`"
+            )
+        self.engine.ensure_ready()
+        if self.engine.outputs(plan.stack):
+            raise errors.IdentifierTaken(
+                f"stack '{plan.stack}' already records a restored instance; choose another --stack"
+            )
+        if plan.request.maintenance_env:
+            self._maintenance().check_pipelines_exist(plan.request.maintenance_env)
+
+    # -- run ----------------------------------------------------------------------------------
+
+    def start(self, plan: RestorePlan) -> RunSummary:
+        """Record the run on the original (the first change), then execute every step."""
+        original = self.rds.describe_instance(plan.request.db_identifier)
+        self.rds.add_tags(original.arn, RunRecord.tags_for(plan))
+        record = self.active_run(plan.request.db_identifier)
+        assert record is not None
+        return self._execute(record)
+
+    def resume(self, db_identifier: str) -> RunSummary:
+        record = self.active_run(db_identifier)
+        if record is None:
+            raise errors.NotFound(
+                f"no restore run of '{db_identifier}' is in progress; start one with "
+                "`sccos-backup restore run`"
+            )
+        if record.step == ROLLING_BACK:
+            raise errors.RunInProgress(
+                f"restore run {record.run_id} of '{db_identifier}' is being rolled back; "
+                "run `sccos-backup restore rollback` again to finish it"
+            )
+        self.engine.ensure_ready()
+        if record.request.maintenance_env:
+            self._maintenance().check_pipelines_exist(record.request.maintenance_env)
+        return self._execute(record)
+
+    def _execute(self, record: RunRecord) -> RunSummary:
+        resource_id = record.original.resource_id
+        results: list[StepResult] = []
+        down_since = record.down_since
+        downtime: float | None = None
+        for step in record.steps:
+            if step.key == "preconditions":
+                continue
+            if record.completed(step.key):
+                results.append(StepResult(step.key, step.title, "skipped", 0.0))
+                continue
+            self.callbacks.notify(f"-> {step.title}")
+            started = self.clock()
+            ended = self._do(step.key, record)
+            if step.key == "rename-original" and down_since is None:
+                down_since = ended
+                self._tag(resource_id, {TAG_DOWN: iso(ended)})
+            back_up = "cut-over" if record.request.strategy is Strategy.SWAP else "wait"
+            if step.key == back_up and down_since is not None:
+                downtime = (ended - down_since).total_seconds()
+            self.callbacks.after_step(step.key)
+            self._tag(resource_id, {TAG_STEP: step.key})
+            seconds = (self.clock() - started).total_seconds()
+            results.append(StepResult(step.key, step.title, "done", seconds))
+            self.callbacks.notify(f"   done in {seconds:.0f} s")
+        self._tag(resource_id, {TAG_STEP: DONE})
+        original = self._original(resource_id)
+        return RunSummary(
+            run_id=record.run_id,
+            db_identifier=record.request.db_identifier,
+            strategy=str(record.request.strategy),
+            stack=record.stack,
+            steps=tuple(results),
+            downtime_seconds=downtime,
+            original_now=original.identifier,
+            restored=record.request.db_identifier,
+        )
+
+    def _do(self, key: str, record: RunRecord) -> datetime:
+        """Carry out one step; safe to repeat. Returns when it ended."""
+        request = record.request
+        names = record.names
+        db = request.db_identifier
+        swap = request.strategy is Strategy.SWAP
+        restore_as = names.temporary if swap else db
+        if key == "safety-snapshot":
+            if self.rds.find_snapshot(names.safety_snapshot) is None:
+                original = self._original(record.original.resource_id)
+                self.rds.create_snapshot(
+                    original.identifier,
+                    names.safety_snapshot,
+                    {"sccos-backup:kind": "safety", "sccos-backup:created-by": "sccos-backup"},
+                )
+            self.rds.wait_snapshot(names.safety_snapshot, **self._wait(self.timeouts.snapshot))
+        elif key in {"maintenance-on", "maintenance-off"}:
+            assert request.maintenance_env
+            self._maintenance().set_maintenance(
+                request.maintenance_env,
+                key == "maintenance-on",
+                timeout=self.timeouts.maintenance,
+                on_poll=self.callbacks.on_poll,
+            )
+        elif key == "rename-original":
+            self._rename_original(record)
+        elif key == "up":
+            self.engine.up(record.stack, self._spec(record, restore_as), self.callbacks.on_output)
+        elif key == "wait":
+            self.rds.wait_instance(restore_as, **self._wait(self.timeouts.restore))
+        elif key == "verify":
+            self._verify(record, restore_as)
+        elif key == "cut-over":
+            self.engine.up(record.stack, self._spec(record, db), self.callbacks.on_output)
+            self.rds.wait_absent(names.temporary, **self._wait(self.timeouts.rename))
+            self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
+        elif key == "verify-final":
+            self._verify(record, db)
+        elif key == "resync":
+            if self.resync is None:
+                raise errors.InvalidInput(
+                    "the re-sync step needs Jenkins settings (JENKINS_URL, JENKINS_USER, "
+                    "JENKINS_API_TOKEN); set them or pass --no-resync"
+                )
+            self.resync(self.callbacks.on_output)
+        else:  # pragma: no cover - the plan only holds the keys above
+            raise AssertionError(key)
+        return self.clock()
+
+    def _rename_original(self, record: RunRecord) -> None:
+        db = record.request.db_identifier
+        aside = record.names.aside
+        original = self._original(record.original.resource_id)
+        if original.identifier == db:
+            if self.rds.find_instance(aside) is not None:
+                raise errors.IdentifierTaken(
+                    f"cannot rename '{db}' to '{aside}': that name is in use; nothing was renamed"
+                )
+            self.rds.rename_instance(db, aside)
+        self.rds.wait_absent(
+            db, resource_id=original.resource_id, **self._wait(self.timeouts.rename)
+        )
+        self.rds.wait_instance(aside, **self._wait(self.timeouts.rename))
+
+    def _verify(self, record: RunRecord, identifier: str) -> None:
+        spec = self._spec(record, identifier)
+        restored = self.rds.describe_instance(identifier)
+        if restored.resource_id == record.original.resource_id:
+            raise errors.VerificationFailed(
+                f"'{identifier}' is the original, not the restored instance; "
+                "run `sccos-backup restore status` and roll back"
+            )
+        found = differences(spec.settings, restored.raw)
+        if found:
+            raise errors.VerificationFailed(
+                f"restored instance '{identifier}' differs from the original: "
+                + "; ".join(found)
+                + "; fix it or roll back with `sccos-backup restore rollback`"
+            )
+        changes = self.engine.preview_changes(record.stack, spec, self.callbacks.on_output)
+        if changes:
+            raise errors.VerificationFailed(
+                f"a second preview of stack '{record.stack}' still shows {changes} change(s); "
+                "inspect it with `pulumi preview --diff` or roll back"
+            )
+
+    def _spec(self, record: RunRecord, target: str) -> RestoreSpec:
+        original = self._original(record.original.resource_id)
+        choice = record.request.choice
+        source: RestoreSource
+        if choice.snapshot:
+            source = SnapshotSource(choice.snapshot)
+        else:
+            source = PointInTimeSource(original.resource_id, choice.to_time)
+        return RestoreSpec(
+            target_identifier=target,
+            original_identifier=record.request.db_identifier,
+            source=source,
+            settings=InstanceSettings.capture(original.raw),
+            final_snapshot_identifier=record.names.final_snapshot,
+        )

@@ -1,0 +1,177 @@
+"""A run as recorded on its original: the ``sccos-backup:run*`` tags, and what a run reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sccos_backup.aws.rds import Instance
+from sccos_backup.restore.plan import (
+    Names,
+    RestorePlan,
+    RestoreRequest,
+    Step,
+    Strategy,
+    restore_steps,
+)
+from sccos_backup.restore.source import SourceChoice, iso, parse_time
+
+TAG_RUN = "sccos-backup:run"
+TAG_ORIGINAL = "sccos-backup:run-original"
+TAG_STEP = "sccos-backup:run-step"
+TAG_STRATEGY = "sccos-backup:run-strategy"
+TAG_SOURCE = "sccos-backup:run-source"
+TAG_STACK = "sccos-backup:run-stack"
+TAG_OPTIONS = "sccos-backup:run-options"
+TAG_DOWN = "sccos-backup:run-down-since"
+RUN_TAGS = (
+    TAG_RUN,
+    TAG_ORIGINAL,
+    TAG_STEP,
+    TAG_STRATEGY,
+    TAG_SOURCE,
+    TAG_STACK,
+    TAG_OPTIONS,
+    TAG_DOWN,
+)
+
+STARTED = "started"
+DONE = "done"
+ROLLING_BACK = "rolling-back"
+
+
+def _source_tag(choice: SourceChoice) -> str:
+    if choice.snapshot:
+        return f"snapshot:{choice.snapshot}"
+    if choice.to_time:
+        return f"time:{iso(choice.to_time)}"
+    return "latest"
+
+
+def _choice_from_tag(value: str) -> SourceChoice:
+    if value.startswith("snapshot:"):
+        return SourceChoice(snapshot=value.removeprefix("snapshot:"))
+    if value.startswith("time:"):
+        return SourceChoice(to_time=parse_time(value.removeprefix("time:")))
+    return SourceChoice(latest=True)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as recorded in the tags of its original."""
+
+    run_id: str
+    request: RestoreRequest
+    step: str
+    down_since: datetime | None
+    original: Instance
+
+    @property
+    def names(self) -> Names:
+        return Names.from_run_id(self.request.db_identifier, self.run_id)
+
+    @property
+    def stack(self) -> str:
+        return self.request.stack_name(self.run_id)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return restore_steps(self.request, self.names, choice_text(self.request.choice))
+
+    def completed(self, key: str) -> bool:
+        """Whether ``key`` was recorded as completed (steps are recorded in plan order)."""
+        if self.step == DONE:
+            return True
+        keys = [s.key for s in self.steps]
+        return self.step in keys and key in keys and keys.index(key) <= keys.index(self.step)
+
+    @classmethod
+    def from_instance(cls, instance: Instance) -> RunRecord | None:
+        tags = dict(instance.tags)
+        if TAG_RUN not in tags or TAG_ORIGINAL not in tags:
+            return None
+        options = dict(
+            item.split("=", 1) for item in tags.get(TAG_OPTIONS, "").split() if "=" in item
+        )
+        request = RestoreRequest(
+            db_identifier=tags[TAG_ORIGINAL],
+            choice=_choice_from_tag(tags.get(TAG_SOURCE, "latest")),
+            strategy=Strategy(tags.get(TAG_STRATEGY, Strategy.IN_PLACE.value)),
+            stack=tags.get(TAG_STACK),
+            maintenance_env=options.get("maintenance") or None,
+            safety_snapshot=options.get("safety") == "yes",
+            resync=options.get("resync", "yes") == "yes",
+        )
+        down = tags.get(TAG_DOWN)
+        return cls(
+            run_id=tags[TAG_RUN],
+            request=request,
+            step=tags.get(TAG_STEP, STARTED),
+            down_since=parse_time(down) if down else None,
+            original=instance,
+        )
+
+    @staticmethod
+    def tags_for(plan: RestorePlan) -> dict[str, str]:
+        request = plan.request
+        options = " ".join(
+            f"{k}={v}"
+            for k, v in (
+                ("maintenance", request.maintenance_env or ""),
+                ("resync", "yes" if request.resync else "no"),
+                ("safety", "yes" if request.safety_snapshot else "no"),
+            )
+        )
+        return {
+            TAG_RUN: plan.names.run_id,
+            TAG_ORIGINAL: request.db_identifier,
+            TAG_STRATEGY: str(request.strategy),
+            TAG_SOURCE: _source_tag(request.choice),
+            TAG_STACK: plan.stack,
+            TAG_OPTIONS: options,
+            TAG_STEP: STARTED,
+        }
+
+
+def choice_text(choice: SourceChoice) -> str:
+    if choice.snapshot:
+        return f"snapshot {choice.snapshot}"
+    if choice.to_time:
+        return f"point in time {iso(choice.to_time)}"
+    return "the latest restorable time"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    key: str
+    title: str
+    status: str  # "done", "skipped" (recorded earlier)
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    db_identifier: str
+    strategy: str
+    stack: str
+    steps: tuple[StepResult, ...]
+    downtime_seconds: float | None
+    original_now: str
+    restored: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "database": self.db_identifier,
+            "strategy": self.strategy,
+            "stack": self.stack,
+            "originalRenamedTo": self.original_now,
+            "restored": self.restored,
+            "downtimeSeconds": self.downtime_seconds,
+            "steps": [
+                {"key": s.key, "title": s.title, "status": s.status, "seconds": round(s.seconds, 1)}
+                for s in self.steps
+            ],
+        }
