@@ -118,13 +118,14 @@ def capture_command(
 
 
 def _register() -> None:
+    from automation.commands import restore_recover as recover
     from automation.commands import restore_run as run
 
     app.command("run")(run.run_command)
     app.command("resume")(run.resume_command)
-    app.command("status")(run.status_command)
-    app.command("rollback")(run.rollback_command)
-    app.command("cleanup")(run.cleanup_command)
+    app.command("status")(recover.status_command)
+    app.command("rollback")(recover.rollback_command)
+    app.command("cleanup")(recover.cleanup_command)
 
 
 _register()

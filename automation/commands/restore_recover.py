@@ -1,0 +1,104 @@
+"""``restore status | rollback | cleanup``: where a run stands, and undoing or finishing it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.options import DbId, JsonOpt, WorkDirOpt, YesOpt
+from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm, make_runbook
+from sccos_backup import errors
+
+
+@handle_errors
+def status_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show the latest restore run of a database: its steps and where it stands."""
+    from automation.commands.render import render_status
+    from automation.runbook.runbook import run_status
+    from sccos_backup.identifiers import instance_identifier
+
+    context = app_context(ctx)
+    report = run_status(context.rds(), instance_identifier(db_id))
+    if json_output:
+        echo_json(report)
+    else:
+        render_status(report)
+
+
+@handle_errors
+def rollback_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    delete_restored: Annotated[
+        bool,
+        typer.Option(
+            "--delete-restored", help="Also delete the restored instance (with a final snapshot)."
+        ),
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+) -> None:
+    """Put the original back under its name; rename the restored instance aside."""
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    can_confirm(context, yes)
+    runbook, status = make_runbook(
+        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output
+    )
+    runs = runbook.runs(db)
+    if not runs:
+        raise errors.NotFound(f"no restore run of '{db}' is recorded; nothing to roll back")
+    extra = " and DELETE the restored instance (final snapshot)" if delete_restored else ""
+    confirm(
+        context, yes, f"Roll back run {runs[0].run_id}: '{db}' becomes the original again{extra}?"
+    )
+    done = runbook.rollback(db, delete_restored=delete_restored)
+    status.done()
+    if json_output:
+        echo_json({"database": db, "run": runs[0].run_id, "done": done})
+    else:
+        for line in done:
+            typer.echo(line)
+
+
+@handle_errors
+def cleanup_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
+    from automation.runbook.runbook import NO_ENGINE, Runbook
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    can_confirm(context, yes)
+    runbook = Runbook(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    record = runbook.cleanup_target(db)
+    confirm(
+        context,
+        yes,
+        f"DELETE '{record.original.identifier}' (the original before run {record.run_id})? "
+        "A final snapshot is taken and its automated backups are kept",
+    )
+    final = runbook.cleanup(record)
+    if json_output:
+        echo_json({"deleted": record.original.identifier, "finalSnapshot": final})
+    else:
+        typer.echo(
+            f"deleting '{record.original.identifier}'; final snapshot '{final}'; "
+            "automated backups kept"
+        )

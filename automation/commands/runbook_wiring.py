@@ -1,0 +1,198 @@
+"""What the ``restore run | resume | status | rollback | cleanup`` commands share: the Pulumi and
+Jenkins options, building the engine and the runbook, confirmations, the summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from automation.commands.context import AppContext, echo_json
+from automation.commands.progress import StatusLine
+from sccos_backup import errors
+
+if TYPE_CHECKING:
+    from automation.engine.base import Engine
+    from automation.runbook.runbook import Runbook, RunSummary
+
+_JENKINS = "Jenkins (re-sync step)"
+_PULUMI = "Pulumi"
+
+BackendOpt = Annotated[
+    Optional[str],  # noqa: UP045 - Typer reads Optional
+    typer.Option(
+        "--backend-url",
+        envvar="PULUMI_BACKEND_URL",
+        help="Pulumi state backend, e.g. s3://bucket/prefix to share runs (default: a local "
+        "folder in the user's data directory).",
+        rich_help_panel=_PULUMI,
+    ),
+]
+JenkinsUrlOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL.", rich_help_panel=_JENKINS
+    ),
+]
+JenkinsUserOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-user", envvar="JENKINS_USER", help="Jenkins user.", rich_help_panel=_JENKINS
+    ),
+]
+JenkinsTokenOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--jenkins-token",
+        envvar="JENKINS_API_TOKEN",
+        show_default=False,
+        help="Jenkins API token (prefer JENKINS_API_TOKEN).",
+        rich_help_panel=_JENKINS,
+    ),
+]
+JenkinsJobOpt = Annotated[
+    str, typer.Option("--jenkins-job", help="The sync:data job.", rich_help_panel=_JENKINS)
+]
+StoreOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--store", help="APPLICATION_STORE for sync:data.", rich_help_panel=_JENKINS),
+]
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sccos-backup"
+
+
+def stream_for(json_output: bool) -> Any:
+    return sys.stderr if json_output else sys.stdout
+
+
+def notice(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def make_engine(context: AppContext, work_dir: Path, backend_url: str | None) -> Engine:
+    if context.engine is not None:
+        return context.engine
+    from automation.engine.automation_api import AutomationEngine
+    from sccos_backup.restore.stackfile import AwsTarget, check_project
+
+    check_project(work_dir)
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if passphrase is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        raise errors.InvalidInput(
+            "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
+        )
+    return AutomationEngine(
+        work_dir=work_dir,
+        backend_url=backend_url,
+        passphrase=passphrase,
+        aws=AwsTarget(context.region, context.profile, context.endpoint_url),
+        data_dir=data_dir(),
+        on_notice=notice,
+    )
+
+
+def make_runbook(
+    context: AppContext,
+    *,
+    work_dir: Path,
+    backend_url: str | None,
+    json_output: bool,
+    resync: Any = None,
+) -> tuple[Runbook, StatusLine]:
+    from automation.runbook.runbook import Callbacks, Runbook
+
+    stream = stream_for(json_output)
+    status = StatusLine()
+
+    def notify(line: str) -> None:
+        status.done()
+        stream.write(line + "\n")
+        stream.flush()
+
+    def on_output(text: str) -> None:
+        status.done()
+        stream.write(text)
+        stream.flush()
+
+    runbook = Runbook(
+        rds=context.rds(),
+        engine=make_engine(context, work_dir, backend_url),
+        clock=context.clock,
+        maintenance=LazyMaintenance(context),
+        resync=resync,
+        callbacks=Callbacks(notify=notify, on_output=on_output, on_poll=status),
+    )
+    return runbook, status
+
+
+class LazyMaintenance:
+    """Builds the CodePipeline client only when a run really switches maintenance mode."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+
+    def check_pipelines_exist(self, env: str) -> None:
+        self._context.maintenance_adapter().check_pipelines_exist(env)
+
+    def set_maintenance(self, env: str, on: bool, *, timeout: float, on_poll: Any = None) -> None:
+        self._context.maintenance_adapter().set_maintenance(
+            env, on, timeout=timeout, on_poll=on_poll
+        )
+
+
+def resync_step(
+    context: AppContext,
+    wanted: bool,
+    url: str | None,
+    user: str | None,
+    token: str | None,
+    job: str,
+    store: str | None,
+) -> Any:
+    """The runbook's re-sync step, or None when it is not wanted; settings checked now."""
+    if not wanted:
+        return None
+    from automation.commands.resync import jenkins_config
+    from sccos_backup.jenkins.client import make_jenkins_adapter
+    from sccos_backup.resync.job import ResyncRequest, run_resync
+
+    config = jenkins_config(url, user, token)
+    request = ResyncRequest(job=job, store=store)
+
+    def step(on_output: Any) -> object:
+        adapter = make_jenkins_adapter(config, sleep=context.sleep, clock=context.clock)
+        return run_resync(adapter, request, on_output)
+
+    return step
+
+
+def can_confirm(context: AppContext, yes: bool) -> None:
+    """Refuse, before anything is contacted, where no confirmation can be asked."""
+    if not yes and not context.is_interactive():
+        raise errors.InvalidInput(
+            "this command changes production databases and needs a confirmation: run it in a "
+            "terminal, or pass --yes"
+        )
+
+
+def confirm(context: AppContext, yes: bool, question: str) -> None:
+    can_confirm(context, yes)
+    if not yes and not typer.confirm(question, default=False, err=True):
+        raise errors.Aborted("nothing was changed")
+
+
+def show_summary(summary: RunSummary, status: StatusLine, json_output: bool) -> None:
+    from automation.commands.render import render_summary
+
+    status.done()
+    if json_output:
+        echo_json(summary.to_json())
+    else:
+        render_summary(summary)
