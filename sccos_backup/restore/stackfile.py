@@ -8,6 +8,7 @@ secrets provider, other config) are kept. No secret is ever written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,13 @@ def check_project(work_dir: Path) -> None:
         )
 
 
-def write_stack_file(work_dir: Path, stack: str, config: dict[str, Any]) -> Path:
-    """Merge ``config`` into ``Pulumi.<stack>.yaml``; our keys are replaced, others kept."""
+def write_stack_file(
+    work_dir: Path, stack: str, config: dict[str, Any], *, ours: Iterable[str] | None = None
+) -> Path:
+    """Merge ``config`` into ``Pulumi.<stack>.yaml``; our keys are replaced, others kept.
+
+    ``ours``: the namespaced keys this writer owns (default: the restore stack's); another
+    project (the schedule) passes its own."""
     import yaml
 
     check_project(work_dir)
@@ -73,8 +79,8 @@ def write_stack_file(work_dir: Path, stack: str, config: dict[str, Any]) -> Path
             raise InvalidInput(f"'{path}' is not a Pulumi stack file; move it away and retry")
         document = loaded
     existing = dict(document.get("config") or {})
-    ours = {f"{PROJECT}:{key}" for key in CONFIG_KEYS}
-    kept = {k: v for k, v in existing.items() if k not in ours and k not in config}
+    owned = set(ours) if ours is not None else {f"{PROJECT}:{key}" for key in CONFIG_KEYS}
+    kept = {k: v for k, v in existing.items() if k not in owned and k not in config}
     document["config"] = {**kept, **config}
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(
