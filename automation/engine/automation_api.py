@@ -191,7 +191,10 @@ class AutomationEngine:
         data_dir: Path,
         pulumi_version: str = PULUMI_VERSION,
         on_notice: Callable[[str], None] | None = None,
+        project: str = PROJECT,
     ) -> None:
+        #: The Pulumi project (``Pulumi.yaml``'s name): the restore's, or the schedule's.
+        self.project = project
         self._settings = workspace_settings(
             work_dir=work_dir, backend_url=backend_url, passphrase=passphrase, data_dir=data_dir
         )
@@ -244,9 +247,9 @@ class AutomationEngine:
         except (OSError, yaml.YAMLError) as error:
             raise InvalidInput(f"cannot read '{work_dir / 'Pulumi.yaml'}': {error}") from None
         name = project.get("name") if isinstance(project, dict) else None
-        if name != PROJECT:
+        if name != self.project:
             raise InvalidInput(
-                f"'{work_dir / 'Pulumi.yaml'}' is project '{name}', not '{PROJECT}'; "
+                f"'{work_dir / 'Pulumi.yaml'}' is project '{name}', not '{self.project}'; "
                 "run from the sccos-backup project folder or pass --work-dir"
             )
 
@@ -344,9 +347,18 @@ class AutomationEngine:
         options = self._workspace_options(program, self._ready_command())
         if create:
             return auto.create_or_select_stack(
-                stack, project_name=PROJECT, program=program, opts=options
+                stack, project_name=self.project, program=program, opts=options
             )
-        return auto.select_stack(stack, project_name=PROJECT, program=program, opts=options)
+        return auto.select_stack(stack, project_name=self.project, program=program, opts=options)
+
+    def stack_handle(self, stack: str, program: Program, *, create: bool) -> Stack:
+        """A stack of this engine's project running ``program``: for another program's engine
+        (:mod:`automation.engine.schedule`), with the same CLI, backend and passphrase."""
+        return self._stack(stack, program, create=create)
+
+    def translating(self, what: str, stack: str) -> contextlib.AbstractContextManager[None]:
+        """Automation API failures inside the block become one-line engine errors."""
+        return self._translate(what, stack)
 
     def _recorded_program(self, stack: str) -> Program:
         """For refresh and outputs: declare what the stack file records (rarely run at all)."""
