@@ -1,0 +1,1 @@
+"""The restore drill driver: restore aside, verify, check, destroy, report."""

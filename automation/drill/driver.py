@@ -1,0 +1,360 @@
+"""The restore drill: restore aside, wait, verify, check, destroy, report; resume and clean up.
+
+Every step is safe to repeat and its completion is read from the copy's tags
+(:mod:`automation.drill.record`), so ``drill run`` after a crash continues where it stopped and
+``drill cleanup`` removes what an interrupted drill left. The live database is only described.
+
+Destroy is the one place where this project lets Pulumi delete. It goes through the drill's own
+stack and only after checking, right before, that the stack records this drill's copy: the
+DbiResourceId in the stack's outputs is the copy's, the instance answering to the identifier
+the provider would delete by has that DbiResourceId, it carries this drill's tags, and it is
+not the live database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from automation.drill.check import check_environment, run_check
+from automation.drill.record import DrillRecord
+from automation.engine.base import DisposableEngine
+from sccos_backup import errors
+from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.drill.history import ReportStore, report_name
+from sccos_backup.drill.plan import (
+    TAG_DRILL,
+    TAG_DRILL_OF,
+    TAG_PROGRESS_AVAILABLE,
+    TAG_PROGRESS_CHECK,
+    TAG_PROGRESS_KEPT,
+    TAG_PROGRESS_VERIFIED,
+    DrillPlan,
+    DrillRequest,
+    drill_settings,
+    drill_steps,
+    source_from_text,
+)
+from sccos_backup.drill.report import CheckResult, DrillReport
+from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import iso
+from sccos_backup.restore.spec import OUTPUT_IDENTIFIER, OUTPUT_RESOURCE_ID
+from sccos_backup.restore.verify import SettingCheck, compare
+from sccos_backup.waiting import Poll
+
+
+@dataclass
+class DrillCallbacks:
+    notify: Callable[[str], None] = lambda line: None
+    on_output: Callable[[str], None] = lambda text: None
+    on_poll: Callable[[Poll], None] | None = None
+    #: Called after each step's action and before it is recorded (tests inject crashes here).
+    after_step: Callable[[str], None] = lambda key: None
+
+
+@dataclass(frozen=True)
+class DrillTimeouts:
+    restore: float = 6 * 3600
+    check: float = 3600
+
+
+@dataclass
+class DrillDriver:
+    rds: RdsAdapter
+    engine: DisposableEngine
+    clock: Callable[[], datetime]
+    store: ReportStore
+    callbacks: DrillCallbacks = field(default_factory=DrillCallbacks)
+    timeouts: DrillTimeouts = field(default_factory=DrillTimeouts)
+    first_interval: float = 15.0
+    check_runner: Callable[..., CheckResult] = run_check
+
+    # -- finding drills ------------------------------------------------------------------------
+
+    def drills(self, db_identifier: str) -> list[DrillRecord]:
+        """Every copy a drill of ``db_identifier`` left, newest first (read from tags)."""
+        found = [
+            record
+            for instance in self.rds.list_instances()
+            if (record := DrillRecord.from_instance(instance)) is not None
+            and record.db_identifier == db_identifier
+        ]
+        return sorted(found, key=lambda r: r.run_id, reverse=True)
+
+    def open_drill(self, db_identifier: str) -> DrillRecord | None:
+        """The unfinished drill of ``db_identifier`` (kept copies are finished)."""
+        open_ = [r for r in self.drills(db_identifier) if not r.kept]
+        if len(open_) > 1:
+            raise errors.RunInProgress(
+                f"{len(open_)} drills of '{db_identifier}' are unfinished "
+                f"({', '.join(r.run_id for r in open_)}); remove them with "
+                f"`sccos-backup drill cleanup {db_identifier}`"
+            )
+        return open_[0] if open_ else None
+
+    def check_can_start(self, plan: DrillPlan) -> None:
+        """No unfinished drill, a ready engine, an unused stack. Changes nothing."""
+        db = plan.request.db_identifier
+        active = self.open_drill(db)
+        if active is not None:
+            raise errors.RunInProgress(
+                f"drill {active.run_id} of '{db}' is unfinished; continue it with the same "
+                f"`sccos-backup drill run` or remove it with `sccos-backup drill cleanup {db}`"
+            )
+        self.engine.ensure_ready()
+        if self.engine.outputs(plan.names.stack):
+            raise errors.IdentifierTaken(
+                f"stack '{plan.names.stack}' already records a drill copy; run "
+                f"`sccos-backup drill cleanup {db}` or wait a minute"
+            )
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self, plan: DrillPlan) -> DrillReport:
+        """Create the copy (the first change), then run every other step."""
+        request = plan.request
+        self.callbacks.notify(f"-> {plan.steps[1].title}")
+        started = self.clock()
+        try:
+            self.engine.up(plan.names.stack, plan.spec_at(started), self.callbacks.on_output)
+            self.callbacks.after_step("up")
+        except errors.SccosBackupError as error:
+            raise type(error)(f"{error}; {self._cleanup_hint(request.db_identifier)}") from None
+        copy = self.rds.find_instance(plan.names.target)
+        record = DrillRecord.from_instance(copy) if copy is not None else None
+        if record is None:
+            raise errors.AwsError(
+                f"pulumi up reported success but '{plan.names.target}' carries no drill tags; "
+                f"{self._cleanup_hint(request.db_identifier)}"
+            )
+        source = {**plan.to_json()["source"]}
+        source.pop("dataTime", None)
+        source.pop("ageSeconds", None)
+        return self._continue(record, request, source, resumed=False)
+
+    def resume(self, record: DrillRecord, request: DrillRequest) -> DrillReport:
+        """Continue an unfinished drill with the user's check command and --keep."""
+        if record.options.get("check") == "yes" and not request.check_command:
+            raise errors.InvalidInput(
+                f"drill {record.run_id} was started with a check command; give the same "
+                "--check-command to continue it"
+            )
+        self.engine.ensure_ready()
+        original = self.rds.find_instance(record.db_identifier)
+        restored = source_from_text(record.source, original.resource_id if original else "")
+        source = {
+            "description": restored.describe(),
+            **restored.to_config(),
+            "choice": record.options.get("choice"),
+            "reason": "as recorded in the copy's tags",
+        }
+        return self._continue(record, request, source, resumed=True)
+
+    def _continue(
+        self, record: DrillRecord, request: DrillRequest, source: dict[str, Any], *, resumed: bool
+    ) -> DrillReport:
+        db = record.db_identifier
+        names = record.names
+        steps = drill_steps(request, names, record.source)
+        problems: list[str] = []
+        notes: list[str] = []
+        try:
+            available_at = record.available_at
+            if available_at is None and resumed:
+                notes.append(
+                    "the drill was interrupted before the copy was seen available: the RTO "
+                    "includes the interruption"
+                )
+            if available_at is None:
+                self.callbacks.notify(f"-> {_title(steps, 'wait')}")
+                copy = self.rds.wait_instance(names.target, **self._wait(self.timeouts.restore))
+                available_at = self.clock()
+                self.callbacks.after_step("wait")
+                self._tag(copy, {TAG_PROGRESS_AVAILABLE: iso(available_at)})
+            self.callbacks.notify(f"-> {_title(steps, 'verify')}")
+            copy = self.rds.describe_instance(names.target)
+            checks, differences = self._verify(record, copy)
+            wrong = [c for c in checks if not c.ok]
+            if wrong:
+                problems.append(
+                    f"{len(wrong)} setting(s) differ: " + "; ".join(c.line() for c in wrong)
+                )
+            if record.verified is None:
+                self.callbacks.after_step("verify")
+                self._tag(
+                    copy, {TAG_PROGRESS_VERIFIED: "ok" if not wrong else f"{len(wrong)}-differ"}
+                )
+            check = None
+            if request.check_command:
+                check = self._check(record, copy, request.check_command)
+                if not check.ok:
+                    state = "timed out" if check.timed_out else f"exited {check.exit_code}"
+                    problems.append(f"the check command {state}")
+            base = DrillReport(
+                database=db,
+                run_id=record.run_id,
+                target=names.target,
+                stack=record.stack,
+                source=source,
+                data_time=record.data_time,
+                started_at=record.started or available_at,
+                available_at=available_at,
+                finished_at=self.clock(),
+                destroyed_at=None,
+                kept=request.keep,
+                verification=tuple(checks),
+                check=check,
+                cost=_cost(copy),
+                differences=differences,
+                problems=tuple(problems),
+                notes=tuple(notes),
+            )
+            if request.keep:
+                self._tag(copy, {TAG_PROGRESS_KEPT: iso(self.clock())})
+                return self._write(replace(base, finished_at=self.clock()))
+            # A report before the destroy, so that a crash there still leaves one.
+            note = "written before the destroy; replaced when the drill ends"
+            self._write(replace(base, notes=(*notes, note)))
+            self.callbacks.notify(f"-> {_title(steps, 'destroy')}")
+            self.destroy(record)
+            destroyed_at = self.clock()
+            self.callbacks.after_step("destroy")
+            self.callbacks.notify("-> Write the drill report")
+            return self._write(replace(base, finished_at=self.clock(), destroyed_at=destroyed_at))
+        except errors.SccosBackupError as error:
+            raise type(error)(f"{error}; {self._cleanup_hint(db)}") from None
+
+    def _verify(
+        self, record: DrillRecord, copy: Instance
+    ) -> tuple[list[SettingCheck], tuple[dict[str, Any], ...]]:
+        """Each declared setting against the copy; and the deliberate differences."""
+        original = self.rds.find_instance(record.db_identifier)
+        if original is None:
+            raise errors.NotFound(
+                f"'{record.db_identifier}' no longer exists; the drill cannot compare its copy"
+            )
+        captured = InstanceSettings.capture(original.raw)
+        expected, differences = drill_settings(captured, record.declared_tags)
+        return compare(expected, copy.raw), tuple(d.to_json() for d in differences)
+
+    def _check(self, record: DrillRecord, copy: Instance, command: str) -> CheckResult:
+        if record.check is not None:
+            code, _, seconds = record.check.partition("-")
+            return CheckResult(
+                command,
+                int(code) if code.lstrip("-").isdigit() else None,
+                float(seconds or 0),
+                "(run before the drill was interrupted; output not kept)",
+                timed_out=code == "timeout",
+            )
+        self.callbacks.notify("-> Run the check command against the copy (DRILL_HOST ...)")
+        env = check_environment(copy.raw)
+        result = self.check_runner(command, env, timeout=self.timeouts.check, clock=self.clock)
+        self.callbacks.on_output(result.output_tail + ("\n" if result.output_tail else ""))
+        self.callbacks.after_step("check")
+        code = "timeout" if result.timed_out else str(result.exit_code)
+        self._tag(copy, {TAG_PROGRESS_CHECK: f"{code}-{result.seconds:.0f}"})
+        return result
+
+    # -- destroy and cleanup ---------------------------------------------------------------------
+
+    def destroy(self, record: DrillRecord) -> None:
+        """Delete the drill's copy through its own stack, after checking what it would delete."""
+        stack = record.stack
+        if self.engine.outputs(stack) is None:
+            raise errors.PreconditionFailed(
+                f"stack '{stack}' does not record the drill copy '{record.copy.identifier}' (an "
+                f"interrupted `pulumi up`?); in the project folder run `pulumi refresh --stack "
+                f"{stack} --import-pending-creates`, then `sccos-backup drill cleanup "
+                f"{record.db_identifier}`; nothing was deleted"
+            )
+        self.engine.refresh(stack, self.callbacks.on_output)
+        outputs = self.engine.outputs(stack) or {}
+        problems = self._refusals(record, outputs)
+        if problems:
+            raise errors.PreconditionFailed(
+                f"refusing to destroy stack '{stack}': " + "; ".join(problems) + "; nothing "
+                "was deleted: check the instances in the RDS console"
+            )
+        self.engine.destroy(stack, self.callbacks.on_output)
+
+    def _refusals(self, record: DrillRecord, outputs: dict[str, Any]) -> list[str]:
+        recorded = str(outputs.get(OUTPUT_RESOURCE_ID) or "")
+        name = str(outputs.get(OUTPUT_IDENTIFIER) or "")
+        expected = record.copy.resource_id
+        found: list[str] = []
+        if recorded != expected:
+            found.append(
+                f"it records DbiResourceId '{recorded}', this drill's copy is '{expected}'"
+            )
+        holder = self.rds.find_instance(name) if name else None
+        if holder is None or holder.resource_id != recorded:
+            found.append(
+                f"the instance named '{name}' (what the provider deletes by) is not the one "
+                "the stack records"
+            )
+        copy = self.rds.find_instance_by_resource_id(recorded) if recorded else None
+        tags = dict(copy.tags) if copy is not None else {}
+        if tags.get(TAG_DRILL) != record.run_id or tags.get(TAG_DRILL_OF) != record.db_identifier:
+            found.append(
+                f"the recorded instance does not carry this drill's tags ({TAG_DRILL}="
+                f"{record.run_id}, {TAG_DRILL_OF}={record.db_identifier})"
+            )
+        live = self.rds.find_instance(record.db_identifier)
+        if live is not None and recorded == live.resource_id:
+            found.append(f"the recorded instance is the live database '{record.db_identifier}'")
+        return found
+
+    def cleanup(self, db_identifier: str) -> list[str]:
+        """Destroy every copy a drill of ``db_identifier`` left (kept or interrupted)."""
+        records = self.drills(db_identifier)
+        if not records:
+            return [f"no drill copy of '{db_identifier}' exists; nothing to clean up"]
+        self.engine.ensure_ready()
+        done = []
+        for record in records:
+            self.callbacks.notify(f"-> destroy '{record.copy.identifier}' (stack {record.stack})")
+            self.destroy(record)
+            done.append(f"drill {record.run_id}: '{record.copy.identifier}' destroyed")
+        return done
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _write(self, report: DrillReport) -> DrillReport:
+        self.store.write(report_name(report.database, report.run_id), report.to_text())
+        return report
+
+    def _tag(self, copy: Instance, tags: dict[str, str]) -> None:
+        self.rds.add_tags(copy.arn, tags)
+
+    def _wait(self, timeout: float) -> dict[str, Any]:
+        return {
+            "timeout": timeout,
+            "on_poll": self.callbacks.on_poll,
+            "first_interval": self.first_interval,
+        }
+
+    @staticmethod
+    def _cleanup_hint(db: str) -> str:
+        return (
+            f"the drill's copy may exist: `sccos-backup drill run {db} ...` continues it, "
+            f"`sccos-backup drill cleanup {db}` removes it"
+        )
+
+
+def _title(steps: tuple[Any, ...], key: str) -> str:
+    return next((s.title for s in steps if s.key == key), key)
+
+
+def _cost(copy: Instance) -> dict[str, Any]:
+    raw = copy.raw
+    return {
+        "instanceClass": raw.get("DBInstanceClass"),
+        "multiAZ": bool(raw.get("MultiAZ", False)),
+        "storageType": raw.get("StorageType"),
+        "allocatedStorageGiB": raw.get("AllocatedStorage"),
+        "iops": raw.get("Iops"),
+        "storageThroughput": raw.get("StorageThroughput"),
+    }

@@ -1,0 +1,1 @@
+"""Restore drills: plan, report, history."""

@@ -1,0 +1,284 @@
+"""The drill report: the figures an audit asks for, as JSON (always) and Markdown.
+
+- RPO: how old the restored data was when the restore started (``startedAt - dataTime``):
+  the snapshot's creation time, the point in time, or the latest restorable time.
+- RTO (the restore part): from the restore API call (``pulumi up``) until the copy was seen
+  ``available`` (``availableAt - startedAt``).
+- Cost-relevant facts: instance class, Multi-AZ, storage, and the minutes the copy existed
+  (until it was destroyed, or until the report if it was kept).
+- Total: from the restore call until the report.
+
+All times come from the injected clock, so tests check every figure exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sccos_backup.restore.source import iso, parse_time
+from sccos_backup.restore.verify import SettingCheck
+
+REPORT_KIND = "sccos-backup/drill-report"
+REPORT_VERSION = 1
+
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b([A-Z0-9_]*(?:PASS|PWD|SECRET|TOKEN|KEY)[A-Z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S+)"
+)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+_PASSWORD_FLAG = re.compile(r"(?i)(--password[= ])(\S+)")
+
+
+def redact_command(text: str) -> str:
+    """The text with passwords in ``X_PASSWORD=...``, ``--password=...`` and URLs hidden."""
+    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}=***", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}***@", text)
+    return _PASSWORD_FLAG.sub(lambda m: f"{m.group(1)}***", text)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the check command did."""
+
+    command: str
+    exit_code: int | None
+    seconds: float
+    output_tail: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": redact_command(self.command),
+            "exitCode": self.exit_code,
+            "timedOut": self.timed_out,
+            "seconds": round(self.seconds, 1),
+            "ok": self.ok,
+            "outputTail": redact_command(self.output_tail),
+        }
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 1)
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    database: str
+    run_id: str
+    target: str
+    stack: str
+    source: Mapping[str, Any]
+    #: The time of the restored data (for the RPO), or None where it cannot be known.
+    data_time: datetime | None
+    #: The restore API call (the start of ``pulumi up``).
+    started_at: datetime
+    available_at: datetime | None
+    finished_at: datetime
+    destroyed_at: datetime | None
+    kept: bool
+    verification: tuple[SettingCheck, ...]
+    check: CheckResult | None
+    cost: Mapping[str, Any]
+    differences: tuple[Mapping[str, Any], ...] = ()
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    @property
+    def rpo_seconds(self) -> float | None:
+        return _seconds(self.data_time, self.started_at)
+
+    @property
+    def rto_seconds(self) -> float | None:
+        return _seconds(self.started_at, self.available_at)
+
+    @property
+    def minutes_run(self) -> float:
+        end = self.destroyed_at or self.finished_at
+        return round((end - self.started_at).total_seconds() / 60, 1)
+
+    @property
+    def total_seconds(self) -> float:
+        return round((self.finished_at - self.started_at).total_seconds(), 1)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.verification) and all(c.ok for c in self.verification)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": REPORT_KIND,
+            "version": REPORT_VERSION,
+            "database": self.database,
+            "drill": self.run_id,
+            "result": "passed" if self.passed else "failed",
+            "problems": list(self.problems),
+            "target": self.target,
+            "stack": self.stack,
+            "source": {**self.source, "dataTime": iso(self.data_time) if self.data_time else None},
+            "figures": {
+                "rpoSeconds": self.rpo_seconds,
+                "rtoSeconds": self.rto_seconds,
+                "minutesRun": self.minutes_run,
+                "totalSeconds": self.total_seconds,
+            },
+            "times": {
+                "restoreCalledAt": iso(self.started_at),
+                "availableAt": iso(self.available_at) if self.available_at else None,
+                "destroyedAt": iso(self.destroyed_at) if self.destroyed_at else None,
+                "finishedAt": iso(self.finished_at),
+            },
+            "verification": {
+                "ok": self.verified,
+                "settings": [
+                    {"setting": c.setting, "declared": c.declared, "found": c.found, "ok": c.ok}
+                    for c in self.verification
+                ],
+            },
+            "check": self.check.to_json() if self.check else None,
+            "cost": dict(self.cost),
+            "kept": self.kept,
+            "differences": [dict(d) for d in self.differences],
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        return json.dumps(self.to_json(), indent=2, default=_plain) + "\n"
+
+    def to_markdown(self) -> str:
+        return render_markdown(self.to_json())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], list | tuple):
+            return "<br>".join("=".join(str(v) for v in item) for item in value) or "-"
+        return ", ".join(str(v) for v in value) or "-"
+    return str(value).replace("|", "\\|")
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The Markdown page of a report (from its JSON, so history can render old ones too)."""
+    figures = report["figures"]
+    times = report["times"]
+    source = report["source"]
+    lines = [
+        f"# Restore drill {report['drill']} of `{report['database']}`: {report['result'].upper()}",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        f"| RPO (age of the restored data at the restore call) | "
+        f"{_duration(figures['rpoSeconds'])} |",
+        f"| RTO (restore call until `available`) | {_duration(figures['rtoSeconds'])} |",
+        f"| Copy existed | {figures['minutesRun']} min |",
+        f"| Total (restore call until this report) | {_duration(figures['totalSeconds'])} |",
+        "",
+        f"- Source: {source.get('description')} ({source.get('reason')}); data as of "
+        f"{source.get('dataTime') or 'unknown'}",
+        f"- Copy: `{report['target']}` in stack `{report['stack']}`; "
+        + (
+            "kept: remove it with `sccos-backup drill cleanup " + report["database"] + "`"
+            if report["kept"]
+            else f"destroyed at {times['destroyedAt'] or '-'}"
+        ),
+        f"- Restore called at {times['restoreCalledAt']}, available at "
+        f"{times['availableAt'] or '-'}, report at {times['finishedAt']}",
+    ]
+    cost = report["cost"]
+    lines += [
+        f"- Cost-relevant: {cost.get('instanceClass')}, Multi-AZ {_cell(cost.get('multiAZ'))}, "
+        f"{cost.get('allocatedStorageGiB')} GiB {cost.get('storageType')}"
+        + (f" ({cost['iops']} IOPS)" if cost.get("iops") else "")
+        + f", {figures['minutesRun']} min",
+    ]
+    for problem in report["problems"]:
+        lines.append(f"- **Problem:** {problem}")
+    check = report["check"]
+    lines += ["", "## Check command", ""]
+    if check is None:
+        lines.append("No check command was given.")
+    else:
+        state = "timed out" if check["timedOut"] else f"exit code {check['exitCode']}"
+        lines += [
+            f"`{check['command']}`: {state} after {check['seconds']} s "
+            f"({'passed' if check['ok'] else 'FAILED'})",
+        ]
+        if check["outputTail"]:
+            lines += ["", "```", check["outputTail"].rstrip(), "```"]
+    verification = report["verification"]
+    lines += [
+        "",
+        f"## Settings ({'all as declared' if verification['ok'] else 'DIFFERENCES FOUND'})",
+        "",
+        "| Setting | Declared | Found | |",
+        "|---|---|---|---|",
+    ]
+    for item in verification["settings"]:
+        lines.append(
+            f"| {item['setting']} | {_cell(item['declared'])} | {_cell(item['found'])} | "
+            f"{'ok' if item['ok'] else '**differs**'} |"
+        )
+    lines += [
+        "",
+        "## Deliberate differences from the original",
+        "",
+        "| Setting | Original | Drill copy | Why |",
+        "|---|---|---|---|",
+    ]
+    for item in report["differences"]:
+        drill = item["drill"]
+        shown = (
+            "<br>".join(f"{k}={v}" for k, v in drill.items())
+            if isinstance(drill, dict)
+            else _cell(drill)
+        )
+        lines.append(f"| {item['setting']} | {_cell(item['original'])} | {shown} | {item['why']} |")
+    for note in report.get("notes", []):
+        lines += ["", f"Note: {note}"]
+    return "\n".join(lines) + "\n"
+
+
+def read_report(text: str) -> dict[str, Any]:
+    """A stored report, checked for its kind; ValueError when it is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("kind") != REPORT_KIND:
+        raise ValueError("not a sccos-backup drill report")
+    return data
+
+
+def report_time(report: Mapping[str, Any]) -> datetime:
+    return parse_time(str(report["times"]["restoreCalledAt"]))
