@@ -148,3 +148,15 @@ def one_error_line(result: Any, code: int, *needles: str, progress: bool = False
     assert "Traceback" not in result.output
     for needle in needles:
         assert needle in lines[0], lines[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_aws_call_is_allowed() -> Iterator[None]:
+    """Every AWS call a CLI command makes anywhere in the suite is allowed by that command
+    group's `sccos-backup iam-policy` document (checked when this process's tests end)."""
+    from tests.aws_calls import recording, uncovered
+
+    with recording() as recorder:
+        yield
+    problems = uncovered(recorder.calls)
+    assert not problems, "IAM policy misses calls:\n" + "\n".join(sorted(set(problems)))

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
+from automation.commands.context import AppContext
 from sccos_backup import errors
 from sccos_backup.permissions import COMMANDS, allows, policy_document
-from tests.conftest import one_error_line
+from tests.aws_calls import Call, recording, uncovered
+from tests.conftest import REGION, give_resource_id, one_error_line
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "all"])
@@ -92,3 +99,129 @@ def test_cli_resync_needs_no_aws_permission() -> None:
 )
 def test_cli_bad_input_is_one_line(args: list[str], needle: str) -> None:
     one_error_line(CliRunner().invoke(app, args), 2, needle)
+
+
+# -- every call each command makes is allowed, and every action is needed ----------------------
+#
+# One module-scoped run of every command group against moto (the in-process engine stands in
+# for the Pulumi aws provider), recorded with a botocore hook (tests/aws_calls.py). The same
+# check runs over the whole suite (tests/conftest.py); here the scenarios are chosen so that
+# each action of each policy is exercised, and removing any one action turns the check red.
+
+
+def _scenarios(moto: str, tmp: Path) -> list[Call]:
+    from tests.conftest import FakeClock, make_instance
+    from tests.fake_jenkins import FakeJenkins
+    from tests.inprocess_engine import InProcessEngine
+    from tests.originals import make_full_original
+    from tests.test_maintenance import _create_pipelines
+
+    rds = boto3.client("rds", region_name=REGION, endpoint_url=moto)
+    codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
+    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="blog-pg13", DBParameterGroupFamily="postgres13", Description="db"
+    )
+    make_instance(rds, "blog", DBParameterGroupName="blog-pg13")
+    rds.create_db_snapshot(DBInstanceIdentifier="blog", DBSnapshotIdentifier="blog-nightly")
+    make_full_original(moto, multi_az=True)
+    give_resource_id("shop")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    clock = FakeClock(datetime.now(UTC))
+    engine = InProcessEngine(moto, tmp / "state")
+
+    def cli(*args: str) -> Any:
+        context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
+        return CliRunner().invoke(
+            app, ["--endpoint-url", moto, "--region", REGION, *args], obj=context, env=env
+        )
+
+    with FakeJenkins() as jenkins, recording() as recorder:
+        env = {
+            "JENKINS_URL": jenkins.url,
+            "JENKINS_USER": jenkins.user,
+            "JENKINS_API_TOKEN": jenkins.token,
+        }
+        for args in (
+            ("snapshot", "create", "blog", "blog-manual", "--note", "n"),
+            ("snapshot", "list", "blog"),
+            ("snapshot", "rotate", "blog"),
+            ("snapshot", "check", "blog"),
+            ("snapshot", "delete", "blog", "blog-nightly", "--yes"),
+        ):
+            assert cli(*args).exit_code in (0, 7), args
+        clock.now += timedelta(hours=61)
+        assert cli("snapshot", "rotate", "blog").exit_code == 0, "deletes the expired hourly"
+        # Every setting of a full original: KMS key, managed master password, monitoring
+        # role, IAM role association.
+        done = cli(
+            "restore",
+            "run",
+            "shop",
+            "--latest",
+            "--strategy",
+            "swap",
+            "--safety-snapshot",
+            "--maintenance",
+            "prod",
+            "--yes",
+        )
+        assert done.exit_code == 0, done.output
+        assert cli("restore", "cleanup", "shop", "--yes").exit_code == 0
+        blog = cli("restore", "run", "blog", "--snapshot", "blog-manual", "--yes", "--no-resync")
+        assert blog.exit_code == 0, blog.output
+        assert cli("resync").exit_code == 0
+    return recorder.calls
+
+
+@pytest.fixture(scope="module")
+def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list[Call]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+            patch.delenv(name, raising=False)
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", REGION),
+            ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+        ):
+            patch.setenv(name, value)
+        urllib.request.urlopen(
+            urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10
+        ).close()
+        return _scenarios(moto_server, tmp_path_factory.mktemp("permissions"))
+
+
+def test_every_recorded_call_is_allowed(recorded: list[Call]) -> None:
+    groups = {c.group for c in recorded}
+    assert groups == {"snapshot", "restore"}, "resync makes no AWS call"
+    assert uncovered(recorded) == []
+
+
+def _without(command: str, sid: str, action: str) -> dict[str, Any]:
+    document = policy_document(command)
+    for statement in document["Statement"]:
+        if statement["Sid"] == sid:
+            statement["Action"] = [a for a in statement["Action"] if a != action]
+    document["Statement"] = [s for s in document["Statement"] if s["Action"]]
+    return document
+
+
+@pytest.mark.parametrize(
+    ("command", "sid", "action"),
+    [
+        (command, statement["Sid"], action)
+        # `schedule` (the scheduled function's role): tests/test_schedule_permissions.py.
+        for command in ("snapshot", "restore")
+        for statement in policy_document(command)["Statement"]
+        for action in statement["Action"]
+    ],
+)
+def test_removing_any_action_leaves_a_call_uncovered(
+    recorded: list[Call], command: str, sid: str, action: str
+) -> None:
+    calls = [c for c in recorded if c.group == command]
+    assert uncovered(calls, {command: _without(command, sid, action)}), (
+        f"{action} in {sid} of the {command} policy is never needed by a recorded call"
+    )

@@ -39,6 +39,9 @@ class Where:
 
 Rule = Callable[[Mapping[str, Any], Where], list[Need]]
 
+#: Response fields a rule may need (the KMS key of an encrypted restore), merged into params.
+_FROM_RESPONSE = "_response"
+
 
 def _describe(kind: str, param: str, action: str) -> Rule:
     def rule(params: Mapping[str, Any], where: Where) -> list[Need]:
@@ -52,7 +55,10 @@ def _tags(params: Mapping[str, Any], arn: str) -> list[Need]:
 
 
 def _kms(params: Mapping[str, Any], where: Where) -> list[Need]:
-    key = params.get("KmsKeyId")
+    # RestoreDBInstanceFromDBSnapshot takes no KmsKeyId: RDS uses the snapshot's key, which
+    # the response shows on the new instance.
+    created = (params.get(_FROM_RESPONSE) or {}).get("DBInstance") or {}
+    key = params.get("KmsKeyId") or (created.get("StorageEncrypted") and created.get("KmsKeyId"))
     if not key:
         return []
     arn = (
@@ -61,6 +67,18 @@ def _kms(params: Mapping[str, Any], where: Where) -> list[Need]:
         else (f"arn:{where.partition}:kms:{where.region}:{where.account}:key/{key}")
     )
     return [Need("kms:CreateGrant", arn), Need("kms:DescribeKey", arn)]
+
+
+def _managed_password(params: Mapping[str, Any], where: Where) -> list[Need]:
+    # RDS creates the master-password secret in the caller's name (Secrets Manager integration).
+    key = params.get("MasterUserSecretKmsKeyId")
+    if not (params.get("ManageMasterUserPassword") or key):
+        return []
+    secret = f"arn:{where.partition}:secretsmanager:{where.region}:{where.account}:secret:rds!db-x"
+    out = [Need("secretsmanager:CreateSecret", secret), Need("secretsmanager:TagResource", secret)]
+    if key:
+        out += [Need("kms:GenerateDataKey", str(key)), Need("kms:Decrypt", str(key))]
+    return out
 
 
 def _roles(params: Mapping[str, Any], where: Where) -> list[Need]:
@@ -103,7 +121,8 @@ def _modify(params: Mapping[str, Any], where: Where) -> list[Need]:
     out = [Need(action, where.rds("db", str(params["DBInstanceIdentifier"])))]
     if params.get("NewDBInstanceIdentifier"):
         out.append(Need(action, where.rds("db", str(params["NewDBInstanceIdentifier"]))))
-    return out + _groups(params, where, action) + _roles(params, where)
+    out += _groups(params, where, action) + _roles(params, where)
+    return out + _managed_password(params, where)
 
 
 def _restore_snapshot(params: Mapping[str, Any], where: Where) -> list[Need]:
@@ -116,6 +135,7 @@ def _restore_snapshot(params: Mapping[str, Any], where: Where) -> list[Need]:
         *_tags(params, target),
         *_roles(params, where),
         *_kms(params, where),
+        *_managed_password(params, where),
     ]
 
 
@@ -131,6 +151,7 @@ def _restore_pitr(params: Mapping[str, Any], where: Where) -> list[Need]:
         *_tags(params, target),
         *_roles(params, where),
         *_kms(params, where),
+        *_managed_password(params, where),
     ]
 
 
@@ -194,7 +215,14 @@ RULES: Mapping[tuple[str, str], Rule] = {
 }
 
 
-def needs(service: str, operation: str, params: Mapping[str, Any], where: Where) -> list[Need]:
-    """The actions and ARNs IAM checks for one call; KeyError for a call with no rule (a
-    new call must get its rule here and its statement in :mod:`.statements`)."""
-    return RULES[(service, operation)](params, where)
+def needs(
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    where: Where,
+    response: Mapping[str, Any] | None = None,
+) -> list[Need]:
+    """The actions and ARNs IAM checks for one call (``response``: what it answered, where
+    known); KeyError for a call with no rule (a new call must get its rule here and its
+    statement in :mod:`.statements`)."""
+    return RULES[(service, operation)]({**params, _FROM_RESPONSE: response or {}}, where)

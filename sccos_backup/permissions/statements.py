@@ -57,12 +57,20 @@ READ_QUOTA = Statement(
 )
 
 CREATE_SNAPSHOT = Statement(
-    sid="CreateTaggedSnapshots",
-    actions=("rds:CreateDBSnapshot", "rds:AddTagsToResource"),
+    sid="CreateSnapshots",
+    actions=("rds:CreateDBSnapshot",),
     resources=(f"{RDS}:db:{{db}}", f"{RDS}:snapshot:{{db}}"),
-    why="Take manual and hourly snapshots of the database. CreateDBSnapshot is authorised "
-    "against the instance and the new snapshot; the snapshot is created with `sccos-backup:*` "
-    "tags, which needs AddTagsToResource on the snapshot as well.",
+    why="Take manual and hourly snapshots (`snapshot create`, `snapshot rotate`) and the "
+    "safety snapshot of `restore run --safety-snapshot`. CreateDBSnapshot is authorised "
+    "against the instance and against the new snapshot's name.",
+)
+
+TAG_SNAPSHOTS = Statement(
+    sid="TagNewSnapshots",
+    actions=("rds:AddTagsToResource",),
+    resources=(f"{RDS}:snapshot:{{db}}",),
+    why="Snapshots are created with `sccos-backup:*` tags (kind, creator, note), which RDS "
+    "authorises as AddTagsToResource on the new snapshot.",
 )
 
 DELETE_SNAPSHOT = Statement(
@@ -82,19 +90,27 @@ READ_PARAMETER_GROUPS = Statement(
     "parameter group before anything changes.",
 )
 
-RENAME_AND_TAG = Statement(
-    sid="RenameAndTagInstances",
+MODIFY_INSTANCES = Statement(
+    sid="RenameAndModifyInstances",
+    actions=("rds:ModifyDBInstance",),
+    resources=(f"{RDS}:db:{{db}}", f"{RDS}:subgrp:*", f"{RDS}:pg:*", f"{RDS}:og:*"),
+    why="Rename the original away and back (ModifyDBInstance with NewDBInstanceIdentifier, "
+    "authorised against both names), and let the Pulumi aws provider apply the settings a "
+    "restore call cannot take; a modify that names the subnet, parameter or option group is "
+    "also "
+    "authorised against that group.",
+)
+
+TAG_INSTANCES = Statement(
+    sid="TagInstances",
     actions=(
-        "rds:ModifyDBInstance",
         "rds:AddTagsToResource",
         "rds:RemoveTagsFromResource",
         "rds:ListTagsForResource",
     ),
     resources=(f"{RDS}:db:{{db}}",),
-    why="Rename the original away and back (ModifyDBInstance with NewDBInstanceIdentifier), "
-    "let the Pulumi aws provider apply the settings a restore call cannot take, and record "
-    "the run's progress in `sccos-backup:run*` tags on the instances (the provider reads "
-    "the tags back with ListTagsForResource).",
+    why="Record a run's progress in `sccos-backup:run*` tags on the instances and remove them "
+    "at the end; the Pulumi aws provider reads and writes the declared tags.",
 )
 
 RESTORE = Statement(
@@ -135,11 +151,21 @@ USE_KMS_KEY = Statement(
     "database's KMS key in the caller's name; only through RDS.",
 )
 
-SAFETY_SNAPSHOT = Statement(
-    sid="SafetySnapshot",
-    actions=("rds:CreateDBSnapshot", "rds:AddTagsToResource"),
-    resources=(f"{RDS}:db:{{db}}", f"{RDS}:snapshot:{{db}}"),
-    why="`restore run --safety-snapshot` snapshots the original, tagged, before the rename.",
+MANAGED_PASSWORD = Statement(
+    sid="ManagedMasterPasswordSecret",
+    actions=("secretsmanager:CreateSecret", "secretsmanager:TagResource"),
+    resources=("arn:{partition}:secretsmanager:{region}:{account}:secret:rds!*",),
+    why="An original whose master password RDS manages in Secrets Manager is restored with "
+    "the same setting: RDS creates the new instance's `rds!...` secret in the caller's name.",
+)
+
+MANAGED_PASSWORD_KEY = Statement(
+    sid="ManagedMasterPasswordKey",
+    actions=("kms:GenerateDataKey", "kms:Decrypt"),
+    resources=("arn:{partition}:kms:{region}:{account}:key/*",),
+    condition={"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+    why="... and encrypts that secret with the original's customer-managed key "
+    "(MasterUserSecretKmsKeyId), only through Secrets Manager.",
 )
 
 DELETE_INSTANCE = Statement(
@@ -173,19 +199,30 @@ DELETE_HOURLY_SNAPSHOTS = Statement(
 
 #: The statements of each command group, in the order they are printed.
 BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
-    "snapshot": (READ_RDS, READ_RESTORE_WINDOW, READ_QUOTA, CREATE_SNAPSHOT, DELETE_SNAPSHOT),
+    "snapshot": (
+        READ_RDS,
+        READ_RESTORE_WINDOW,
+        READ_QUOTA,
+        CREATE_SNAPSHOT,
+        TAG_SNAPSHOTS,
+        DELETE_SNAPSHOT,
+    ),
     # The schedule stack's function (scheduled `rotate` and `check`): the snapshot group's
     # statements without the restore window, and deletes limited to hourly snapshots.
-    "schedule": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, DELETE_HOURLY_SNAPSHOTS),
+    "schedule": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, TAG_SNAPSHOTS, DELETE_HOURLY_SNAPSHOTS),
     "restore": (
         READ_RDS,
         READ_RESTORE_WINDOW,
         READ_PARAMETER_GROUPS,
-        RENAME_AND_TAG,
+        MODIFY_INSTANCES,
+        TAG_INSTANCES,
         RESTORE,
         PASS_ROLES,
         USE_KMS_KEY,
-        SAFETY_SNAPSHOT,
+        MANAGED_PASSWORD,
+        MANAGED_PASSWORD_KEY,
+        CREATE_SNAPSHOT,
+        TAG_SNAPSHOTS,
         DELETE_INSTANCE,
         MAINTENANCE,
     ),
