@@ -32,6 +32,7 @@ contain secrets (Jenkins token, Pulumi passphrase, database passwords).
     │   ├── JenkinsJobMissing        job or folder does not exist
     │   ├── JenkinsQueueError        queue item cancelled or expired
     │   └── JenkinsBuildFailed       the build ended FAILURE, ABORTED or UNSTABLE
+    ├── Interrupted                  Ctrl-C or SIGTERM; says what was stopped or left running
     └── Aborted                      the user declined a confirmation
 """
 
@@ -133,6 +134,10 @@ class JenkinsBuildFailed(JenkinsError):
         super().__init__(message)
         self.result = result
         self.console_tail = console_tail
+
+
+class Interrupted(SccosBackupError):
+    """The user interrupted (Ctrl-C, SIGTERM); the message says what was stopped or left running."""
 
 
 class Aborted(SccosBackupError):

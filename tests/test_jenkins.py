@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from sccos_backup import errors
+from sccos_backup.defaults import DEFAULT_JOB
 from sccos_backup.jenkins.client import JenkinsAdapter, JobAction, make_jenkins_adapter
 from sccos_backup.jenkins.config import JenkinsConfig
 from sccos_backup.jenkins.jobxml import (
@@ -23,14 +24,9 @@ from sccos_backup.jenkins.jobxml import (
     reconciled_config,
     shell_steps,
 )
-from sccos_backup.resync.job import (
-    DEFAULT_JOB,
-    ResyncRequest,
-    ResyncResult,
-    merge_script,
-    run_resync,
-)
-from tests.fake_jenkins import CRUMB, BuildPlan, FakeJenkins, FakeTime
+from sccos_backup.resync.job import JOB_DESCRIPTION, MARKER, ResyncRequest, ResyncResult, run_resync
+from sccos_backup.resync.script import merge_script
+from tests.fake_jenkins import BuildPlan, FakeJenkins, FakeTime
 
 
 @pytest.fixture
@@ -110,7 +106,7 @@ def test_success_creates_the_job_runs_it_and_streams_its_console(
     # Every POST carried the crumb and every request the Basic auth header.
     posts = fake.calls("POST")
     assert [p.path for p in posts] == ["/createItem", f"/job/{DEFAULT_JOB}/build"]
-    assert all(p.headers.get("Jenkins-Crumb") == CRUMB for p in posts)
+    assert all(p.headers.get("Jenkins-Crumb") for p in posts)
     assert all(r.headers.get("Authorization", "").startswith("Basic ") for r in fake.requests)
     assert fake.calls("GET", "/crumbIssuer/api/json")
     # The console was followed through progressiveText with the offset Jenkins gave.
@@ -131,13 +127,15 @@ def test_second_run_leaves_an_equal_job_alone(fake: FakeJenkins, time: FakeTime)
 def test_existing_job_with_another_script_is_updated_keeping_the_rest(
     fake: FakeJenkins, time: FakeTime
 ) -> None:
-    existing = freestyle_config(ShellJob("vendor/bin/console queue:worker:start\n"))
+    existing = freestyle_config(
+        ShellJob("vendor/bin/console queue:worker:start\n"), description=JOB_DESCRIPTION
+    )
     existing = existing.replace(
         "<publishers />", "<publishers><hudson.tasks.Mailer /></publishers>"
     ).replace("<disabled>false</disabled>", "<disabled>true</disabled>")
     fake.add_job(DEFAULT_JOB, existing)
 
-    result, _ = resync(fake, time, ResyncRequest(store="DE", resources=("url",)))
+    result, _ = resync(fake, time, ResyncRequest(store="DE", resources=("url",), enable=True))
 
     assert result.job_action is JobAction.UPDATED
     assert len(fake.calls("POST", f"/job/{DEFAULT_JOB}/config.xml")) == 1
@@ -154,7 +152,8 @@ def test_existing_job_differing_only_in_line_ends_is_left_alone(
 ) -> None:
     fake.add_job(
         DEFAULT_JOB,
-        "<?xml version='1.1' encoding='UTF-8'?>\n<project><description>mine</description>"
+        "<?xml version='1.1' encoding='UTF-8'?>\n<project><description>mine\n"
+        f"{MARKER}</description>"
         "<builders><hudson.tasks.Shell><command>vendor/bin/console sync:data  &#13;\n\n"
         "</command></hudson.tasks.Shell></builders></project>",
     )
@@ -208,7 +207,8 @@ def test_xml_round_trip_keeps_angle_brackets_ampersands_and_quotes(
 def test_xml_round_trip_pure() -> None:
     script = "a < b && c > d; echo \"q\" 'r' &amp; ]]>\n"
     assert shell_steps(freestyle_config(ShellJob(script))) == (script,)
-    assert reconciled_config(freestyle_config(ShellJob(script)), ShellJob(script), job="j") is None
+    ours = freestyle_config(ShellJob(script), description=MARKER)
+    assert reconciled_config(ours, ShellJob(script), job="j") is None
 
 
 # ---------------------------------------------------------------------------- copy script
@@ -439,10 +439,11 @@ def test_wrong_token_is_an_auth_error_without_the_token(fake: FakeJenkins, time:
     assert not fake.jobs
 
 
-def test_refused_crumb(time: FakeTime) -> None:
+def test_refused_crumb_for_a_password_login(time: FakeTime) -> None:
     with FakeJenkins(refuse_crumb=True) as fake:
+        adapter = adapter_for(fake, time, token=fake.password)
         with pytest.raises(errors.JenkinsCrumbError, match="refused the CSRF crumb"):
-            resync(fake, time)
+            run_resync(adapter, ResyncRequest(), print)
         assert fake.calls("GET", "/crumbIssuer/api/json")
         assert not fake.jobs
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from automation.commands.context import AppContext
 from automation.commands.resync import resync
-from sccos_backup.resync.job import DEFAULT_JOB
+from sccos_backup.defaults import DEFAULT_JOB
 from tests.fake_jenkins import BuildPlan, FakeJenkins, FakeTime
 
 
@@ -81,6 +81,7 @@ def test_json_prints_one_object_at_the_end(fake: FakeJenkins) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload == {
+        "attached": False,
         "job": DEFAULT_JOB,
         "job_action": "created",
         "build_number": 1,
@@ -201,6 +202,8 @@ def _closed_port() -> int:
 def test_jenkins_failures_exit_5_with_one_line(arrange: str, args: list[str], message: str) -> None:
     with FakeJenkins(refuse_crumb=arrange == "refuse-crumb") as fake:
         env: dict[str, str] = {}
+        if arrange == "refuse-crumb":
+            env["JENKINS_API_TOKEN"] = fake.password  # only password logins need a crumb
         if arrange == "wrong-token":
             env["JENKINS_API_TOKEN"] = "tok-WRONG-987"
         if arrange == "unreachable":
@@ -240,4 +243,51 @@ def test_help_never_shows_the_token(fake: FakeJenkins) -> None:
     result = run(["--help"], fake=fake)
     assert result.exit_code == 0
     assert "--jenkins-token" in result.stdout and "JENKINS_API_TOKEN" in result.stdout
+    assert_clean(result, fake.token)
+
+
+# ---------------------------------------------------------------------------- follow, adopt
+
+
+def test_follow_attaches_to_the_running_build(fake: FakeJenkins) -> None:
+    from sccos_backup.jenkins.jobxml import ShellJob, freestyle_config
+    from sccos_backup.resync.job import JOB_DESCRIPTION
+    from tests.fake_jenkins import FakeBuild
+
+    fake.add_job(
+        DEFAULT_JOB,
+        freestyle_config(ShellJob("vendor/bin/console sync:data\n"), description=JOB_DESCRIPTION),
+    )
+    fake.builds[DEFAULT_JOB] = [FakeBuild(DEFAULT_JOB, 1, BuildPlan())]
+
+    result = run(["--follow", "--json"], fake=fake)
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["attached"] is True and payload["build_number"] == 1
+    assert not fake.calls("POST")
+    assert "attaching to build #1" in result.stderr
+    again = run([], fake=fake)  # finished now: a plain run starts build #2
+    assert again.exit_code == 0 and len(fake.builds[DEFAULT_JOB]) == 2
+
+
+def test_adopt_shows_the_diff_and_saves_the_previous_config(
+    fake: FakeJenkins, tmp_path: Any
+) -> None:
+    theirs = (
+        "<?xml version='1.1' encoding='UTF-8'?>\n<project><description>ops</description>"
+        "<builders><hudson.tasks.Shell><command>make sync</command></hudson.tasks.Shell>"
+        "</builders></project>"
+    )
+    fake.add_job(DEFAULT_JOB, theirs)
+
+    refused = run([], fake=fake)
+    assert refused.exit_code == 3 and "--adopt" in error_line(refused)
+    assert fake.jobs[DEFAULT_JOB] == theirs
+
+    result = run(["--adopt", "--save-dir", str(tmp_path)], fake=fake)
+    assert result.exit_code == 0, result.output
+    saved = list(tmp_path.iterdir())
+    assert [p.read_text() for p in saved] == [theirs]
+    assert "make sync" in result.stderr and str(saved[0]) in result.stderr
     assert_clean(result, fake.token)

@@ -45,6 +45,7 @@ _BY_ERROR: tuple[tuple[type[errors.SccosBackupError], ExitStatus], ...] = (
     (errors.EngineError, ExitStatus.ENGINE),
     (errors.PolicyUnmet, ExitStatus.POLICY),
     (errors.Aborted, ExitStatus.ABORTED),
+    (errors.Interrupted, ExitStatus.INTERRUPTED),
 )
 
 

@@ -5,8 +5,12 @@ Registered by ``automation/cli.py`` with ``app.command("resync", help=...)(resyn
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from typing import TYPE_CHECKING, Annotated, Optional
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -38,6 +42,37 @@ def jenkins_config(url: str | None, user: str | None, token: str | None) -> Jenk
     from sccos_backup.jenkins.config import JenkinsConfig
 
     return JenkinsConfig(url=url, user=user, token=token)
+
+
+@contextlib.contextmanager
+def interrupts_as_keyboard_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt once; later ones are ignored.
+
+    The library then cancels the queue item or stops the build, exactly once, without being
+    interrupted itself. Outside the main thread (no signals there) this does nothing.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = [False]
+
+    def handler(signum: int, frame: Any) -> None:
+        if fired[0]:
+            sys.stderr.write("still cleaning up after the interrupt; please wait\n")
+            return
+        fired[0] = True
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            # After an interrupt the command is ending: a repeated Ctrl-C must not cut the
+            # report short (or kill the process with a traceback), so keep ignoring them.
+            signal.signal(sig, signal.SIG_IGN if fired[0] else old)
 
 
 @handle_errors
@@ -106,13 +141,47 @@ def resync(
     build_timeout: Annotated[
         float, typer.Option("--build-timeout", help="Seconds the build may run.")
     ] = DEFAULT_BUILD_TIMEOUT,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Attach to a build of the job that is already running or queued; start one "
+            "only if there is none.",
+        ),
+    ] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="On Ctrl-C, SIGTERM or a timeout leave the build running (default: stop it).",
+        ),
+    ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Manage an existing job sccos-backup did not create: show the diff, save its "
+            "config.xml, then change it.",
+        ),
+    ] = False,
+    enable: Annotated[
+        bool, typer.Option("--enable", help="Enable the job if it is disabled in Jenkins.")
+    ] = False,
+    save_dir: Annotated[
+        Path,
+        typer.Option(
+            "--save-dir",
+            metavar="DIR",
+            help="Where --adopt saves the job's previous config.xml.",
+        ),
+    ] = Path(),
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object at the end instead of the log.")
     ] = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
     from sccos_backup.jenkins.client import make_jenkins_adapter
-    from sccos_backup.resync.job import ResyncRequest, run_resync
+    from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
     app = app_context(ctx)
     config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
@@ -124,6 +193,10 @@ def resync(
         resources=tuple(resource or ()),
         queue_timeout=queue_timeout,
         build_timeout=build_timeout,
+        adopt=adopt,
+        enable=enable,
+        detach=detach,
+        save_dir=save_dir,
     )
     adapter = make_jenkins_adapter(config, sleep=app.sleep, clock=app.clock)
     progress = StatusLine()
@@ -139,8 +212,10 @@ def resync(
             sys.stdout.write(text)
             sys.stdout.flush()
 
+    runner = attach_or_run_resync if follow else run_resync
     try:
-        result = run_resync(adapter, request, on_output, on_status=on_status, on_poll=progress)
+        with interrupts_as_keyboard_interrupt():
+            result = runner(adapter, request, on_output, on_status=on_status, on_poll=progress)
     except JenkinsBuildFailed as failed:
         progress.done()
         if json_output:

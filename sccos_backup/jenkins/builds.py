@@ -44,11 +44,6 @@ class BuildOutcome:
 class BuildFollowing(JenkinsSession):
     """Start a build, follow its queue item to the build, stream its console."""
 
-    def start_build(self, name: str) -> int:
-        """Trigger a build; return its queue item number."""
-        with self._call(f"starting a build of job '{name}'", missing=self._job_missing(name)):
-            return self._client.build_job(name)
-
     def wait_for_start(
         self,
         name: str,
@@ -67,27 +62,21 @@ class BuildFollowing(JenkinsSession):
             )
 
         def observe() -> dict[str, Any]:
-            with self._call(f"following queue item {queue_id} of job '{name}'", missing=expired):
-                item = dict(self._client.get_queue_item(queue_id))
+            item = self.queue_item(name, queue_id, missing=expired)
             if item.get("cancelled"):
                 raise errors.JenkinsQueueError(
                     f"queue item {queue_id} of job '{name}' on {self.server} was cancelled "
                     "before a build started; run again when Jenkins accepts builds"
                 )
-            if str(item.get("_class", "")).endswith("LeftItem") and not _executable(item):
-                raise errors.JenkinsQueueError(
-                    f"queue item {queue_id} of job '{name}' on {self.server} left the queue "
-                    "without a build; look at the job in Jenkins, then run again"
-                )
+            # A LeftItem without executable is not final: Jenkins shows it for a moment
+            # after the item left the queue and before the executor has created the build.
             return item
 
         item = poll_until(
             observe,
-            lambda item: _executable(item) is not None,
+            lambda item: executable_of(item) is not None,
             what=f"queue item {queue_id} of job '{name}'",
-            status=lambda item: (
-                "build started" if _executable(item) else str(item.get("why") or "waiting")
-            ),
+            status=_queue_status,
             clock=self._clock,
             sleep=self._sleep,
             timeout=timeout,
@@ -95,20 +84,29 @@ class BuildFollowing(JenkinsSession):
             first_interval=self._first_poll_interval,
             hint="it stays queued in Jenkins; free an executor or raise --queue-timeout",
         )
-        executable = _executable(item)
+        executable = executable_of(item)
         assert executable is not None
-        number = int(executable["number"])
-        url = str(executable.get("url") or urljoin(self.server, f"{job_path(name)}{number}/"))
-        return BuildRef(job=name, number=number, url=url)
+        return build_ref(name, executable, self.server)
+
+    def queue_item(
+        self,
+        name: str,
+        queue_id: int,
+        *,
+        missing: Callable[[], errors.JenkinsError] | None = None,
+    ) -> dict[str, Any]:
+        """The queue item's API document (retried on transient failures)."""
+        return dict(
+            self._read(
+                f"following queue item {queue_id} of job '{name}'",
+                lambda: self._client.get_queue_item(queue_id),
+                missing=missing,
+            )
+        )
 
     def _log_chunk(self, build: BuildRef, start: int) -> tuple[bytes, int, bool]:
         """One read of ``logText/progressiveText``: new bytes, next offset, more data coming."""
-        import requests
-
-        url = urljoin(
-            self._client.server,
-            f"{job_path(build.job)}{build.number}/logText/progressiveText?start={start}",
-        )
+        path = f"{job_path(build.job)}{build.number}/logText/progressiveText?start={start}"
 
         def gone() -> errors.JenkinsError:
             return errors.JenkinsJobMissing(
@@ -116,11 +114,11 @@ class BuildFollowing(JenkinsSession):
                 "while its console was read (deleted?)"
             )
 
-        with self._call(
-            f"reading the console of build #{build.number} of '{build.job}'", missing=gone
-        ):
-            # jenkins_request reuses the client's session: auth, crumb and timeout.
-            response = self._client.jenkins_request(requests.Request("GET", url))
+        response = self._read(
+            f"reading the console of build #{build.number} of '{build.job}'",
+            lambda: self._request("GET", path),
+            missing=gone,
+        )
         data = response.content or b""
         try:
             size = int(response.headers.get("X-Text-Size", ""))
@@ -156,7 +154,8 @@ class BuildFollowing(JenkinsSession):
                 raise errors.WaitTimeout(
                     f"build #{build.number} of job '{build.job}' is still running after "
                     f"{elapsed():.0f} s; it keeps running in Jenkins ({build.url}); follow it "
-                    "there or raise --build-timeout"
+                    "with `sccos-backup resync --follow` (it attaches, it starts no second "
+                    "build) or raise --build-timeout"
                 )
 
         while True:
@@ -202,12 +201,31 @@ class BuildFollowing(JenkinsSession):
                 f"build #{build.number} of job '{build.job}' does not exist on {self.server}"
             )
 
-        with self._call(f"reading build #{build.number} of job '{build.job}'", missing=gone):
-            return dict(self._client.get_build_info(build.job, build.number))
+        return dict(
+            self._read(
+                f"reading build #{build.number} of job '{build.job}'",
+                lambda: self._client.get_build_info(build.job, build.number),
+                missing=gone,
+            )
+        )
 
 
-def _executable(item: dict[str, Any]) -> dict[str, Any] | None:
+def executable_of(item: dict[str, Any]) -> dict[str, Any] | None:
     executable = item.get("executable")
     if isinstance(executable, dict) and executable.get("number") is not None:
         return executable
     return None
+
+
+def _queue_status(item: dict[str, Any]) -> str:
+    if executable_of(item):
+        return "build started"
+    if str(item.get("_class", "")).endswith("LeftItem"):
+        return "left the queue, build starting"
+    return str(item.get("why") or "waiting")
+
+
+def build_ref(name: str, executable: dict[str, Any], server: str) -> BuildRef:
+    number = int(executable["number"])
+    url = str(executable.get("url") or urljoin(server, f"{job_path(name)}{number}/"))
+    return BuildRef(job=name, number=number, url=url)

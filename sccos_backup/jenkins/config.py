@@ -30,23 +30,51 @@ class JenkinsConfig:
     request_timeout: int = DEFAULT_REQUEST_TIMEOUT
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise errors.InvalidInput(
-                f"Jenkins URL '{display_url(self.url)}' is not an http(s) URL; "
-                "pass e.g. --jenkins-url https://jenkins.example.com/"
-            )
-        if parts.username or parts.password:
-            raise errors.InvalidInput(
-                "the Jenkins URL must not contain a user or token; "
-                "pass them with --jenkins-user and JENKINS_API_TOKEN"
-            )
+        check_url(self.url, self.token)
         if not self.user:
             raise errors.InvalidInput("the Jenkins user is empty; pass --jenkins-user")
         if not self.token:
             raise errors.InvalidInput("the Jenkins API token is empty; set JENKINS_API_TOKEN")
         if self.request_timeout <= 0:
             raise errors.InvalidInput("the Jenkins request timeout must be positive")
+
+
+_NOT_SHOWN = "(the URL is not shown: it may hold a credential)"
+
+
+def check_url(url: str, token: str = "") -> None:
+    """Refuse a Jenkins URL by the rule it breaks; never echo it (it may hold a token)."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    if (
+        not url.lower().startswith(("http://", "https://"))
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or any(char.isspace() for char in url)
+    ):
+        raise errors.InvalidInput(
+            "the Jenkins URL is not an http(s) URL of the form https://HOST[:PORT]/[PATH/] "
+            f"{_NOT_SHOWN}; pass e.g. --jenkins-url https://jenkins.example.com/"
+        )
+    if "@" in parts.netloc:
+        raise errors.InvalidInput(
+            f"the Jenkins URL must not contain a user or token {_NOT_SHOWN}; pass them with "
+            "--jenkins-user and JENKINS_API_TOKEN, and the bare address with --jenkins-url"
+        )
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise errors.InvalidInput(
+            f"the Jenkins URL must not contain a query (?...) or fragment (#...) {_NOT_SHOWN}; "
+            "pass the token with JENKINS_API_TOKEN and the bare address with --jenkins-url"
+        )
+    if len(token) >= 8 and token in url:
+        raise errors.InvalidInput(
+            f"the Jenkins URL contains the API token {_NOT_SHOWN}; pass the token with "
+            "JENKINS_API_TOKEN only, and the bare address with --jenkins-url"
+        )
 
 
 def display_url(url: str) -> str:

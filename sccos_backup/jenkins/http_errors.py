@@ -8,15 +8,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sccos_backup import errors
+from sccos_backup.jenkins.config import display_url
 
 if TYPE_CHECKING:
     import requests
 
 
-def _http_response(error: BaseException) -> requests.Response | None:
+def http_response(error: BaseException) -> requests.Response | None:
     """The HTTP response behind a python-jenkins exception (it chains requests' HTTPError)."""
     import requests
 
@@ -28,6 +29,88 @@ def _http_response(error: BaseException) -> requests.Response | None:
             return current.response
         current = current.__cause__ or current.__context__
     return None
+
+
+def redirected(response: requests.Response, server: str) -> errors.JenkinsError | None:
+    """The error for a response that was redirected away from ``server``, else None.
+
+    requests follows redirects: a redirected POST arrives as a GET, and the credentials are
+    dropped when the host changes. The address to configure is the one redirected to.
+    """
+    if not response.history:
+        return None
+    final = response.url or ""
+    if final.startswith(server):
+        return None  # within Jenkins (e.g. /stop sends back to the build page)
+    original = response.history[0].url or ""
+    relative = original[len(server) :] if original.startswith(server) else ""
+    parts = urlsplit(final)
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    suffix = urlsplit(relative).path
+    if suffix and base.endswith(suffix):
+        base = base[: -len(suffix)]
+    use = display_url(base)
+    return errors.JenkinsError(
+        f"Jenkins at {server} redirects to {use} (HTTP {response.history[0].status_code}); "
+        f"pass --jenkins-url {use} (a redirect turns the requests that change Jenkins into "
+        "reads and drops the credentials)"
+    )
+
+
+#: Jenkins' permission groups as its UI names them (``hudson.model.Item.Create`` -> Job/Create).
+_PERMISSION_GROUPS = {
+    "hudson.model.Hudson": "Overall",
+    "hudson.model.Item": "Job",
+    "hudson.model.Run": "Run",
+    "hudson.model.View": "View",
+    "hudson.model.Computer": "Agent",
+}
+
+
+def permission_name(permission_id: str) -> str:
+    """``hudson.model.Item.Create`` -> ``Job/Create``; unknown groups keep their class name."""
+    group, _, name = permission_id.rpartition(".")
+    return f"{_PERMISSION_GROUPS.get(group, group.rsplit('.', 1)[-1])}/{name}"
+
+
+def _forbidden(
+    response: requests.Response, *, server: str, user: str, what: str
+) -> errors.JenkinsError:
+    """A 403, explained by what Jenkins says about it.
+
+    Jenkins' permission refusals carry ``X-Required-Permission`` / ``X-You-Are-Authenticated-As``
+    (``AccessDeniedException3.reportAsHeaders``); the CSRF filter's refusal says "No valid crumb
+    was included in the request". The word "crumb" alone means nothing: every Jenkins HTML page
+    carries the crumb in its head.
+    """
+    required = response.headers.get("X-Required-Permission", "").strip()
+    who = response.headers.get("X-You-Are-Authenticated-As", "").strip()
+    if required:
+        if who == "anonymous":
+            return errors.JenkinsAuthError(
+                f"Jenkins at {server} treated the request as anonymous (HTTP 403) while {what}; "
+                "check --jenkins-user and the API token (JENKINS_API_TOKEN)"
+            )
+        implied = [
+            p.strip() for p in response.headers.get("X-Permission-Implied-By", "").split(",")
+        ]
+        implied_text = f" (or {', '.join(p for p in implied if p)})" if any(implied) else ""
+        return errors.JenkinsAuthError(
+            f"Jenkins at {server} refused user '{who or user}' (HTTP 403) while {what}: it lacks "
+            f"the {permission_name(required)} permission ({required}){implied_text}; ask a "
+            "Jenkins administrator to grant it, or use another --jenkins-user"
+        )
+    if "no valid crumb was included" in (response.text or "").lower():
+        return errors.JenkinsCrumbError(
+            f"Jenkins at {server} refused the CSRF crumb (HTTP 403) while {what}; use an API "
+            "token rather than a password (API-token requests need no crumb), or make sure "
+            "nothing between you and Jenkins drops cookies, then retry"
+        )
+    return errors.JenkinsAuthError(
+        f"Jenkins at {server} refused user '{user}' (HTTP 403) while {what} and did not say "
+        "why; check the user's permissions in Jenkins (Job/Read, Create, Configure, Build, "
+        "Cancel) and any proxy in front of it"
+    )
 
 
 def _first_line(text: str, limit: int = 160) -> str:
@@ -71,7 +154,7 @@ def translated(
             "/ JENKINS_URL and that you are connected to the environment's VPN"
         ) from error
     except (jenkins.JenkinsException, requests.RequestException, ValueError) as error:
-        response = _http_response(error)
+        response = http_response(error)
         if response is None:
             if isinstance(error, ValueError | jenkins.EmptyResponseException):
                 raise errors.JenkinsError(
@@ -81,8 +164,10 @@ def translated(
             raise errors.JenkinsError(
                 f"Jenkins at {server} failed while {what}: {_first_line(str(error))}"
             ) from error
+        redirect = redirected(response, server)
+        if redirect is not None:
+            raise redirect from error
         status = response.status_code
-        body = response.text or ""
         crumb_request = "crumbIssuer" in (response.url or "")
         if status == 401:
             raise errors.JenkinsAuthError(
@@ -90,18 +175,8 @@ def translated(
                 "check --jenkins-user and the API token (JENKINS_API_TOKEN), or create a "
                 f"new token at {server}user/{quote(user, safe='')}/configure"
             ) from error
-        if status == 403 and "crumb" in body.lower() and not crumb_request:
-            raise errors.JenkinsCrumbError(
-                f"Jenkins at {server} refused the CSRF crumb (HTTP 403) while {what}; "
-                "make sure nothing between you and Jenkins drops headers or cookies, "
-                "use an API token rather than a password, then retry"
-            ) from error
         if status == 403:
-            raise errors.JenkinsAuthError(
-                f"Jenkins at {server} does not allow user '{user}' to do this "
-                f"(HTTP 403) while {what}; grant the user Job/Read, Configure, Create and "
-                "Build, or use another --jenkins-user"
-            ) from error
+            raise _forbidden(response, server=server, user=user, what=what) from error
         if crumb_request:
             raise errors.JenkinsCrumbError(
                 f"Jenkins at {server} could not issue a CSRF crumb (HTTP {status}) while "

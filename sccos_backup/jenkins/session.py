@@ -9,20 +9,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin
 
 from sccos_backup import errors
 from sccos_backup.jenkins.config import DEFAULT_REQUEST_TIMEOUT, display_url
-from sccos_backup.jenkins.http_errors import translated
+from sccos_backup.jenkins.http_errors import redirected, translated
 
 if TYPE_CHECKING:
     import jenkins
+    import requests
+
+T = TypeVar("T")
 
 #: First pause between two polls of a queue item or of the console log, in seconds.
 FIRST_POLL_INTERVAL = 1.0
 #: Longest pause between two reads of the console log while nothing new arrives.
 MAX_LOG_POLL_INTERVAL = 5.0
+#: Pauses before the retries of a read (GET) that failed with a 5xx or a connection error.
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 
 
 class JenkinsSession:
@@ -38,6 +43,7 @@ class JenkinsSession:
         request_timeout: int = DEFAULT_REQUEST_TIMEOUT,
         first_poll_interval: float = FIRST_POLL_INTERVAL,
         max_log_poll_interval: float = MAX_LOG_POLL_INTERVAL,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self._client = client
         self._user = user
@@ -46,6 +52,9 @@ class JenkinsSession:
         self._request_timeout = request_timeout
         self._first_poll_interval = first_poll_interval
         self._max_log_poll_interval = max_log_poll_interval
+        self._retry_delays = retry_delays
+        #: True once the server has answered: from then on, failed reads are retried.
+        self._answered = False
         self.server = display_url(client.server)
 
     def __repr__(self) -> str:
@@ -64,6 +73,58 @@ class JenkinsSession:
             missing=missing,
         ):
             yield
+        self._answered = True
+
+    def _read(
+        self,
+        what: str,
+        call: Callable[[], T],
+        *,
+        missing: Callable[[], errors.JenkinsError] | None = None,
+    ) -> T:
+        """Run an idempotent GET; retry it with backoff on a 5xx or a connection failure.
+
+        Only once the server has answered at all: a wrong URL fails at once, while a proxy's
+        502 or a dropped connection during an hours-long follow does not end the command.
+        """
+        for attempt in range(len(self._retry_delays) + 1):
+            try:
+                with self._call(what, missing=missing):
+                    return call()
+            except errors.JenkinsError as error:
+                last = attempt == len(self._retry_delays)
+                if last or not self._answered or not _transient(error):
+                    raise
+            self._sleep(self._retry_delays[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """One request of ours on the client's session (auth, crumb, timeout, cookies).
+
+        A redirect away from the configured server is refused: requests turns a redirected
+        POST into a GET, and the address to configure is the one redirected to.
+        """
+        import requests
+
+        url = urljoin(self._client.server, path)
+        response = self._client.jenkins_request(requests.Request(method, url, **kwargs))  # type: ignore[arg-type]
+        self._check_redirect(response, path)
+        return response
+
+    def _check_redirect(self, response: requests.Response, path: str) -> None:
+        error = redirected(response, self.server)
+        if error is not None:
+            raise error
+
+    def check_server(self) -> None:
+        """Read the server's root API once: a redirect or a non-Jenkins answer stops us here."""
+        what = "checking the server"
+        response = self._read(what, lambda: self._request("GET", "api/json?tree=url"))
+        if not response.headers.get("X-Jenkins"):
+            raise errors.JenkinsError(
+                f"{self.server} answered without the X-Jenkins header while {what}: it is not "
+                "Jenkins (or a proxy hides it); check --jenkins-url"
+            )
 
     def _job_missing(
         self, name: str, *, option: str = "--job"
@@ -94,13 +155,23 @@ class JenkinsSession:
         ``DEFAULT_HEADERS`` dict to ``requests.Request``, and the crumb is then written into
         that shared dict, so one server's crumb would travel with later requests to any server.
         """
-        import requests
-
-        self._client.jenkins_request(
-            requests.Request(
-                "POST",
-                urljoin(self._client.server, path),
-                data=config_xml.encode("utf-8"),
-                headers={"Content-Type": "text/xml; charset=utf-8"},
-            )
+        self._request(
+            "POST",
+            path,
+            data=config_xml.encode("utf-8"),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
         )
+
+
+def _transient(error: errors.JenkinsError) -> bool:
+    """A failure worth retrying: 5xx, connection refused or reset, a timeout."""
+    import jenkins
+    import requests
+
+    from sccos_backup.jenkins.http_errors import http_response
+
+    cause = error.__cause__
+    if isinstance(cause, requests.ConnectionError | requests.Timeout | jenkins.TimeoutException):
+        return True
+    response = http_response(cause) if cause is not None else None
+    return response is not None and response.status_code >= 500

@@ -1,18 +1,27 @@
 """Re-sync Redis and Elasticsearch after a restore: the ``sync:data`` Jenkins job.
 
 Runbook step 3 ("Re-sync data from the restored database") as code: make sure a freestyle
-Jenkins job runs ``vendor/bin/console sync:data`` in one Execute-shell step, build it, follow
-its queue item to the build, and stream the console until the build ends.
+Jenkins job runs ``vendor/bin/console sync:data`` in one Execute-shell step (the script is
+planned in :mod:`sccos_backup.resync.script`), build it, follow its queue item to the build,
+and stream the console until the build ends.
 
-The script is decided here, as data, before Jenkins is touched (:func:`plan_script`):
+Two entry points:
 
-* default: ``vendor/bin/console sync:data``; ``--command`` replaces that command verbatim;
-* ``resources``: one ``sync:data <resource>`` call per resource, one per line, in the given
-  order (large catalogues are synced one resource at a time; Jenkins runs the step with
-  ``sh -xe``, so the first failing call fails the build);
-* ``store``: ``export APPLICATION_STORE=<store>`` before the first console call;
-* ``copy_script_from``: the Execute-shell steps of an existing job joined into one script,
-  with its console call replaced, see :func:`merge_script`.
+* :func:`run_resync`: ensure the job, start one build and follow it. It refuses when a build
+  of the job is already running or queued (it would only queue behind it).
+* :func:`attach_or_run_resync`: follow a build of the job that is already running or queued;
+  start one (as :func:`run_resync`) only when there is none. For resuming after a crash or
+  an interrupted follow: it never starts a second ``sync:data``.
+
+Interrupts (``KeyboardInterrupt``, which the CLI also raises for SIGTERM) behave like
+``jenkins-cli build -s``: a queued item is cancelled, a running build is stopped (once), and
+:class:`~sccos_backup.errors.Interrupted` says which, with the build's URL. With
+``request.detach`` the build is left running and the message says how to follow it.
+
+Ownership: a job this tool creates carries :data:`MARKER` in its description. An existing job
+without it is changed only with ``request.adopt``: its previous ``config.xml`` is saved to
+``request.save_dir`` and the diff reported through ``on_status`` first. A disabled job is
+refused unchanged unless ``request.enable``.
 """
 
 from __future__ import annotations
@@ -20,233 +29,45 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
-from sccos_backup.errors import InvalidInput, PreconditionFailed
-from sccos_backup.jenkins.client import JenkinsAdapter, JobAction
-from sccos_backup.jenkins.config import check_job_name
-from sccos_backup.jenkins.jobxml import ShellJob, check_script
+from sccos_backup import errors
+from sccos_backup.jenkins.builds import BuildOutcome, BuildRef
+from sccos_backup.jenkins.client import JenkinsAdapter, JobAction, JobPlan
+from sccos_backup.jenkins.control import ActiveBuild
+from sccos_backup.jenkins.jobxml import OWNERSHIP_MARKER
+from sccos_backup.resync.request import ResyncRequest, ResyncResult
+from sccos_backup.resync.script import plan_script
 from sccos_backup.waiting import Poll
 
-CONSOLE = "vendor/bin/console"
-SYNC_COMMAND = f"{CONSOLE} sync:data"
-#: Seconds a build may wait in the queue for an executor.
-#: Seconds a build may run; sync:data on a large catalogue takes long: raise it there.
+__all__ = [
+    "JOB_DESCRIPTION",
+    "MARKER",
+    "ResyncRequest",
+    "ResyncResult",
+    "attach_or_run_resync",
+    "run_resync",
+]
+
+#: In the description of every job this tool manages (see :mod:`sccos_backup.jenkins.jobxml`).
+MARKER = OWNERSHIP_MARKER
 JOB_DESCRIPTION = (
     "Re-syncs Redis and Elasticsearch from the database (vendor/bin/console sync:data) after "
-    "a restore. Managed by sccos-backup resync: its shell step is overwritten on each run."
+    "a restore. Its build steps are managed by sccos-backup resync and replaced on each run.\n"
+    f"\n{MARKER}"
 )
-
-_STORE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-#: The console binary, with whatever path the script gives it (./, /data/, $APP_DIR/).
-_CONSOLE_BIN = re.compile(r"(?P<bin>(?:[^\s'\"`;&|()]*/)?vendor/bin/console)(?=[\s;&|'\"`)]|$)")
-#: An assignment of APPLICATION_STORE, as an export, a prefix or a docker -e option.
-_STORE_ASSIGNMENT = re.compile(
-    r"(?<![A-Za-z0-9_])APPLICATION_STORE=(?:\"[^\"]*\"|'[^']*'|[^\s;&|'\"`)]*)"
-)
+FOLLOW_COMMAND = "sccos-backup resync --follow"
 
 
 @dataclass(frozen=True)
-class ResyncRequest:
-    """What to run. Validated on construction; nothing is contacted before that."""
+class _Callbacks:
+    on_output: Callable[[str], None]
+    on_status: Callable[[str], None] | None
+    on_poll: Callable[[Poll], None] | None
 
-    job: str = DEFAULT_JOB
-    command: str | None = None
-    copy_script_from: str | None = None
-    store: str | None = None
-    resources: tuple[str, ...] = ()
-    queue_timeout: float = DEFAULT_QUEUE_TIMEOUT
-    build_timeout: float = DEFAULT_BUILD_TIMEOUT
-
-    def __post_init__(self) -> None:
-        check_job_name(self.job, option="--job")
-        if self.copy_script_from is not None:
-            check_job_name(self.copy_script_from, option="--copy-script-from")
-            if self.copy_script_from == self.job:
-                raise InvalidInput(
-                    f"--copy-script-from names the job itself ('{self.job}'); copy the script "
-                    "of another job that runs a console command"
-                )
-        if self.command is not None:
-            check_script(self.command, what="--command")
-            if self.resources:
-                raise InvalidInput(
-                    "--command and --resource do not go together: --command replaces the "
-                    "whole sync:data call; put the resource into the command instead"
-                )
-        if self.store is not None and not _STORE.match(self.store):
-            raise InvalidInput(
-                f"--store '{self.store}' is not a store name; use letters, digits and "
-                "underscores, e.g. DE"
-            )
-        for resource in self.resources:
-            if not _RESOURCE.match(resource):
-                raise InvalidInput(
-                    f"--resource '{resource}' is not a sync:data resource name, e.g. "
-                    "url or product_abstract"
-                )
-        if len(set(self.resources)) != len(self.resources):
-            raise InvalidInput("a --resource is given twice; name each resource once")
-        for name, value in (
-            ("--queue-timeout", self.queue_timeout),
-            ("--build-timeout", self.build_timeout),
-        ):
-            if not value > 0:
-                raise InvalidInput(f"{name} must be a positive number of seconds")
-
-
-@dataclass(frozen=True)
-class ResyncResult:
-    """A successful re-sync."""
-
-    job: str
-    job_action: JobAction
-    build_number: int
-    result: str
-    duration_seconds: float
-    url: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "job": self.job,
-            "job_action": str(self.job_action),
-            "build_number": self.build_number,
-            "result": self.result,
-            "duration_seconds": round(self.duration_seconds, 3),
-            "url": self.url,
-        }
-
-
-def sync_commands(request: ResyncRequest) -> tuple[str, ...]:
-    """The console calls the job runs, one per line."""
-    if request.command is not None:
-        return (check_script(request.command, what="--command").strip("\n"),)
-    if request.resources:
-        return tuple(f"{SYNC_COMMAND} {resource}" for resource in request.resources)
-    return (SYNC_COMMAND,)
-
-
-def generated_script(request: ResyncRequest) -> str:
-    """The script of a job made from scratch."""
-    lines = [f"export APPLICATION_STORE={request.store}"] if request.store else []
-    lines.extend(sync_commands(request))
-    return "\n".join(lines) + "\n"
-
-
-def _open_quote(prefix: str) -> str | None:
-    """The quote character left open at the end of ``prefix`` (shell rules, roughly)."""
-    quote: str | None = None
-    escaped = False
-    for char in prefix:
-        if escaped:
-            escaped = False
-        elif char == "\\" and quote != "'":
-            escaped = True
-        elif quote is None and char in "'\"":
-            quote = char
-        elif char == quote:
-            quote = None
-    return quote
-
-
-def _split_console_call(line: str) -> tuple[str, str, str, str] | None:
-    """``(prefix, console binary, arguments, suffix)`` of the first console call on ``line``.
-
-    The arguments end at the end of the line, at a shell separator (``;``, ``&``, ``|``, ``)``,
-    a backtick, a `` #`` comment) outside quotes, or at the quote that encloses the call
-    (``docker exec app sh -c "vendor/bin/console queue:worker:start"``).
-    """
-    match = _CONSOLE_BIN.search(line)
-    if match is None:
-        return None
-    prefix = line[: match.start()]
-    enclosing = _open_quote(prefix)
-    i = match.end()
-    quote: str | None = None
-    while i < len(line):
-        char = line[i]
-        if quote is not None:
-            if char == "\\" and quote == '"':
-                i += 1
-            elif char == quote:
-                quote = None
-        elif enclosing is not None and char == enclosing:
-            break
-        elif char == "\\":
-            i += 1
-        elif enclosing is None and char in "'\"":
-            quote = char
-        elif char in ";&|)`" or (char == "#" and line[i - 1].isspace()):
-            break
-        i += 1
-    arguments = line[match.end() : i]
-    kept = arguments.rstrip()
-    return prefix, match.group("bin"), kept, arguments[len(kept) :] + line[i:]
-
-
-def _with_binary(command: str, binary: str) -> str:
-    """``command`` calling the console the way the copied script does (its path kept)."""
-    if command == CONSOLE or command.startswith(CONSOLE + " "):
-        return binary + command[len(CONSOLE) :]
-    return command
-
-
-def merge_script(copied: str, request: ResyncRequest, *, source: str) -> str:
-    """Put the sync calls into the script copied from job ``source``.
-
-    * Every line other than the console calls is kept verbatim (shebang, ``set``, ``cd``,
-      exports, environment files, ``docker exec`` wrappers).
-    * The first line calling ``vendor/bin/console`` is the template: it is repeated once per
-      sync call with only the console call (binary and arguments) replaced; text before and
-      after the call on that line stays (``APPLICATION_STORE=DE vendor/bin/console ...``,
-      ``docker exec app sh -c "vendor/bin/console ..."``, ``... && echo done``). The console
-      binary's path as written in the script (``./vendor/bin/console``) is kept.
-    * Later lines calling the console are dropped: the job runs the sync, nothing else.
-    * With ``store``, every ``APPLICATION_STORE=...`` assignment in the script gets that value;
-      with none there, ``export APPLICATION_STORE=<store>`` goes right before the calls.
-    """
-    lines = copied.replace("\r\n", "\n").split("\n")
-    out: list[str] = []
-    template_at: int | None = None
-    for line in lines:
-        parts = _split_console_call(line)
-        if parts is None:
-            out.append(line)
-            continue
-        if template_at is not None:
-            continue
-        template_at = len(out)
-        prefix, binary, _arguments, suffix = parts
-        out.extend(
-            prefix + _with_binary(command, binary) + suffix for command in sync_commands(request)
-        )
-    if template_at is None:
-        raise PreconditionFailed(
-            f"the shell script of job '{source}' (--copy-script-from) never calls "
-            f"{CONSOLE}; pick a job that runs a console command, or use --command"
-        )
-    script = "\n".join(out)
-    if request.store:
-        assignment = f"APPLICATION_STORE={request.store}"
-        script, count = _STORE_ASSIGNMENT.subn(assignment, script)
-        if count == 0:
-            out = script.split("\n")
-            out.insert(template_at, f"export {assignment}")
-            script = "\n".join(out)
-    return script.rstrip("\n") + "\n"
-
-
-def plan_script(request: ResyncRequest, copied: ShellJob | None) -> ShellJob:
-    """The job's shell step (and label) for ``request``; pure."""
-    if copied is None:
-        return ShellJob(script=generated_script(request))
-    source = request.copy_script_from or "?"
-    return ShellJob(
-        script=merge_script(copied.script, request, source=source),
-        assigned_node=copied.assigned_node,
-    )
+    def status(self, line: str) -> None:
+        if self.on_status is not None:
+            self.on_status(line)
 
 
 def run_resync(
@@ -259,28 +80,183 @@ def run_resync(
 ) -> ResyncResult:
     """Ensure the sync job, build it, stream its console to ``on_output``; return the result.
 
-    ``on_status`` gets one short line per step (job created, build started); ``on_poll`` gets
-    the queue wait's progress. Raises :class:`~sccos_backup.errors.JenkinsError` subclasses
-    (``JenkinsBuildFailed`` for FAILURE, ABORTED, UNSTABLE) and ``WaitTimeout``.
+    ``on_status`` gets one short line per step (job created, build started, an adoption's
+    diff); ``on_poll`` gets the queue wait's progress. Raises
+    :class:`~sccos_backup.errors.JenkinsError` subclasses (``JenkinsBuildFailed`` for FAILURE,
+    ABORTED, UNSTABLE), ``PreconditionFailed`` (job not ours, disabled, already running),
+    ``WaitTimeout`` and ``Interrupted``.
     """
+    calls = _Callbacks(on_output, on_status, on_poll)
+    adapter.check_server()
+    plan = _plan(adapter, request)
+    if plan.state is not None:
+        active = adapter.active_build(request.job)
+        if active is not None:
+            raise errors.PreconditionFailed(
+                f"{_describe(request.job, active)} on {adapter.server}; follow it with "
+                f"`{FOLLOW_COMMAND}` (no second build is started), or stop it in Jenkins first"
+            )
+    _apply(adapter, request, plan, calls)
+    parameterized = plan.state is not None and plan.state.parameterized
+    queue_id = adapter.start_build(request.job, parameterized=parameterized)
+    calls.status(f"queued as item {queue_id}")
+    outcome = _follow(adapter, request, ActiveBuild(queue_id=queue_id), calls)
+    return _result(request, plan.action, outcome, attached=False)
 
-    def status(line: str) -> None:
-        if on_status is not None:
-            on_status(line)
 
+def attach_or_run_resync(
+    adapter: JenkinsAdapter,
+    request: ResyncRequest,
+    on_output: Callable[[str], None],
+    *,
+    on_status: Callable[[str], None] | None = None,
+    on_poll: Callable[[Poll], None] | None = None,
+) -> ResyncResult:
+    """Follow the job's running (or queued) build; start one only when there is none.
+
+    What ``resync --follow`` and a resumed restore call: a re-sync already running in Jenkins
+    is followed, not started again. The job is not touched while attaching.
+    """
+    calls = _Callbacks(on_output, on_status, on_poll)
+    adapter.check_server()
+    try:
+        active = adapter.active_build(request.job)
+    except errors.JenkinsJobMissing:
+        active = None
+    if active is None:
+        return run_resync(adapter, request, on_output, on_status=on_status, on_poll=on_poll)
+    calls.status(f"attaching to {_describe(request.job, active)}")
+    outcome = _follow(adapter, request, active, calls)
+    return _result(request, JobAction.UNCHANGED, outcome, attached=True)
+
+
+def _describe(job: str, active: ActiveBuild) -> str:
+    if active.build is not None:
+        return (
+            f"build #{active.build.number} of job '{job}' is already running ({active.build.url})"
+        )
+    return f"queue item {active.queue_id} of job '{job}' is already waiting to start"
+
+
+def _plan(adapter: JenkinsAdapter, request: ResyncRequest) -> JobPlan:
+    """Observe the job and check that we may change and build it; change nothing."""
     copied = None
     if request.copy_script_from is not None:
         copied = adapter.read_shell_job(request.copy_script_from)
     desired = plan_script(request, copied)
-    action = adapter.ensure_job(request.job, desired, description=JOB_DESCRIPTION)
-    status(f"job '{request.job}' on {adapter.server}: {action}")
-    queue_id = adapter.start_build(request.job)
-    status(f"queued as item {queue_id}")
-    build = adapter.wait_for_start(
-        request.job, queue_id, timeout=request.queue_timeout, on_poll=on_poll
+    plan = adapter.plan_job(
+        request.job, desired, description=JOB_DESCRIPTION, enable=request.enable
     )
-    status(f"build #{build.number} started: {build.url}")
-    outcome = adapter.follow_build(build, timeout=request.build_timeout, on_output=on_output)
+    state = plan.state
+    if state is not None and not state.marked and not request.adopt:
+        raise errors.PreconditionFailed(
+            f"job '{request.job}' on {adapter.server} was not created by sccos-backup (its "
+            f"description lacks '{MARKER}'); pass --adopt to let sccos-backup manage its build "
+            "steps (the diff is shown and its config.xml saved first), or pick another --job"
+        )
+    if state is not None and state.disabled and not request.enable:
+        raise errors.PreconditionFailed(
+            f"job '{request.job}' on {adapter.server} is disabled; enable it in Jenkins, or "
+            "pass --enable to let sccos-backup enable it"
+        )
+    return plan
+
+
+def _apply(
+    adapter: JenkinsAdapter, request: ResyncRequest, plan: JobPlan, calls: _Callbacks
+) -> None:
+    if plan.state is not None and not plan.state.marked and plan.existing is not None:
+        saved = _save_previous(request.save_dir, request.job, plan.existing)
+        calls.status(f"adopting job '{request.job}': its previous config.xml is saved in {saved}")
+        calls.status(plan.diff().rstrip("\n"))
+    adapter.apply_job(plan)
+    calls.status(f"job '{request.job}' on {adapter.server}: {plan.action}")
+
+
+def _save_previous(directory: Path, job: str, config_xml: str) -> Path:
+    """Write ``config_xml`` to a new file in ``directory``; never overwrite an earlier one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = "jenkins-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", job) + ".previous-config"
+    path = directory / f"{stem}.xml"
+    number = 1
+    while path.exists():
+        number += 1
+        path = directory / f"{stem}.{number}.xml"
+    path.write_text(config_xml, encoding="utf-8")
+    return path
+
+
+def _follow(
+    adapter: JenkinsAdapter, request: ResyncRequest, active: ActiveBuild, calls: _Callbacks
+) -> BuildOutcome:
+    """Wait for the queue item's build (if not started yet), then stream it to its end."""
+    build = active.build
+    try:
+        if build is None:
+            assert active.queue_id is not None
+            build = _wait_for_start(adapter, request, active.queue_id, calls)
+            calls.status(f"build #{build.number} started: {build.url}")
+        return adapter.follow_build(build, timeout=request.build_timeout, on_output=calls.on_output)
+    except KeyboardInterrupt:
+        raise _interrupted(adapter, request, active.queue_id, build) from None
+
+
+def _wait_for_start(
+    adapter: JenkinsAdapter, request: ResyncRequest, queue_id: int, calls: _Callbacks
+) -> BuildRef:
+    try:
+        return adapter.wait_for_start(
+            request.job, queue_id, timeout=request.queue_timeout, on_poll=calls.on_poll
+        )
+    except errors.WaitTimeout as timeout:
+        if request.detach:
+            raise
+        started = adapter.cancel_queue_item(request.job, queue_id)
+        if started is None:
+            raise errors.WaitTimeout(
+                f"{timeout}; the queue item was cancelled, nothing ran"
+            ) from None
+        return started  # it started while we cancelled: follow it
+
+
+def _interrupted(
+    adapter: JenkinsAdapter, request: ResyncRequest, queue_id: int | None, build: BuildRef | None
+) -> errors.Interrupted:
+    """Cancel or stop what was started (unless detaching); say what happened."""
+    job = request.job
+    if request.detach:
+        what = (
+            f"build #{build.number} of job '{job}' is still running ({build.url})"
+            if build is not None
+            else f"queue item {queue_id} of job '{job}' is still queued"
+        )
+        return errors.Interrupted(
+            f"interrupted; {what}; follow it with `{FOLLOW_COMMAND}`, or stop it in Jenkins"
+        )
+    try:
+        if build is None and queue_id is not None:
+            build = adapter.cancel_queue_item(job, queue_id)
+            if build is None:
+                return errors.Interrupted(
+                    f"interrupted; cancelled queue item {queue_id} of job '{job}' before its "
+                    "build started; nothing ran"
+                )
+        if build is None:  # pragma: no cover - a follow always has one or the other
+            return errors.Interrupted("interrupted")
+        adapter.stop_build(build)
+    except errors.JenkinsError as error:
+        where = build.url if build is not None else f"queue item {queue_id}"
+        return errors.Interrupted(
+            f"interrupted, but could not stop the re-sync ({error}); stop it in Jenkins: {where}"
+        )
+    return errors.Interrupted(
+        f"interrupted; stopped build #{build.number} of job '{job}': {build.url}"
+    )
+
+
+def _result(
+    request: ResyncRequest, action: JobAction, outcome: BuildOutcome, *, attached: bool
+) -> ResyncResult:
     return ResyncResult(
         job=request.job,
         job_action=action,
@@ -288,4 +264,5 @@ def run_resync(
         result=outcome.result,
         duration_seconds=outcome.duration_seconds,
         url=outcome.url,
+        attached=attached,
     )
