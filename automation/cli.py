@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from automation.commands.context import AppContext
+from automation.commands.drill import app as drill_app
 from automation.commands.iam_policy import iam_policy
 from automation.commands.restore import app as restore_app
 from automation.commands.resync import resync
@@ -62,6 +63,7 @@ app = typer.Typer(
 )
 app.add_typer(restore_app, name="restore")
 app.add_typer(snapshot_app, name="snapshot")
+app.add_typer(drill_app, name="drill")
 app.command(
     "resync",
     help="Re-sync Elasticsearch and Redis: create or update the sync:data Jenkins job, run it, "

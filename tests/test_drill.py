@@ -75,6 +75,11 @@ def live_view(rds: Any) -> str:
 
 @pytest.fixture
 def shop(rds: Any) -> dict[str, Any]:
+    return make_shop(rds)
+
+
+def make_shop(rds: Any) -> dict[str, Any]:
+    """The live database with a named snapshot and two hourly ones."""
     rds.create_db_parameter_group(
         DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -98,16 +99,11 @@ def make_engine(context: AppContext, work_dir: Path, backend_url: str | None) ->
     )
 
 
-def make_runbook(
-    context: AppContext,
-    *,
-    work_dir: Path,
-    backend_url: str | None,
+def progress_streams(
     json_output: bool,
-    resync: Any = None,
-) -> tuple[Runbook, StatusLine]:
-    from automation.runbook.runbook import Callbacks, Runbook
-
+) -> tuple[Callable[[str], None], Callable[[str], None], StatusLine]:
+    """Step lines, engine output and a status line for waits, sharing one stream (stderr with
+    ``--json``, so stdout stays machine-readable)."""
     stream = stream_for(json_output)
     status = StatusLine()
 
@@ -121,6 +117,20 @@ def make_runbook(
         stream.write(text)
         stream.flush()
 
+    return notify, on_output, status
+
+
+def make_runbook(
+    context: AppContext,
+    *,
+    work_dir: Path,
+    backend_url: str | None,
+    json_output: bool,
+    resync: Any = None,
+) -> tuple[Runbook, StatusLine]:
+    from automation.runbook.runbook import Callbacks, Runbook
+
+    notify, on_output, status = progress_streams(json_output)
     runbook = Runbook(
         rds=context.rds(),
         engine=make_engine(context, work_dir, backend_url),

@@ -1,0 +1,371 @@
+"""``sccos-backup drill plan | run | cleanup | history``: prove that a backup restores.
+
+Each command builds its collaborators, calls the drill driver or the library, renders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional, cast
+
+import typer
+
+from automation.commands.context import (
+    AppContext,
+    app_context,
+    echo_json,
+    fail,
+    handle_errors,
+)
+from automation.commands.exit_codes import ExitStatus
+from automation.commands.options import (
+    DbId,
+    JsonOpt,
+    LatestOpt,
+    SnapshotOpt,
+    ToTimeOpt,
+    WorkDirOpt,
+    YesOpt,
+)
+from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm, data_dir
+from sccos_backup import errors
+
+if TYPE_CHECKING:
+    from automation.commands.progress import StatusLine
+    from automation.drill.driver import DrillDriver
+    from automation.drill.record import DrillRecord
+    from sccos_backup.drill.history import ReportStore
+    from sccos_backup.drill.plan import DrillRequest
+
+app = typer.Typer(
+    help="Restore drills: restore a backup aside, verify it, check its data, measure RPO and "
+    "RTO, remove it.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+HourlyOpt = Annotated[bool, typer.Option("--hourly", help="Drill the newest hourly snapshot.")]
+RandomOpt = Annotated[
+    bool,
+    typer.Option(
+        "--random",
+        help="Drill a restore point drawn at random from the retention window (snapshots and "
+        "the point-in-time window).",
+    ),
+]
+CheckOpt = Annotated[
+    Optional[str],  # noqa: UP045 - Typer reads Optional
+    typer.Option(
+        "--check-command",
+        metavar="CMD",
+        help="Shell command run against the copy with DRILL_HOST, DRILL_PORT, DRILL_DB_NAME, "
+        "DRILL_USER (and DRILL_SECRET_ARN) set; a non-zero exit fails the drill.",
+    ),
+]
+CheckTimeoutOpt = Annotated[
+    float, typer.Option("--check-timeout", metavar="SECONDS", help="Stop the check after this.")
+]
+KeepOpt = Annotated[
+    bool, typer.Option("--keep", help="Keep the copy (remove it later with `drill cleanup`).")
+]
+ReportOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--report", metavar="PATH", help="Also write the report as Markdown here."),
+]
+ReportsUrlOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--reports-url",
+        metavar="URL",
+        envvar="SCCOS_BACKUP_REPORTS_URL",
+        help="Where JSON reports are kept: a folder or s3://BUCKET/PREFIX (default: a folder "
+        "in the user's data directory).",
+    ),
+]
+
+
+def _request(
+    db_id: str,
+    *,
+    snapshot: str | None,
+    to_time: str | None,
+    latest: bool,
+    hourly: bool,
+    random: bool,
+    check_command: str | None = None,
+    keep: bool = False,
+) -> DrillRequest:
+    from sccos_backup.drill.plan import DrillChoice, DrillRequest
+    from sccos_backup.identifiers import instance_identifier
+
+    if check_command is not None and not check_command.strip():
+        raise errors.InvalidInput("--check-command is empty; give a shell command or leave it out")
+    return DrillRequest(
+        db_identifier=instance_identifier(db_id),
+        choice=DrillChoice.from_options(
+            snapshot=snapshot, to_time=to_time, latest=latest, hourly=hourly, random=random
+        ),
+        check_command=check_command,
+        keep=keep,
+    )
+
+
+def _store(context: AppContext, reports_url: str | None) -> ReportStore:
+    from sccos_backup.drill.history import FolderStore, S3Store, parse_reports_url
+
+    url = reports_url or str(data_dir() / "drills")
+    s3 = parse_reports_url(url)
+    if s3 is None:
+        return FolderStore(Path(url))
+    from sccos_backup.aws.s3 import S3Adapter, make_s3_client
+
+    client = make_s3_client(
+        region=context.region, profile=context.profile, endpoint_url=context.endpoint_url
+    )
+    return S3Store(S3Adapter(client), *s3)
+
+
+def _driver(
+    context: AppContext,
+    *,
+    work_dir: Path,
+    backend_url: str | None,
+    json_output: bool,
+    store: ReportStore,
+    check_timeout: float = 3600.0,
+) -> tuple[DrillDriver, StatusLine]:
+    from automation.commands.runbook_wiring import make_engine, progress_streams
+    from automation.drill.driver import DrillCallbacks, DrillDriver, DrillTimeouts
+    from automation.engine.base import DisposableEngine
+
+    engine = make_engine(context, work_dir, backend_url)
+    if not hasattr(engine, "destroy"):  # pragma: no cover - every engine we build has it
+        raise errors.EngineError("this Pulumi engine cannot destroy a drill's stack")
+    notify, on_output, status = progress_streams(json_output)
+    driver = DrillDriver(
+        rds=context.rds(),
+        engine=cast(DisposableEngine, engine),
+        clock=context.clock,
+        store=store,
+        callbacks=DrillCallbacks(notify=notify, on_output=on_output, on_poll=status),
+        timeouts=DrillTimeouts(check=check_timeout),
+    )
+    return driver, status
+
+
+def _interrupted(db: str) -> typer.Exit:
+    return fail(
+        f"interrupted; the drill's copy may exist: run the same `sccos-backup drill run {db} ...` "
+        f"to continue it or `sccos-backup drill cleanup {db}` to remove it",
+        ExitStatus.INTERRUPTED,
+    )
+
+
+@app.command("plan")
+@handle_errors
+def plan_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    hourly: HourlyOpt = False,
+    random: RandomOpt = False,
+    check_command: CheckOpt = None,
+    keep: KeepOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show the drill: its copy, source, steps, settings and deliberate differences. Changes
+    nothing."""
+    from sccos_backup.drill.prepare import prepare_drill
+
+    request = _request(
+        db_id,
+        snapshot=snapshot,
+        to_time=to_time,
+        latest=latest,
+        hourly=hourly,
+        random=random,
+        check_command=check_command,
+        keep=keep,
+    )
+    context = app_context(ctx)
+    plan = prepare_drill(context.rds(), request, context.clock())
+    if json_output:
+        echo_json(plan.to_json())
+        return
+    from automation.commands.drill_render import render_drill_plan
+
+    render_drill_plan(plan)
+
+
+def _compatible(record: DrillRecord, request: DrillRequest) -> bool:
+    """Whether an unfinished drill answers this request, so that `drill run` continues it."""
+    from sccos_backup.restore.source import iso
+
+    choice = request.choice
+    if record.options.get("choice") != choice.kind:
+        return False
+    if choice.snapshot:
+        return record.source == f"snapshot:{choice.snapshot}"
+    if choice.to_time:
+        return record.source == f"time:{iso(choice.to_time)}"
+    return True
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    hourly: HourlyOpt = False,
+    random: RandomOpt = False,
+    check_command: CheckOpt = None,
+    check_timeout: CheckTimeoutOpt = 3600.0,
+    keep: KeepOpt = False,
+    report: ReportOpt = None,
+    reports_url: ReportsUrlOpt = None,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+) -> None:
+    """Run a drill: restore aside, wait, verify, check, destroy, report. Re-run to continue."""
+    from automation.commands.drill_render import render_drill_plan, render_report_summary
+    from automation.commands.runbook_wiring import stream_for
+    from sccos_backup.drill.history import report_name
+    from sccos_backup.drill.prepare import prepare_drill
+
+    request = _request(
+        db_id,
+        snapshot=snapshot,
+        to_time=to_time,
+        latest=latest,
+        hourly=hourly,
+        random=random,
+        check_command=check_command,
+        keep=keep,
+    )
+    if report is not None and not report.parent.expanduser().is_dir():
+        raise errors.InvalidInput(f"--report: folder '{report.parent}' does not exist")
+    if check_timeout <= 0:
+        raise errors.InvalidInput("--check-timeout must be a positive number of seconds")
+    context = app_context(ctx)
+    can_confirm(context, yes)
+    store = _store(context, reports_url)
+    driver, status = _driver(
+        context,
+        work_dir=work_dir,
+        backend_url=backend_url,
+        json_output=json_output,
+        store=store,
+        check_timeout=check_timeout,
+    )
+    db = request.db_identifier
+    try:
+        active = driver.open_drill(db)
+        if active is not None:
+            if not _compatible(active, request):
+                raise errors.RunInProgress(
+                    f"drill {active.run_id} of '{db}' from {active.source} is unfinished; "
+                    f"continue it with the same source or remove it with "
+                    f"`sccos-backup drill cleanup {db}`"
+                )
+            stream_for(json_output).write(f"continuing drill {active.run_id} of '{db}'\n")
+            result = driver.resume(active, request)
+        else:
+            plan = prepare_drill(context.rds(), request, context.clock())
+            driver.check_can_start(plan)
+            if not json_output:
+                render_drill_plan(plan)
+            confirm(context, yes, f"Create the drill copy '{plan.names.target}' now?")
+            result = driver.start(plan)
+    except KeyboardInterrupt:
+        raise _interrupted(db) from None
+    status.done()
+    location = store.location(report_name(db, result.run_id))
+    if report is not None:
+        report.expanduser().write_text(result.to_markdown(), encoding="utf-8")
+    if json_output:
+        echo_json(result.to_json())
+    else:
+        render_report_summary(result, location, report)
+    if not result.passed:
+        raise errors.VerificationFailed(
+            f"drill {result.run_id} of '{db}' failed: {'; '.join(result.problems)}; "
+            f"report: {location}"
+        )
+
+
+@app.command("cleanup")
+@handle_errors
+def cleanup_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = Path(),
+) -> None:
+    """Remove every copy a drill of DB_ID left (kept or interrupted), through its own stack."""
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    can_confirm(context, yes)
+    driver, status = _driver(
+        context,
+        work_dir=work_dir,
+        backend_url=backend_url,
+        json_output=json_output,
+        store=_store(context, None),
+    )
+    records = driver.drills(db)
+    if records:
+        names = ", ".join(f"'{r.copy.identifier}'" for r in records)
+        confirm(context, yes, f"DELETE the drill copies {names} (no final snapshot)?")
+    try:
+        done = driver.cleanup(db)
+    except KeyboardInterrupt:
+        raise _interrupted(db) from None
+    status.done()
+    if json_output:
+        echo_json({"database": db, "done": done})
+    else:
+        for line in done:
+            typer.echo(line)
+
+
+@app.command("history")
+@handle_errors
+def history_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    reports_url: ReportsUrlOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """List past drills of DB_ID from their reports: result, source, RPO, RTO."""
+    import sys
+
+    from automation.commands.drill_render import render_history
+    from sccos_backup.drill.history import history
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    store = _store(context, reports_url)
+
+    def warn(line: str) -> None:
+        sys.stderr.write(f"warning: {line}\n")
+
+    entries = history(store, db, warn)
+    rows = [e.row() for e in entries]
+    if json_output:
+        echo_json({"database": db, "drills": rows})
+    else:
+        render_history(db, rows, reports_url or os.fspath(data_dir() / "drills"))
