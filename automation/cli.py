@@ -14,6 +14,7 @@ from automation.commands.drill import app as drill_app
 from automation.commands.iam_policy import iam_policy
 from automation.commands.restore import app as restore_app
 from automation.commands.resync import resync
+from automation.commands.schedule import app as schedule_app
 from automation.commands.snapshot import app as snapshot_app
 
 
@@ -64,6 +65,7 @@ app = typer.Typer(
 app.add_typer(restore_app, name="restore")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(drill_app, name="drill")
+app.add_typer(schedule_app, name="schedule")
 app.command(
     "resync",
     help="Re-sync Elasticsearch and Redis: create or update the sync:data Jenkins job, run it, "

@@ -17,6 +17,7 @@ from sccos_backup.errors import SccosBackupError
 
 if TYPE_CHECKING:
     from automation.engine.base import Engine
+    from automation.engine.schedule import ScheduleDriver
     from automation.runbook.runbook import Maintenance
     from sccos_backup.aws.rds import RdsAdapter
 
@@ -45,6 +46,7 @@ class AppContext:
     #: Set by tests (the in-process engine, a fake maintenance endpoint); built when None.
     engine: Engine | None = field(default=None, repr=False)
     maintenance: Maintenance | None = field(default=None, repr=False)
+    schedule_engine: ScheduleDriver | None = field(default=None, repr=False)
     _rds: RdsAdapter | None = field(default=None, repr=False)
 
     def rds(self) -> RdsAdapter:

@@ -76,6 +76,17 @@ def notice(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
+def passphrase() -> str | None:
+    """The stack passphrase from the environment; refused when neither variable is set."""
+    value = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if value is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        raise errors.InvalidInput(
+            "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
+        )
+    return value
+
+
 def make_engine(context: AppContext, work_dir: Path, backend_url: str | None) -> Engine:
     if context.engine is not None:
         return context.engine
@@ -83,16 +94,10 @@ def make_engine(context: AppContext, work_dir: Path, backend_url: str | None) ->
     from sccos_backup.restore.stackfile import AwsTarget, check_project
 
     check_project(work_dir)
-    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
-    if passphrase is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
-        raise errors.InvalidInput(
-            "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
-            "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
-        )
     return AutomationEngine(
         work_dir=work_dir,
         backend_url=backend_url,
-        passphrase=passphrase,
+        passphrase=passphrase(),
         aws=AwsTarget(context.region, context.profile, context.endpoint_url),
         data_dir=data_dir(),
         on_notice=notice,

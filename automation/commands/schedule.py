@@ -1,0 +1,235 @@
+"""``sccos-backup schedule``: the backup schedule as a Pulumi stack (``schedule/`` project).
+
+``capture`` writes the reviewable record ``schedule/Pulumi.<stack>.yaml`` after checking that
+the databases exist; ``preview``, ``up`` and ``destroy`` drive the stack through the Automation
+API with the restore's engine set-up (backend, passphrase, the same clean stop without a Pulumi
+CLI).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from automation.commands.context import AppContext, app_context, echo_json, handle_errors
+from automation.commands.options import JsonOpt, YesOpt
+from automation.commands.runbook_wiring import BackendOpt, confirm, data_dir, notice, passphrase
+from sccos_backup import errors
+from sccos_backup.defaults import DEFAULT_KEEP_HOURS
+
+if TYPE_CHECKING:
+    from automation.engine.schedule import ScheduleDriver
+    from sccos_backup.schedule.spec import ScheduleSpec
+
+app = typer.Typer(
+    help="The backup schedule as infrastructure: hourly rotation and policy checks run by "
+    "EventBridge Scheduler and Lambda, for one shop or a fleet.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+StackArg = Annotated[
+    str,
+    typer.Option(
+        "--stack", metavar="NAME", help="The schedule stack, e.g. fleet.", show_default=False
+    ),
+]
+ScheduleDirOpt = Annotated[
+    Path,
+    typer.Option("--work-dir", help="The schedule project folder (holding its Pulumi.yaml)."),
+]
+DEFAULT_DIR = Path("schedule")
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def make_driver(context: AppContext, work_dir: Path, backend_url: str | None) -> ScheduleDriver:
+    if context.schedule_engine is not None:
+        return context.schedule_engine
+    from automation.engine.schedule import ScheduleEngine
+    from sccos_backup.schedule.stackfile import check_schedule_project
+
+    check_schedule_project(work_dir)
+    return ScheduleEngine(
+        work_dir=work_dir,
+        backend_url=backend_url,
+        passphrase=passphrase(),
+        region=context.region,
+        profile=context.profile,
+        data_dir=data_dir(),
+        on_notice=notice,
+    )
+
+
+def _databases(context: AppContext, spec: ScheduleSpec) -> list[str]:
+    """The databases the schedule covers today; refuses names that do not exist and a tag no
+    database carries (the schedule would run on nothing)."""
+    from sccos_backup.schedule.runner import select_databases
+
+    rds = context.rds()
+    found = list(select_databases(rds, spec.selection))
+    if spec.selection.tag is not None and not found:
+        raise errors.PreconditionFailed(
+            f"no DB instance carries the tag {spec.selection.tag}; tag the databases first "
+            "(aws rds add-tags-to-resource) or choose them with --db"
+        )
+    for name in found:
+        rds.describe_instance(name)
+    return found
+
+
+@app.command("capture")
+@handle_errors
+def capture_command(
+    ctx: typer.Context,
+    stack: StackArg,
+    db: Annotated[
+        Optional[list[str]],  # noqa: UP045 - Typer reads Optional
+        typer.Option("--db", metavar="ID", help="A database to cover (repeat for several)."),
+    ] = None,
+    tag: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--tag", metavar="K=V", help="Cover every database with this tag."),
+    ] = None,
+    keep_hours: Annotated[
+        int, typer.Option("--keep-hours", help="Hours an hourly snapshot is kept.")
+    ] = DEFAULT_KEEP_HOURS,
+    alarm_email: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--alarm-email", metavar="ADDR", help="Send alarms to this address (SNS)."),
+    ] = None,
+    alarm_topic_arn: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--alarm-topic-arn", metavar="ARN", help="Send alarms to an existing SNS topic."
+        ),
+    ] = None,
+    work_dir: ScheduleDirOpt = DEFAULT_DIR,
+    json_output: JsonOpt = False,
+) -> None:
+    """Write schedule/Pulumi.<stack>.yaml for the databases (checked to exist). Example:
+    sccos-backup schedule capture --stack fleet --tag sccos:project=shop --alarm-email ops@x.io
+    """
+    from sccos_backup.schedule.event import Selection
+    from sccos_backup.schedule.spec import ScheduleSpec, check_stack_name
+    from sccos_backup.schedule.stackfile import (
+        check_schedule_project,
+        stack_config,
+        write_schedule_file,
+    )
+
+    check_stack_name(stack)
+    spec = ScheduleSpec(
+        Selection.of(db, tag),
+        keep_hours=keep_hours,
+        alarm_email=alarm_email,
+        alarm_topic_arn=alarm_topic_arn,
+    )
+    if alarm_email and alarm_topic_arn:
+        raise errors.InvalidInput("give --alarm-email or --alarm-topic-arn, not both")
+    check_schedule_project(work_dir)
+    context = app_context(ctx)
+    covered = _databases(context, spec)
+    config = stack_config(spec, region=context.region, profile=context.profile)
+    path = write_schedule_file(work_dir, stack, config)
+    if json_output:
+        echo_json({"stack": stack, "file": str(path), "databases": covered, "config": config})
+        return
+    _out(f"wrote {path}: {spec.selection.describe()} ({', '.join(covered)} today)")
+    _out(f"review it, then: sccos-backup schedule preview --stack {stack}")
+
+
+def _spec(work_dir: Path, stack: str) -> ScheduleSpec:
+    from sccos_backup.schedule.spec import check_stack_name
+    from sccos_backup.schedule.stackfile import check_schedule_project, read_schedule_spec
+
+    check_stack_name(stack)
+    check_schedule_project(work_dir)
+    return read_schedule_spec(work_dir, stack)
+
+
+def _on_output(json_output: bool) -> Any:
+    stream = sys.stderr if json_output else sys.stdout
+
+    def write(text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    return write
+
+
+@app.command("preview")
+@handle_errors
+def preview_command(
+    ctx: typer.Context,
+    stack: StackArg,
+    work_dir: ScheduleDirOpt = DEFAULT_DIR,
+    backend_url: BackendOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show what `up` would create or change on the stack. Changes nothing. Example:
+    sccos-backup schedule preview --stack fleet
+    """
+    spec = _spec(work_dir, stack)
+    driver = make_driver(app_context(ctx), work_dir, backend_url)
+    changes = driver.preview(stack, spec, _on_output(json_output))
+    if json_output:
+        echo_json({"stack": stack, "changes": changes})
+    else:
+        _out(f"{changes} resource(s) would change on stack {stack}")
+
+
+@app.command("up")
+@handle_errors
+def up_command(
+    ctx: typer.Context,
+    stack: StackArg,
+    work_dir: ScheduleDirOpt = DEFAULT_DIR,
+    backend_url: BackendOpt = None,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Create or update the schedule (function, schedules, alarms). Example:
+    sccos-backup schedule up --stack fleet --yes
+    """
+    spec = _spec(work_dir, stack)
+    context = app_context(ctx)
+    driver = make_driver(context, work_dir, backend_url)
+    confirm(context, yes, f"deploy the schedule stack {stack} ({spec.selection.describe()})?")
+    outputs = driver.up(stack, spec, _on_output(json_output))
+    if json_output:
+        echo_json({"stack": stack, "outputs": outputs})
+        return
+    for key, value in outputs.items():
+        _out(f"{key}: {value}")
+
+
+@app.command("destroy")
+@handle_errors
+def destroy_command(
+    ctx: typer.Context,
+    stack: StackArg,
+    work_dir: ScheduleDirOpt = DEFAULT_DIR,
+    backend_url: BackendOpt = None,
+    yes: YesOpt = False,
+) -> None:
+    """Remove the schedule's resources; snapshots and databases stay. Example:
+    sccos-backup schedule destroy --stack fleet --yes
+    """
+    _spec(work_dir, stack)
+    context = app_context(ctx)
+    driver = make_driver(context, work_dir, backend_url)
+    confirm(
+        context,
+        yes,
+        f"remove the schedule stack {stack}? hourly snapshots stop being taken and rotated",
+    )
+    driver.destroy(stack, _on_output(False))
+    _out(f"stack {stack} destroyed; existing snapshots are kept")
