@@ -13,6 +13,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+#: No secret in any output of the suite (issue 11): see tests/secret_guard.py.
+pytest_plugins = ["tests.secret_guard"]
+
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"
 

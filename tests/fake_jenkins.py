@@ -57,6 +57,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.secret_guard import register_secret
+
 CRUMB_SALT = "fake-salt-0123456789abcdef"
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
 SESSION_COOKIE = "JSESSIONID.fake1234"
@@ -177,6 +179,10 @@ class FakeJenkins:
     _thread: threading.Thread | None = None
     _timer: threading.Timer | None = None
     _next_queue_id: int = 100
+
+    def __post_init__(self) -> None:
+        register_secret(self.token)
+        register_secret(self.password)
 
     # -------------------------------------------------------------- lifecycle
 

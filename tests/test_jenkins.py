@@ -430,7 +430,7 @@ def test_no_real_sleeping(fake: FakeJenkins, time: FakeTime) -> None:
 
 
 def test_wrong_token_is_an_auth_error_without_the_token(fake: FakeJenkins, time: FakeTime) -> None:
-    wrong = "tok-WRONG-000111"
+    wrong = "tok-SECRET-WRONG-000111"
     with pytest.raises(errors.JenkinsAuthError) as caught:
         run_resync(adapter_for(fake, time, token=wrong), ResyncRequest(), print)
     message = str(caught.value)

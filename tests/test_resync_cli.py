@@ -205,7 +205,7 @@ def test_jenkins_failures_exit_5_with_one_line(arrange: str, args: list[str], me
         if arrange == "refuse-crumb":
             env["JENKINS_API_TOKEN"] = fake.password  # only password logins need a crumb
         if arrange == "wrong-token":
-            env["JENKINS_API_TOKEN"] = "tok-WRONG-987"
+            env["JENKINS_API_TOKEN"] = "tok-SECRET-WRONG-987"
         if arrange == "unreachable":
             env["JENKINS_URL"] = f"http://127.0.0.1:{_closed_port()}/"
         if arrange in ("cancel", "expire"):
@@ -217,7 +217,7 @@ def test_jenkins_failures_exit_5_with_one_line(arrange: str, args: list[str], me
 
         assert result.exit_code == 5, result.output
         assert message in error_line(result)
-        assert_clean(result, fake.token, "tok-WRONG-987")
+        assert_clean(result, fake.token, "tok-SECRET-WRONG-987")
 
 
 def test_failed_build_with_json_prints_the_console_tail(fake: FakeJenkins) -> None:
