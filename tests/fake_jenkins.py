@@ -47,6 +47,7 @@ import base64
 import hashlib
 import json
 import re
+import ssl
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -175,6 +176,8 @@ class FakeJenkins:
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     sessions: set[str] = field(default_factory=set)
+    #: Serve HTTPS with this server-side context (a private CA's certificate).
+    tls: ssl.SSLContext | None = None
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _timer: threading.Timer | None = None
@@ -190,6 +193,8 @@ class FakeJenkins:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.fake = self  # type: ignore[attr-defined]
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -221,7 +226,8 @@ class FakeJenkins:
         """The server's address without the context path."""
         assert self._server is not None, "start the fake first"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{host}:{port}/"
 
     @property
     def url(self) -> str:

@@ -291,3 +291,22 @@ def test_adopt_shows_the_diff_and_saves_the_previous_config(
     assert [p.read_text() for p in saved] == [theirs]
     assert "make sync" in result.stderr and str(saved[0]) in result.stderr
     assert_clean(result, fake.token)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:{token}@jenkins.example",
+        "http:/admin:{token}@jenkins.example",
+        "//admin:{token}@jenkins.example",
+        "https//admin:{token}@jenkins.example",
+        "https://jenkins.example/?token={token}",
+    ],
+    ids=["no-scheme", "one-slash", "no-scheme-slashes", "no-colon", "query"],
+)
+def test_a_mistyped_url_is_never_echoed(fake: FakeJenkins, url: str) -> None:
+    result = run([], fake=fake, env={"JENKINS_URL": url.format(token=fake.token)})
+    assert result.exit_code == 2
+    assert "Jenkins URL" in error_line(result) and "admin" not in result.stderr
+    assert not fake.requests
+    assert_clean(result, fake.token)

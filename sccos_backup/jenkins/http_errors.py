@@ -148,7 +148,11 @@ def translated(
         elif "resolve" in text or "Name or service not known" in text or "getaddrinfo" in text:
             reason = "host name not found"
         elif isinstance(error, requests.exceptions.SSLError):
-            reason = "TLS handshake failed"
+            raise errors.JenkinsUnreachable(
+                f"cannot reach Jenkins at {server} (TLS: its certificate is not trusted or the "
+                f"handshake failed) while {what}; if Jenkins uses a private CA, set "
+                "REQUESTS_CA_BUNDLE=/path/to/ca-bundle.pem (the CA's certificate in PEM)"
+            ) from error
         raise errors.JenkinsUnreachable(
             f"cannot reach Jenkins at {server} ({reason}) while {what}; check --jenkins-url "
             "/ JENKINS_URL and that you are connected to the environment's VPN"
