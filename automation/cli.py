@@ -96,6 +96,14 @@ def main_options(
     ] = None,
 ) -> None:
     """Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS."""
+    if endpoint_url:
+        from sccos_backup.aws.network import check_endpoint_url
+        from sccos_backup.errors import InvalidInput
+
+        try:
+            check_endpoint_url(endpoint_url)
+        except InvalidInput as error:
+            raise typer.BadParameter(str(error), param_hint="--endpoint-url") from None
     base = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
     base.region = region or base.region
     base.profile = profile or base.profile

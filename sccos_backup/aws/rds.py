@@ -27,11 +27,6 @@ if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
     from mypy_boto3_rds.type_defs import FilterTypeDef
 
-#: botocore's standard retry mode: exponential backoff with jitter on throttling and 5xx.
-RETRY_ATTEMPTS = 8
-CONNECT_TIMEOUT = 10
-READ_TIMEOUT = 60
-
 
 def make_client(
     service: str, *, region: str | None, profile: str | None, endpoint_url: str | None
@@ -41,15 +36,20 @@ def make_client(
     import botocore.config
     import botocore.exceptions
 
+    from sccos_backup.aws import network
+
     config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS},
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": network.RETRY_ATTEMPTS},
+        connect_timeout=network.CONNECT_TIMEOUT,
+        read_timeout=network.READ_TIMEOUT,
         user_agent_extra="sccos-backup",
     )
+    endpoint_url = network.check_endpoint_url(endpoint_url)
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        return session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+        client = session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+        network.install_deadline(client)
+        return client
     except botocore.exceptions.ProfileNotFound:
         raise errors.InvalidInput(
             f"AWS profile '{profile}' is not configured; check --profile or ~/.aws/config"

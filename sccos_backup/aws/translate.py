@@ -89,8 +89,15 @@ def translate_aws(what: str, *, service: str, specific: Specific, denied: str) -
         botocore.exceptions.ConnectTimeoutError,
         botocore.exceptions.ReadTimeoutError,
     ) as error:
+        endpoint = str(error.kwargs.get("endpoint_url") or "").split("?", 1)[0]
+        if isinstance(error, botocore.exceptions.ReadTimeoutError):
+            why = "it accepted the connection but did not answer"
+        elif isinstance(error, botocore.exceptions.ConnectTimeoutError):
+            why = "the connection timed out"
+        else:
+            why = "the connection failed"
         raise errors.AwsError(
-            f"{what}: cannot reach the {service} endpoint ({type(error).__name__}); "
+            f"{what}: cannot reach the {service} endpoint {endpoint} ({why}); "
             "check --endpoint-url, --region and the network"
         ) from None
     except botocore.parsers.ResponseParserError:

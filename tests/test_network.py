@@ -1,0 +1,150 @@
+"""Bounded network waits: endpoint URLs checked first; a silent AWS endpoint fails fast with
+one line naming it; throttling keeps its retries (tests/test_aws_faults.py)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from automation.cli import app
+from automation.commands.context import AppContext
+from sccos_backup import errors
+from sccos_backup.aws import network
+from tests.conftest import REGION, one_error_line
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers (a hung proxy or a firewall that swallows)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted = 0
+        self.held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("127.0.0.1:5000", "no http:// or https:// scheme"),
+        ("localhost:5000", "no http:// or https:// scheme"),
+        ("ftp://127.0.0.1:5000", "no http:// or https:// scheme"),
+        ("http://", "no http:// or https:// scheme"),
+        ("http://127.0.0.1:99999", "invalid port"),
+        ("http://user:secret@127.0.0.1:5000", "must not hold credentials"),
+    ],
+)
+def test_a_malformed_endpoint_is_one_line(aws_env: None, url: str, needle: str) -> None:
+    result = CliRunner().invoke(app, ["--endpoint-url", url, "snapshot", "list", "shop"])
+    one_error_line(result, 2, "--endpoint-url", needle)
+    assert "secret" not in result.output
+
+
+def test_a_malformed_endpoint_in_the_environment_is_one_line(aws_env: None) -> None:
+    result = CliRunner().invoke(
+        app, ["snapshot", "list", "shop"], env={"AWS_ENDPOINT_URL": "127.0.0.1:5000"}
+    )
+    one_error_line(result, 2, "'127.0.0.1:5000'")
+
+
+def test_the_library_checks_the_endpoint_too() -> None:
+    from sccos_backup.aws.rds import make_rds_client
+
+    with pytest.raises(errors.InvalidInput, match="scheme"):
+        make_rds_client(region=REGION, profile=None, endpoint_url="127.0.0.1:5000")
+    assert network.check_endpoint_url("https://rds.eu-central-1.amazonaws.com") is not None
+
+
+def test_a_silent_endpoint_fails_with_one_line_naming_it(
+    aws_env: None, silent: SilentServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same mechanism as the defaults (15 s reads, 30 s deadline), scaled down 50 times.
+    monkeypatch.setattr(network, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(network, "CALL_DEADLINE", 0.6)
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        app,
+        ["--endpoint-url", silent.url, "snapshot", "check", "shop"],
+        obj=AppContext(),
+    )
+    took = time.monotonic() - started
+    one_error_line(result, 1, silent.url, "did not answer", "--endpoint-url")
+    assert 2 <= silent.accepted <= 3, "retried, then stopped by the deadline"
+    assert took < 0.6 + 0.3 + 2 + 1, took
+
+
+def test_the_defaults_bound_a_silent_endpoint_under_a_minute() -> None:
+    # Attempts end every READ_TIMEOUT; none starts once CALL_DEADLINE has passed; botocore's
+    # standard backoff before attempt k is at most 2 ** (k - 1) s.
+    elapsed, attempt = 0.0, 1
+    while True:
+        elapsed += network.READ_TIMEOUT  # the connection itself is accepted at once
+        if elapsed >= network.CALL_DEADLINE or attempt == network.RETRY_ATTEMPTS:
+            break
+        elapsed += 2 ** (attempt - 1)
+        attempt += 1
+    assert elapsed <= 45, elapsed
+    assert network.RETRY_ATTEMPTS >= 3, "throttling keeps several retries"
+
+
+@pytest.mark.slow
+def test_a_silent_endpoint_with_the_real_defaults(silent: SilentServer, tmp_path: Path) -> None:
+    """The installed command against a socket that never answers: done within 60 s."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }
+    env.pop("AWS_PROFILE", None)
+    command = Path(sys.executable).parent / "sccos-backup"
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(command), "--endpoint-url", silent.url, "snapshot", "check", "shop"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and silent.url in done.stderr, done.stderr
+    assert took < 60, took
