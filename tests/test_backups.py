@@ -13,8 +13,10 @@ import pytest
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
 from sccos_backup.backups import snapshots as backups
+from sccos_backup.backups.quota import QuotaProjection
 from sccos_backup.backups.snapshots import Kind
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
+from tests.quota_standin import answer_quota
 
 NOW = datetime(2026, 11, 25, 13, 20, tzinfo=UTC)
 RID = "db-SHOP"
@@ -30,6 +32,7 @@ def instance(
     retention: int = 5,
     latest: datetime | None = NOW - timedelta(minutes=3),
     resource_id: str = RID,
+    created: datetime = NOW - timedelta(minutes=30),
 ) -> Instance:
     return Instance.from_api(
         {
@@ -39,6 +42,7 @@ def instance(
             "BackupRetentionPeriod": retention,
             "LatestRestorableTime": latest,
             "AllocatedStorage": 50,
+            "InstanceCreateTime": created,
         }
     )
 
@@ -54,6 +58,12 @@ def snapshot(
     status: str = "available",
 ) -> Snapshot:
     tags = [{"Key": backups.TAG_KIND, "Value": kind}] if kind else []
+    if kind == "hourly":
+        tags += [
+            {"Key": backups.TAG_CREATED_BY, "Value": backups.CREATED_BY},
+            {"Key": backups.TAG_INSTANCE, "Value": instance_identifier},
+            {"Key": backups.TAG_SNAPSHOT, "Value": identifier},
+        ]
     return Snapshot.from_api(
         {
             "DBSnapshotIdentifier": identifier,
@@ -69,6 +79,25 @@ def snapshot(
     )
 
 
+def hourly(
+    hours_ago: float,
+    *,
+    db: str = "shop",
+    resource_id: str = RID,
+    status: str = "available",
+    taken_under: str | None = None,
+) -> Snapshot:
+    """One of this tool's hourly snapshots of ``db`` taken ``hours_ago`` (named for its hour)."""
+    name = backups.hourly_name(db, NOW - timedelta(hours=hours_ago))
+    return snapshot(
+        name,
+        hours_ago=hours_ago,
+        resource_id=resource_id,
+        instance_identifier=taken_under or db,
+        status=status,
+    )
+
+
 # -- fixtures for the moto tests -------------------------------------------------------------
 
 
@@ -80,9 +109,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def adapter(moto: str, clock: FakeClock) -> RdsAdapter:
-    """The adapter on a client without retries (moto answers the quota call with HTTP 500)."""
+    """The adapter on a client without retries, which answers the quota call moto lacks
+    (:mod:`tests.quota_standin`, a quota of 100)."""
     config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
     client = boto3.client("rds", region_name=REGION, endpoint_url=moto, config=config)
+    answer_quota(client, limit=100)
     return RdsAdapter(client, clock=clock, sleep=clock.sleep)
 
 
@@ -118,7 +149,8 @@ def test_names_are_built_from_instance_purpose_and_utc_time() -> None:
 def test_kind_of_each_restore_point() -> None:
     assert backups.kind_of(snapshot("a", snapshot_type="automated", kind=None)) is Kind.AUTOMATED
     assert backups.kind_of(snapshot("b", snapshot_type="awsbackup", kind=None)) is Kind.AWS_BACKUP
-    assert backups.kind_of(snapshot("c", kind="hourly")) is Kind.HOURLY
+    assert backups.kind_of(hourly(1)) is Kind.HOURLY
+    assert backups.kind_of(snapshot("c", kind="hourly")) is Kind.MANUAL  # not an hourly name
     assert backups.kind_of(snapshot("d", kind="manual")) is Kind.MANUAL
     assert backups.kind_of(snapshot("e", kind=None)) is Kind.MANUAL
     assert backups.kind_of(snapshot("f", snapshot_type="shared", kind=None)) is Kind.OTHER
@@ -128,21 +160,22 @@ def test_kind_of_each_restore_point() -> None:
 
 
 def test_plan_rotation_deletes_only_expired_hourly_snapshots_of_this_database() -> None:
+    old, young, creating = hourly(61), hourly(59), hourly(70, status="creating")
     snapshots = [
-        snapshot("shop-hourly-old", hours_ago=61),
-        snapshot("shop-hourly-young", hours_ago=59),
+        old,
+        young,
         snapshot("shop-manual-old", hours_ago=100, kind="manual"),
         snapshot("untagged-old", hours_ago=100, kind=None),
         snapshot("rds:shop-old", hours_ago=100, snapshot_type="automated", kind=None),
         snapshot("awsbackup:shop-old", hours_ago=100, snapshot_type="awsbackup", kind="hourly"),
-        snapshot("other-hourly-old", hours_ago=100, resource_id="db-OTHER"),
-        snapshot("shop-hourly-creating", hours_ago=70, status="creating"),
+        hourly(100, db="other", resource_id="db-OTHER"),
+        creating,
     ]
     plan = backups.plan_rotation(NOW, instance(), snapshots, keep_hours=60)
     assert plan.create == "shop-hourly-2026-11-25-13"
     assert plan.existing is None
-    assert [s.identifier for s in plan.delete] == ["shop-hourly-old"]
-    assert {s.identifier for s in plan.keep} == {"shop-hourly-young", "shop-hourly-creating"}
+    assert [s.identifier for s in plan.delete] == [old.identifier]
+    assert {s.identifier for s in plan.keep} == {young.identifier, creating.identifier}
     assert plan.cutoff == NOW - timedelta(hours=60)
     assert plan.warnings == ()  # quota unknown: say nothing
 
@@ -155,10 +188,12 @@ def test_plan_rotation_does_not_create_when_this_hours_snapshot_exists() -> None
     assert not plan.changes
 
 
-def test_plan_rotation_refuses_unavailable_instance_and_bad_retention() -> None:
+def test_plan_rotation_only_deletes_when_the_status_allows_no_snapshot() -> None:
     for status in ("stopped", "modifying", "backing-up"):
-        with pytest.raises(errors.NotAvailable, match=status):
-            backups.plan_rotation(NOW, instance(status=status), [])
+        plan = backups.plan_rotation(NOW, instance(status=status), [hourly(61)])
+        assert plan.create is None
+        assert plan.blocked is not None and f"is '{status}'" in plan.blocked
+        assert len(plan.delete) == 1  # expired ones are still deleted
     with pytest.raises(errors.InvalidInput):
         backups.plan_rotation(NOW, instance(), [], keep_hours=0)
 
@@ -166,7 +201,7 @@ def test_plan_rotation_refuses_unavailable_instance_and_bad_retention() -> None:
 @pytest.mark.parametrize(
     ("quota", "expired", "delete_first", "warning"),
     [
-        (None, 0, False, None),  # the quota cannot be read (moto): say nothing
+        (None, 0, False, None),  # no projection given: say nothing
         ((40, 100), 0, False, None),
         ((89, 100), 0, False, None),  # 90 used afterwards: 10 left
         ((91, 100), 1, False, "only 9 manual snapshot(s) left"),
@@ -178,8 +213,11 @@ def test_plan_rotation_refuses_unavailable_instance_and_bad_retention() -> None:
 def test_plan_rotation_warns_before_the_quota_runs_out(
     quota: tuple[int, int] | None, expired: int, delete_first: bool, warning: str | None
 ) -> None:
-    old = [snapshot(f"shop-hourly-old-{i}", hours_ago=61 + i) for i in range(expired)]
-    plan = backups.plan_rotation(NOW, instance(), old, quota=quota)
+    old = [hourly(61 + i) for i in range(expired)]
+    projection = None
+    if quota is not None:  # one database, nothing else: (1 + 2) fits any quota here
+        projection = QuotaProjection(1, ("shop",), 0, quota[0], quota[1], None)
+    plan = backups.plan_rotation(NOW, instance(), old, keep_hours=1, quota=projection)
     assert plan.delete_first is delete_first
     assert len(plan.delete) == expired
     if warning is None:
@@ -193,7 +231,7 @@ def test_plan_rotation_warns_before_the_quota_runs_out(
 
 
 def test_policy_met() -> None:
-    report = backups.evaluate_policy(NOW, instance(), [snapshot("h", hours_ago=0.5)])
+    report = backups.evaluate_policy(NOW, instance(), [hourly(0.5)])
     assert report.met, report.problems
     report.raise_if_unmet()
 
@@ -201,21 +239,12 @@ def test_policy_met() -> None:
 @pytest.mark.parametrize(
     ("inst", "snaps", "unmet"),
     [
-        (instance(retention=1), [snapshot("h", hours_ago=0.5)], ["retention"]),
-        (instance(retention=0), [snapshot("h", hours_ago=0.5)], ["retention", "pitr"]),
-        (instance(latest=NOW - timedelta(hours=1)), [snapshot("h", hours_ago=0.5)], ["pitr"]),
-        (instance(), [snapshot("h", hours_ago=1.5)], ["hourly"]),
+        (instance(retention=1), [hourly(0.5)], ["retention"]),
+        (instance(retention=0), [hourly(0.5)], ["retention", "pitr"]),
+        (instance(latest=NOW - timedelta(hours=1)), [hourly(0.5)], ["pitr"]),
+        (instance(), [hourly(1.5)], ["hourly", "gaps"]),  # 12:00 has none
         (instance(), [snapshot("m", hours_ago=0.1, kind="manual")], ["hourly"]),
-        (
-            instance(),
-            [snapshot("h", hours_ago=0.1, resource_id="db-X", instance_identifier="x")],
-            ["hourly"],
-        ),
-        (  # an earlier database under the same name (before a same-name restore)
-            instance(),
-            [snapshot("h", hours_ago=0.1, resource_id="db-FORMER")],
-            ["hourly"],
-        ),
+        (instance(), [hourly(0.1, db="x", resource_id="db-X")], ["hourly"]),
         (instance(), [], ["hourly"]),
     ],
 )
@@ -231,7 +260,8 @@ def test_policy_unmet_names_each_point(
 
 
 def test_policy_hourly_age_is_an_option() -> None:
-    snaps = [snapshot("h", hours_ago=1.5)]
+    snaps = [hourly(1.3)]  # 12:02: 78 minutes old, no gap
+    assert not backups.evaluate_policy(NOW, instance(), snaps).met
     relaxed = backups.evaluate_policy(NOW, instance(), snaps, max_hourly_age=timedelta(hours=2))
     assert relaxed.met
 
@@ -352,6 +382,8 @@ def test_rotation_twice_in_one_hour_does_nothing_the_second_time(
     assert tags_of(rds, first.created.identifier) == {
         "sccos-backup:created-by": "sccos-backup",
         "sccos-backup:kind": "hourly",
+        "sccos-backup:instance": "shop",
+        "sccos-backup:snapshot": first.created.identifier,
     }
     before = aws_state(rds)
     clock.now += timedelta(minutes=50)
@@ -393,14 +425,16 @@ def test_rotation_keeps_snapshots_younger_than_the_retention(
     assert plan.delete == () and len(plan.keep) == 1 and plan.create is not None
 
 
-def test_rotation_refuses_a_missing_or_stopped_instance(rds: Any, adapter: RdsAdapter) -> None:
+def test_rotation_of_a_missing_or_stopped_instance(rds: Any, adapter: RdsAdapter) -> None:
     make_db(rds, "halted")
     rds.stop_db_instance(DBInstanceIdentifier="halted")
     before = aws_state(rds)
     with pytest.raises(errors.NotFound):
         backups.prepare_rotation(adapter, "nowhere")
-    with pytest.raises(errors.NotAvailable):
-        backups.prepare_rotation(adapter, "halted")
+    plan = backups.prepare_rotation(adapter, "halted")
+    assert plan.create is None and plan.blocked and "'stopped'" in plan.blocked
+    result = backups.execute_rotation(adapter, plan)
+    assert not result.complete
     assert aws_state(rds) == before
 
 

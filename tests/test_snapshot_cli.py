@@ -16,17 +16,19 @@ from typer.testing import CliRunner, Result
 from automation.commands.context import AppContext
 from automation.commands.snapshot import app
 from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.aws.snapshots import SnapshotQuota
 from tests.conftest import REGION, FakeClock, aws_state
+from tests.quota_standin import answer_quota
 from tests.test_backups import make_db, names, tags_of
 
 Run = Callable[..., Result]
 
 
 class QuotaAdapter(RdsAdapter):
-    """moto cannot tell the manual-snapshot quota; this adapter reports 95 of 100 used."""
+    """An adapter that reads 95 of 100 manual snapshots used."""
 
-    def manual_snapshot_quota(self) -> tuple[int, int] | None:
-        return (95, 100)
+    def read_snapshot_quota(self) -> SnapshotQuota:
+        return SnapshotQuota(95, 100)
 
 
 @pytest.fixture
@@ -36,17 +38,21 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cli(moto: str, clock: FakeClock) -> Run:
-    """Invoke the ``snapshot`` group with an AppContext holding a fake clock."""
+    """Invoke the ``snapshot`` group with an AppContext holding a fake clock, on a client
+    that answers DescribeAccountAttributes (:mod:`tests.quota_standin`) unless quota=None."""
 
     def run(
         *args: str,
         input: str | None = None,
         interactive: bool = False,
         adapter: type[RdsAdapter] = RdsAdapter,
+        quota: int | None = 100,
     ) -> Result:
-        # No retries: moto answers the quota call with HTTP 500.
+        # No retries: moto answers the quota call with HTTP 500 (quota=None leaves it so).
         config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
         client = boto3.client("rds", region_name=REGION, endpoint_url=moto, config=config)
+        if quota is not None:
+            answer_quota(client, limit=quota)
         obj = AppContext(
             endpoint_url=moto,
             region=REGION,
@@ -166,7 +172,9 @@ def test_list_table_and_json(cli: Run, rds: Any) -> None:
     assert lines[1].split() == ["KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN", "FROM"]
     kinds = {line.split()[0] for line in lines[2:5]}
     assert kinds == {"automated", "manual", "hourly"}
-    assert lines[-1].startswith("Point-in-time recovery: ")
+    assert lines[-3].startswith("Point-in-time recovery: ")
+    assert lines[-2].startswith("Gaps: none")
+    assert lines[-1].startswith("Quota: 2 of 100 manual snapshots used; fits: (60 + 2) x 1")
 
     data = json.loads(cli("list", "shop", "--json").stdout)
     assert set(data) >= {"instance", "resource_id", "pitr", "restore_points"}
@@ -239,9 +247,11 @@ def test_rotate_warns_before_the_quota_runs_out(cli: Run, rds: Any) -> None:
     result = cli("rotate", "shop", "--dry-run", adapter=QuotaAdapter)
     assert result.exit_code == 0
     assert result.stderr.startswith("warning: only 4 manual snapshot(s) left")
-    assert "quota    95 of 100" in result.stdout
-    quiet = cli("rotate", "shop", "--dry-run")  # moto: quota unknown, nothing said
-    assert quiet.stderr == ""
+    assert "quota    95 of 100 manual snapshots used; fits" in result.stdout
+    unknown = cli("rotate", "shop", "--dry-run", quota=None)  # moto: never silent
+    assert unknown.exit_code == 0
+    assert unknown.stderr.startswith("warning: the manual-snapshot quota cannot be read")
+    assert "moto_server does not implement" in unknown.stderr
 
 
 def test_rotate_refuses_a_stopped_instance(cli: Run, rds: Any) -> None:
@@ -268,13 +278,16 @@ def test_check_met_and_unmet(cli: Run, rds: Any, clock: FakeClock) -> None:
     unmet = cli("check", "shop")
     assert unmet.exit_code == 7
     lines = unmet.stderr.strip().splitlines()
-    assert len(lines) == 2  # PITR lags too, as moto's latest restorable time is the real now
+    # PITR lags too (moto's latest restorable time is the real now), and 1 hour has a gap
+    assert len(lines) == 3
     assert all(line.startswith("unmet: ") for line in lines)
     assert any("newest hourly snapshot" in line for line in lines)
+    assert any("1 hour(s) of the last 60 have no hourly snapshot" in line for line in lines)
     assert "Traceback" not in unmet.output
 
     data = json.loads(cli("check", "shop", "--json", "--max-hourly-age", "180").stdout)
-    assert [c["name"] for c in data["checks"] if not c["ok"]] == ["pitr"]
+    assert [c["name"] for c in data["checks"] if not c["ok"]] == ["pitr", "gaps"]
+    assert data["quota"]["limit"] == 100 and data["quota"]["needed"] == 62
 
 
 def test_check_short_retention(cli: Run, rds: Any) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from automation.commands import snapshot_render as render
 from automation.commands.context import app_context, echo_json, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.progress import StatusLine
@@ -41,22 +42,6 @@ Timeout = Annotated[float, typer.Option(help="Give up waiting after this many se
 def _err(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
-
-
-def _time(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def _table(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
 
 
 @app.command()
@@ -108,51 +93,80 @@ def create(
     typer.echo(f"snapshot:  {result.snapshot.identifier}")
     typer.echo(f"instance:  {request.instance}")
     typer.echo(f"size:      {result.size_gib} GiB")
-    typer.echo(f"took:      {_duration(result.seconds)} (m:ss)")
+    typer.echo(f"took:      {render.duration(result.seconds)} (m:ss)")
     typer.echo(f"status:    {status}")
+
+
+KIND_NAMES = ("automated", "manual", "hourly", "awsbackup", "other")
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """``--since``: an ISO 8601 time (UTC if no offset) or an age such as 6h, 90m or 2d."""
+    if value is None:
+        return None
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    number, unit = value[:-1], value[-1:].lower()
+    if unit in units and number.isdigit():
+        return now - timedelta(**{units[unit]: int(number)})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise errors.InvalidInput(
+            f"--since '{value}' is neither an ISO 8601 time (2026-11-25T13:00) nor an age "
+            "(6h, 90m, 2d)"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def parse_kinds(values: Sequence[str]) -> tuple[backups.Kind, ...]:
+    from sccos_backup.backups.naming import Kind
+
+    wrong = [v for v in values if v not in KIND_NAMES]
+    if wrong:
+        raise errors.InvalidInput(
+            f"--kind '{wrong[0]}' is unknown; use one of: {', '.join(KIND_NAMES)}"
+        )
+    return tuple(Kind(v) for v in values)
+
+
+KeepHours = Annotated[
+    int, typer.Option(help="Hourly snapshots are kept this many hours (the policy).")
+]
 
 
 @app.command("list")
 @handle_errors
-def list_(ctx: typer.Context, db_id: DbId, as_json: Json = False) -> None:
-    """Show every restore point of DB_ID, newest first, and its point-in-time window."""
+def list_(
+    ctx: typer.Context,
+    db_id: DbId,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Only restore points from this time on: ISO 8601 (UTC) or 6h, 2d."),
+    ] = None,
+    kind: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help=f"Only this kind (repeatable): {', '.join(KIND_NAMES)}."),
+    ] = None,
+    keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
+    as_json: Json = False,
+) -> None:
+    """Show every restore point of DB_ID, newest first, its point-in-time window, the gaps of
+    its hourly series and the region's snapshot quota."""
     from sccos_backup.backups import snapshots as backups
 
-    found = backups.list_restore_points(app_context(ctx).rds(), db_id)
+    rds = app_context(ctx).rds()
+    kinds = parse_kinds(kind or [])
+    found = backups.list_restore_points(
+        rds, db_id, since=parse_since(since, rds.clock()), kinds=kinds, keep_hours=keep_hours
+    )
     if found.note:
         _err(f"note: {found.note}")
+    if found.quota is not None and found.quota.problem:
+        _err(f"warning: the manual-snapshot quota cannot be read: {found.quota.problem}")
     if as_json:
         echo_json(found.as_dict())
         return
-    head = f"Restore points of {found.query}"
-    if found.instance is not None:
-        head += f" ({found.instance.resource_id}, {found.instance.status})"
-    typer.echo(head + ", newest first, times in UTC:")
-    rows = [("KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN FROM")]
-    rows += [
-        (
-            str(p.kind),
-            p.identifier,
-            _time(p.created),
-            f"{p.size_gib} GiB",
-            p.status,
-            p.taken_from,
-        )
-        for p in found.points
-    ]
-    if found.points:
-        for line in _table(rows):
-            typer.echo("  " + line)
-    else:
-        typer.echo("  (no snapshots)")
-    if found.pitr is not None:
-        estimated = " (earliest estimated from retention)" if found.pitr.estimated else ""
-        typer.echo(
-            f"Point-in-time recovery: {_time(found.pitr.earliest)} to "
-            f"{_time(found.pitr.latest)}{estimated}"
-        )
-    elif found.instance is not None:
-        typer.echo("Point-in-time recovery: off (backup retention is 0 days)")
+    render.restore_points(found)
 
 
 @app.command()
@@ -161,9 +175,7 @@ def rotate(
     ctx: typer.Context,
     db_id: DbId,
     *,
-    keep_hours: Annotated[
-        int, typer.Option(help="Delete hourly snapshots older than this many hours.")
-    ] = DEFAULT_KEEP_HOURS,
+    keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
     ] = False,
@@ -174,18 +186,22 @@ def rotate(
     timeout: Timeout = DEFAULT_WAIT_TIMEOUT,
     as_json: Json = False,
 ) -> None:
-    """Hourly tool (cron, Jenkins timer): take this hour's snapshot, delete expired hourly ones."""
+    """Hourly tool (cron, Jenkins timer): take this hour's snapshot, delete expired hourly ones.
+
+    Exits 3 after deleting when the instance's status allows no snapshot (stopped, modifying)."""
     from sccos_backup.backups import snapshots as backups
 
     rds = app_context(ctx).rds()
     plan = backups.prepare_rotation(rds, db_id, keep_hours=keep_hours)
+    if plan.blocked and not plan.delete:  # nothing to do at all: a refusal, one line
+        raise fail(plan.blocked, ExitStatus.PRECONDITION)
     for warning in plan.warnings:
         _err(f"warning: {warning}")
     if dry_run:
         if as_json:
             echo_json({**plan.as_dict(), "dry_run": True})
         else:
-            _render_plan(plan, "dry run, nothing changed: would ")
+            render.rotation_plan(plan, "dry run, nothing changed: would ")
         return
     progress = StatusLine(enabled=wait)
     try:
@@ -195,45 +211,12 @@ def rotate(
     if as_json:
         echo_json({**result.as_dict(), "dry_run": False})
     else:
-        _render_rotation(result)
-
-
-def _render_plan(plan: backups.RotationPlan, prefix: str) -> None:
-    typer.echo(
-        f"{plan.instance}: hourly snapshots kept {plan.keep_hours} h "
-        f"(created before {_time(plan.cutoff)} UTC: deleted)"
-    )
-    if plan.create:
-        typer.echo(f"  {prefix}create  {plan.create}")
-    else:
-        typer.echo(f"  this hour's snapshot {plan.existing} already exists; nothing to create")
-    for snapshot in plan.delete:
-        typer.echo(f"  {prefix}delete  {snapshot.identifier}  (created {_time(snapshot.created)})")
-    _render_footer(plan)
-
-
-def _render_rotation(result: backups.RotationResult) -> None:
-    plan = result.plan
-    typer.echo(
-        f"{plan.instance}: hourly snapshots kept {plan.keep_hours} h "
-        f"(created before {_time(plan.cutoff)} UTC: deleted)"
-    )
-    if result.created is not None:
-        typer.echo(f"  created  {result.created.identifier}  ({result.created.status})")
-    else:
-        typer.echo(f"  this hour's snapshot {plan.existing} already exists; nothing to create")
-    for name in result.deleted:
-        typer.echo(f"  deleted  {name}")
-    for name in result.gone:
-        typer.echo(f"  gone     {name}  (already deleted by someone else)")
-    _render_footer(plan)
-
-
-def _render_footer(plan: backups.RotationPlan) -> None:
-    typer.echo(f"  kept     {len(plan.keep)} hourly snapshot(s) younger than {plan.keep_hours} h")
-    if plan.quota is not None:
-        used, limit = plan.quota
-        typer.echo(f"  quota    {used} of {limit} manual snapshots used before this run")
+        render.rotation(result)
+    if plan.blocked:
+        deleted = len(result.deleted) + len(result.gone)
+        raise fail(
+            f"{plan.blocked}; {deleted} expired snapshot(s) deleted", ExitStatus.PRECONDITION
+        )
 
 
 @app.command()
@@ -244,14 +227,30 @@ def check(
     max_hourly_age: Annotated[
         int, typer.Option(help="Newest hourly snapshot may be this many minutes old.")
     ] = int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60),
+    keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
+    allow_unknown_quota: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown-quota",
+            help="Pass the quota point when the quota cannot be read (said on stderr).",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Check the backup policy (for monitoring); exit 7 with one line per unmet point."""
+    """Check the backup policy (for monitoring): retention, PITR, the newest hourly snapshot,
+    gaps in the hourly series, room in the snapshot quota; exit 7 with one line per unmet
+    point."""
     from sccos_backup.backups import snapshots as backups
 
     report = backups.check_policy(
-        app_context(ctx).rds(), db_id, max_hourly_age=timedelta(minutes=max_hourly_age)
+        app_context(ctx).rds(),
+        db_id,
+        max_hourly_age=timedelta(minutes=max_hourly_age),
+        keep_hours=keep_hours,
+        allow_unknown_quota=allow_unknown_quota,
     )
+    for note in report.notes:
+        _err(f"note: {note}")
     if as_json:
         echo_json(report.as_dict())
     else:
@@ -293,10 +292,31 @@ def delete(
             )
         question = (
             f"Delete {backups.kind_of(snapshot)} snapshot '{snapshot.identifier}' of "
-            f"'{snapshot.instance_identifier}' ({_time(snapshot.created)} UTC, "
+            f"'{snapshot.instance_identifier}' ({render.time_text(snapshot.created)} UTC, "
             f"{snapshot.allocated_storage} GiB)? This cannot be undone"
         )
         if not typer.confirm(question, err=True):
             raise errors.Aborted(f"kept snapshot '{snapshot.identifier}'; nothing was deleted")
     backups.delete_snapshot(rds, snapshot)
     typer.echo(f"deleted snapshot {snapshot.identifier}")
+
+
+@app.command()
+@handle_errors
+def prune(
+    ctx: typer.Context,
+    keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Delete expired hourly snapshots whose database is gone under every name (run by
+    `restore cleanup`); snapshots of existing databases are their rotation's business."""
+    from sccos_backup.backups.prune import prune_orphans
+
+    result = prune_orphans(app_context(ctx).rds(), keep_hours=keep_hours, dry_run=dry_run)
+    if as_json:
+        echo_json({**result.as_dict(), "dry_run": dry_run})
+    else:
+        render.pruned(result, dry_run)

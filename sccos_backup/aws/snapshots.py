@@ -18,6 +18,9 @@ from sccos_backup.waiting import Poll, poll_until
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
 
+#: DescribeDBSnapshots' MaxRecords: AWS allows 20 to 100 (default 100).
+PAGE_SIZE = 100
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -36,6 +39,10 @@ class Snapshot:
     percent_progress: int
     encrypted: bool
     tags: tuple[tuple[str, str], ...]
+    #: A copy's source (an ARN, per the AWS CLI reference's copy-db-snapshot example); "" if none.
+    source_snapshot: str = ""
+    #: When the snapshot this one was copied from was taken (``OriginalSnapshotCreateTime``).
+    original_created: datetime | None = None
 
     @property
     def available(self) -> bool:
@@ -62,6 +69,8 @@ class Snapshot:
             ),
             encrypted=bool(data.get("Encrypted", False)),
             tags=_tags(data.get("TagList")),
+            source_snapshot=str(data.get("SourceDBSnapshotIdentifier") or ""),
+            original_created=_utc(data.get("OriginalSnapshotCreateTime")),
         )
 
 
@@ -122,7 +131,7 @@ class SnapshotCalls:
             params["SnapshotType"] = snapshot_type
         with translate("listing DB snapshots"):
             paginator = self._client.get_paginator("describe_db_snapshots")
-            pages = paginator.paginate(**params)
+            pages = paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE})
             return [Snapshot.from_api(d) for page in pages for d in page["DBSnapshots"]]
 
     def create_snapshot(
@@ -172,13 +181,36 @@ class SnapshotCalls:
         )
 
     def manual_snapshot_quota(self) -> tuple[int, int] | None:
-        """(used, max) of the account's manual snapshots, or None where the API cannot tell."""
+        """(used, max) of the region's manual snapshots, or None where it cannot be read."""
+        return self.read_snapshot_quota().figures
+
+    def read_snapshot_quota(self) -> SnapshotQuota:
+        """The region's manual-snapshot quota (DescribeAccountAttributes ``ManualSnapshots``),
+        or why it cannot be read: the reason is reported, never swallowed."""
         try:
-            with translate("reading account quotas"):
+            with translate("rds:DescribeAccountAttributes"):
                 quotas = self._client.describe_account_attributes()["AccountQuotas"]
-        except errors.AwsError:
-            return None
+        except errors.AwsError as error:
+            problem = str(error)
+            if "unreadable response" in problem:
+                problem += " (moto_server does not implement this call)"
+            return SnapshotQuota(None, None, problem)
         for quota in quotas:
             if quota.get("AccountQuotaName") == "ManualSnapshots":
-                return int(quota.get("Used", 0)), int(quota.get("Max", 0))
-        return None
+                return SnapshotQuota(int(quota.get("Used", 0)), int(quota.get("Max", 0)))
+        return SnapshotQuota(None, None, "DescribeAccountAttributes lists no ManualSnapshots quota")
+
+
+@dataclass(frozen=True)
+class SnapshotQuota:
+    """The region's manual-snapshot quota as read, or ``problem`` saying why it could not be."""
+
+    used: int | None
+    limit: int | None
+    problem: str | None = None
+
+    @property
+    def figures(self) -> tuple[int, int] | None:
+        if self.used is None or self.limit is None:
+            return None
+        return self.used, self.limit

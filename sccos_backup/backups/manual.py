@@ -16,11 +16,10 @@ from sccos_backup.backups.naming import (
     TAG_KIND,
     TAG_NOTE,
     Kind,
-    belongs_to,
-    kind_of,
     propose_name,
     require_available,
 )
+from sccos_backup.backups.ownership import Owner, kind_of
 from sccos_backup.defaults import DEFAULT_WAIT_TIMEOUT
 from sccos_backup.waiting import Poll
 
@@ -164,11 +163,16 @@ def deletable_snapshot(rds: RdsAdapter, db_id: str, name: str) -> Snapshot:
             "deletes only manual and hourly snapshots"
         )
     instance = rds.find_instance(db_id)
-    resource_id = instance.resource_id if instance else None
-    if not belongs_to(snapshot, identifier=db_id, resource_id=resource_id):
+    owner = Owner(db_id, "")
+    if instance is not None:
+        owner = Owner.of(instance, rds.list_instances())
+    if not owner.belongs(snapshot):
+        shared = ""
+        if owner.shared_with and snapshot.resource_id == owner.resource_id:
+            shared = f" (the DbiResourceId is shared: {owner.sharing_note()})"
         raise errors.PreconditionFailed(
             f"snapshot '{snapshot.identifier}' belongs to DB instance "
-            f"'{snapshot.instance_identifier}', not '{db_id}'; nothing was deleted"
+            f"'{snapshot.instance_identifier}', not '{db_id}'{shared}; nothing was deleted"
         )
     return snapshot
 

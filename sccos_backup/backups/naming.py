@@ -34,17 +34,6 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
-def kind_of(snapshot: Snapshot) -> Kind:
-    """Classify a snapshot: by its SnapshotType, and by our kind tag among manual ones."""
-    if snapshot.snapshot_type == "automated":
-        return Kind.AUTOMATED
-    if snapshot.snapshot_type == "awsbackup":
-        return Kind.AWS_BACKUP
-    if snapshot.snapshot_type == "manual":
-        return Kind.HOURLY if snapshot.tag(TAG_KIND) == Kind.HOURLY else Kind.MANUAL
-    return Kind.OTHER
-
-
 def belongs_to(snapshot: Snapshot, *, identifier: str, resource_id: str | None) -> bool:
     """True when ``snapshot`` was taken of this database (resource id, or identifier)."""
     if resource_id and snapshot.resource_id == resource_id:
@@ -97,7 +86,3 @@ def require_available(instance: Instance, action: str) -> None:
             f"DB instance '{instance.identifier}' is '{instance.status}'; {action} needs it "
             "'available': start it or wait for the change to finish, then run again"
         )
-
-
-def hourly_tags() -> tuple[tuple[str, str], ...]:
-    return ((TAG_CREATED_BY, CREATED_BY), (TAG_KIND, str(Kind.HOURLY)))

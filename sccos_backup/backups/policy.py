@@ -9,18 +9,18 @@ from typing import Any
 
 from sccos_backup import errors, identifiers
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
-from sccos_backup.backups.listing import observe_snapshots
+from sccos_backup.backups.gaps import describe_gaps, hourly_gaps, series_start
 from sccos_backup.backups.naming import (
     DEFAULT_MAX_PITR_LAG,
     MIN_RETENTION_DAYS,
-    Kind,
     age_text,
     iso,
-    kind_of,
     newest_first,
     utc,
 )
-from sccos_backup.defaults import DEFAULT_MAX_HOURLY_AGE
+from sccos_backup.backups.ownership import Owner
+from sccos_backup.backups.quota import QuotaProjection, project, take_census
+from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,11 @@ class PolicyReport:
     instance: str
     now: datetime
     checks: tuple[PolicyCheck, ...]
+    #: Every completed hour of the retention without an hourly snapshot, oldest first.
+    gaps: tuple[datetime, ...] = ()
+    quota: QuotaProjection | None = None
+    #: Lines to say beside the checks (a DbiResourceId shared with other instances).
+    notes: tuple[str, ...] = ()
 
     @property
     def met(self) -> bool:
@@ -59,6 +64,9 @@ class PolicyReport:
             "now": iso(self.now),
             "met": self.met,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "gaps": [iso(g) for g in self.gaps],
+            "quota": self.quota.as_dict() if self.quota else None,
+            "notes": list(self.notes),
         }
 
 
@@ -70,10 +78,16 @@ def evaluate_policy(
     min_retention_days: int = MIN_RETENTION_DAYS,
     max_pitr_lag: timedelta = DEFAULT_MAX_PITR_LAG,
     max_hourly_age: timedelta = DEFAULT_MAX_HOURLY_AGE,
+    keep_hours: int = DEFAULT_KEEP_HOURS,
+    owner: Owner | None = None,
+    quota: QuotaProjection | None = None,
+    allow_unknown_quota: bool = False,
 ) -> PolicyReport:
     """The seed's backup policy (pure): daily automated backups kept at least 5 days, so
-    point-in-time recovery is on and current, and an hourly snapshot younger than
-    ``max_hourly_age``."""
+    point-in-time recovery is on and current, an hourly snapshot younger than
+    ``max_hourly_age``, one for every hour of the last ``keep_hours`` (``gaps``), and, given a
+    ``quota`` projection, room for all of it in the region's manual-snapshot quota (``quota``;
+    a quota that cannot be read fails unless ``allow_unknown_quota``)."""
     now = utc(now)
     name = instance.identifier
     retention = instance.backup_retention_period
@@ -115,14 +129,8 @@ def evaluate_policy(
             )
         )
 
-    hourly = [
-        s
-        for s in snapshots
-        if kind_of(s) is Kind.HOURLY
-        and s.available
-        and s.created is not None
-        and s.resource_id == instance.resource_id
-    ]
+    owner = owner or Owner.of(instance)
+    hourly = [s for s in snapshots if owner.owns_hourly(s) and s.available and s.created]
     limit = age_text(now, now - max_hourly_age)
     if not hourly:
         checks.append(
@@ -156,7 +164,29 @@ def evaluate_policy(
                     f"{age_text(now, newest.created)} old (limit {limit})",
                 )
             )
-    return PolicyReport(instance=name, now=now, checks=tuple(checks))
+    since = series_start(instance.created, owner, snapshots)
+    gaps = hourly_gaps(now, owner, snapshots, keep_hours, since)
+    if gaps:
+        detail = (
+            f"{len(gaps)} hour(s) of the last {keep_hours} have no hourly snapshot of '{name}': "
+            f"{describe_gaps(gaps)}"
+        )
+    else:
+        detail = f"an hourly snapshot for every hour of the last {keep_hours} (since the start)"
+    checks.append(PolicyCheck("gaps", not gaps, detail))
+    if quota is not None:
+        checks.append(_quota_check(quota, allow_unknown_quota))
+    notes = tuple(n for n in (owner.sharing_note(),) if n)
+    return PolicyReport(name, now, tuple(checks), gaps=gaps, quota=quota, notes=notes)
+
+
+def _quota_check(quota: QuotaProjection, allow_unknown: bool) -> PolicyCheck:
+    problem = quota.problem_line()
+    if problem is None:
+        return PolicyCheck("quota", True, f"snapshot quota fits: {quota.arithmetic()}")
+    if not quota.readable and allow_unknown:
+        return PolicyCheck("quota", True, f"not checked (--allow-unknown-quota): {problem}")
+    return PolicyCheck("quota", False, problem)
 
 
 def check_policy(
@@ -165,10 +195,26 @@ def check_policy(
     *,
     max_hourly_age: timedelta = DEFAULT_MAX_HOURLY_AGE,
     now: datetime | None = None,
+    keep_hours: int = DEFAULT_KEEP_HOURS,
+    allow_unknown_quota: bool = False,
 ) -> PolicyReport:
-    """Observe ``db_id`` and its snapshots, then :func:`evaluate_policy`."""
+    """Observe ``db_id``, the region's instances, manual snapshots and quota, then
+    :func:`evaluate_policy` (the schedule's Lambda handler calls this). Changes nothing."""
     if max_hourly_age <= timedelta(0):
         raise errors.InvalidInput("--max-hourly-age must be at least 1 minute")
+    if keep_hours < 1:
+        raise errors.InvalidInput(f"--keep-hours must be at least 1, not {keep_hours}")
     instance = rds.describe_instance(identifiers.instance_identifier(db_id))
-    snapshots = observe_snapshots(rds, instance.identifier, instance.resource_id)
-    return evaluate_policy(now or rds.clock(), instance, snapshots, max_hourly_age=max_hourly_age)
+    census = take_census(rds)
+    owner = Owner.of(instance, census.instances)
+    quota = project(census, keep_hours, also=[instance.identifier])
+    return evaluate_policy(
+        now or rds.clock(),
+        instance,
+        census.manual,
+        max_hourly_age=max_hourly_age,
+        keep_hours=keep_hours,
+        owner=owner,
+        quota=quota,
+        allow_unknown_quota=allow_unknown_quota,
+    )

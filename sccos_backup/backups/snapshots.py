@@ -51,11 +51,18 @@ from sccos_backup.backups.naming import (
     Kind,
     belongs_to,
     hourly_name,
-    hourly_tags,
-    kind_of,
     newest_first,
     propose_name,
     require_available,
+)
+from sccos_backup.backups.ownership import (
+    TAG_INSTANCE,
+    TAG_SNAPSHOT,
+    HourlyMark,
+    Owner,
+    hourly_mark,
+    hourly_tags,
+    kind_of,
 )
 from sccos_backup.backups.policy import (
     PolicyCheck,
@@ -69,6 +76,7 @@ from sccos_backup.backups.rotation import (
     execute_rotation,
     plan_rotation,
     prepare_rotation,
+    rotate,
 )
 
 __all__ = [
@@ -78,9 +86,13 @@ __all__ = [
     "NOTE_MAX",
     "QUOTA_WARN_LEFT",
     "TAG_CREATED_BY",
+    "TAG_INSTANCE",
     "TAG_KIND",
     "TAG_NOTE",
+    "TAG_SNAPSHOT",
+    "HourlyMark",
     "Kind",
+    "Owner",
     "PolicyCheck",
     "PolicyReport",
     "RestorePoint",
@@ -95,6 +107,7 @@ __all__ = [
     "delete_snapshot",
     "evaluate_policy",
     "execute_rotation",
+    "hourly_mark",
     "hourly_name",
     "hourly_tags",
     "kind_of",
@@ -107,5 +120,6 @@ __all__ = [
     "prepare_rotation",
     "propose_name",
     "require_available",
+    "rotate",
     "take_snapshot",
 ]
