@@ -170,6 +170,13 @@ def _pipeline(action: str, param: str) -> Rule:
     return rule
 
 
+def _s3_object(action: str) -> Rule:
+    def rule(params: Mapping[str, Any], where: Where) -> list[Need]:
+        return [Need(action, f"arn:{where.partition}:s3:::{params['Bucket']}/{params['Key']}")]
+
+    return rule
+
+
 def _simple(action: str, resource: str) -> Rule:
     return lambda params, where: [Need(action, resource)]
 
@@ -204,6 +211,14 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ],
     ("rds", "DeleteDBInstance"): lambda p, w: [
         Need("rds:DeleteDBInstance", w.rds("db", str(p["DBInstanceIdentifier"])))
+    ],
+    ("rds", "RemoveRoleFromDBInstance"): lambda p, w: [
+        Need("rds:RemoveRoleFromDBInstance", w.rds("db", str(p["DBInstanceIdentifier"])))
+    ],
+    ("s3", "PutObject"): _s3_object("s3:PutObject"),
+    ("s3", "GetObject"): _s3_object("s3:GetObject"),
+    ("s3", "ListObjectsV2"): lambda p, w: [
+        Need("s3:ListBucket", f"arn:{w.partition}:s3:::{p['Bucket']}")
     ],
     ("codepipeline", "GetPipeline"): _pipeline("codepipeline:GetPipeline", "name"),
     ("codepipeline", "StartPipelineExecution"): _pipeline(

@@ -197,6 +197,62 @@ DELETE_HOURLY_SNAPSHOTS = Statement(
     "function any snapshot not tagged `sccos-backup:kind=hourly`, whatever the code does.",
 )
 
+DRILL_RESTORE = Statement(
+    sid="DrillRestoreAside",
+    actions=(
+        "rds:RestoreDBInstanceFromDBSnapshot",
+        "rds:RestoreDBInstanceToPointInTime",
+        "rds:AddRoleToDBInstance",
+    ),
+    resources=(
+        f"{RDS}:db:{{db}}-drill-*",
+        f"{RDS}:snapshot:*",
+        f"{RDS}:subgrp:*",
+        f"{RDS}:pg:*",
+        f"{RDS}:og:*",
+    ),
+    why="`drill run`: the Pulumi aws provider restores the drill's copy, always named "
+    "`DB-drill-YYYYMMDDHHMM`, with the original's groups and roles.",
+)
+
+DRILL_PITR_SOURCE = Statement(
+    sid="DrillPointInTimeSource",
+    actions=("rds:RestoreDBInstanceToPointInTime",),
+    resources=(f"{RDS}:db:{{db}}",),
+    why="A point-in-time drill is also authorised against its source, the live database; "
+    "RDS only reads its backups (the live database is never modified by a drill).",
+)
+
+DRILL_MODIFY = Statement(
+    sid="DrillModifyCopy",
+    actions=("rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:ListTagsForResource"),
+    resources=(
+        f"{RDS}:db:{{db}}-drill-*",
+        f"{RDS}:subgrp:*",
+        f"{RDS}:pg:*",
+        f"{RDS}:og:*",
+    ),
+    why="The provider applies what a restore call cannot take and the declared tags to the "
+    "copy; the drill records its progress in `sccos-backup:drill-progress*` tags on the copy.",
+)
+
+DRILL_DESTROY = Statement(
+    sid="DrillDestroyCopy",
+    actions=("rds:DeleteDBInstance", "rds:RemoveRoleFromDBInstance"),
+    resources=(f"{RDS}:db:{{db}}-drill-*",),
+    condition={"StringLike": {"rds:db-tag/sccos-backup:drill": "*"}},
+    why="`pulumi destroy` on the drill's own stack deletes the copy (no final snapshot); IAM "
+    "refuses any instance that does not carry the `sccos-backup:drill` tag.",
+)
+
+DRILL_REPORTS = Statement(
+    sid="DrillReportsInS3",
+    actions=("s3:PutObject", "s3:GetObject", "s3:ListBucket"),
+    resources=("arn:{partition}:s3:::*",),
+    why="Only with `--reports-url s3://BUCKET/PREFIX`: write the drill report and read past "
+    "ones (`drill history`). Narrow it to your bucket and prefix.",
+)
+
 #: The statements of each command group, in the order they are printed.
 BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
     "snapshot": (
@@ -225,6 +281,20 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         TAG_SNAPSHOTS,
         DELETE_INSTANCE,
         MAINTENANCE,
+    ),
+    "drill": (
+        READ_RDS,
+        READ_RESTORE_WINDOW,
+        READ_PARAMETER_GROUPS,
+        DRILL_RESTORE,
+        DRILL_PITR_SOURCE,
+        DRILL_MODIFY,
+        DRILL_DESTROY,
+        PASS_ROLES,
+        USE_KMS_KEY,
+        MANAGED_PASSWORD,
+        MANAGED_PASSWORD_KEY,
+        DRILL_REPORTS,
     ),
     # `resync` talks to Jenkins only: it needs a Jenkins API token and no AWS permission.
     "resync": (),
