@@ -266,3 +266,32 @@ def test_the_entry_point_imports_neither_typer_nor_pulumi_nor_yaml() -> None:
     ).stdout
     loaded = set(json.loads(out.replace("'", '"')))
     assert not loaded & {"typer", "click", "pulumi", "pulumi_aws", "yaml", "jenkins", "automation"}
+
+
+def test_two_deliveries_at_the_same_moment_both_succeed(
+    rds: Any, fleet: dict[str, Any], clock: FakeClock
+) -> None:
+    """The racing delivery creates this hour's snapshot between our plan and our create (a
+    ``before-call`` hook plays it); moto then answers DBSnapshotAlreadyExists, as AWS does."""
+    raced: list[str] = []
+
+    def other_delivery(params: Any, model: Any, **_: Any) -> None:
+        ours = model.name == "CreateDBSnapshot" and params["DBInstanceIdentifier"] == "shop-a"
+        if ours and not raced:
+            raced.append(params["DBSnapshotIdentifier"])
+            rds.create_db_snapshot(
+                DBInstanceIdentifier="shop-a",
+                DBSnapshotIdentifier=params["DBSnapshotIdentifier"],
+                Tags=params["Tags"],
+            )
+
+    fleet["client"].meta.events.register("before-parameter-build.rds", other_delivery)
+    outcome = by_database(lambda_handler.handle(ROTATE, fleet["services"]))
+    hour = f"{clock.now:%Y-%m-%d-%H}"
+    assert raced == [f"shop-a-hourly-{hour}"]
+    assert outcome["shop-a"]["ok"], outcome["shop-a"]
+    assert outcome["shop-a"]["raced"] is True
+    assert outcome["shop-a"]["existing"] == f"shop-a-hourly-{hour}"
+    assert outcome["shop-c"]["ok"] and "raced" not in outcome["shop-c"]
+    names = [n for n in snapshot_names(rds) if n.startswith("shop-a-hourly")]
+    assert names == [f"shop-a-hourly-{hour}"]

@@ -26,7 +26,7 @@ from sccos_backup.backups.snapshots import (
     observe_snapshots,
     prepare_rotation,
 )
-from sccos_backup.errors import SccosBackupError
+from sccos_backup.errors import IdentifierTaken, SccosBackupError
 from sccos_backup.schedule.event import Action, ScheduleEvent, Selection
 from sccos_backup.schedule.metrics import MetricSet, measure
 
@@ -93,8 +93,18 @@ def select_databases(rds: RdsAdapter, selection: Selection) -> tuple[str, ...]:
 
 
 def _rotate(rds: RdsAdapter, name: str, event: ScheduleEvent, now: datetime) -> dict[str, Any]:
+    """Plan and run one rotation. Scheduler may deliver one event twice at the same moment:
+    when the other delivery created this hour's snapshot between our plan and our create,
+    plan once more, which then finds the snapshot and only expires what is left."""
     plan = prepare_rotation(rds, name, keep_hours=event.keep_hours, now=now)
-    return execute_rotation(rds, plan).as_dict()
+    try:
+        return execute_rotation(rds, plan).as_dict()
+    except IdentifierTaken:
+        if plan.create is None:
+            raise
+        logger.info("%s was created meanwhile (a concurrent delivery); planning again", plan.create)
+    again = prepare_rotation(rds, name, keep_hours=event.keep_hours, now=now)
+    return {**execute_rotation(rds, again).as_dict(), "raced": True}
 
 
 class _Checker:
