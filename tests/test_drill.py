@@ -17,6 +17,7 @@ import pytest
 from automation.drill.driver import DrillCallbacks, DrillDriver
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+from sccos_backup.backups.ownership import hourly_tags
 from sccos_backup.drill.history import FolderStore, history
 from sccos_backup.drill.plan import TAG_DRILL, DrillChoice, DrillRequest
 from sccos_backup.drill.prepare import prepare_drill
@@ -95,11 +96,9 @@ def make_shop(rds: Any) -> dict[str, Any]:
     )
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
     for hour in ("10", "11"):
-        rds.create_db_snapshot(
-            DBInstanceIdentifier="shop",
-            DBSnapshotIdentifier=f"shop-hourly-2026-11-25-{hour}",
-            Tags=[{"Key": "sccos-backup:kind", "Value": "hourly"}],
-        )
+        name = f"shop-hourly-2026-11-25-{hour}"
+        tags = [{"Key": k, "Value": v} for k, v in hourly_tags("shop", name)]
+        rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier=name, Tags=tags)
     return created
 
 
