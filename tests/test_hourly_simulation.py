@@ -27,7 +27,9 @@ DATABASES = ("shop", "cart")
 KEEP = 60
 QUOTA_RAISED_AT = 40
 STORAGE_OPTIMIZATION = range(20, 32)
-COPY_AT = 65  # the copy starts at 65:00; its source (hour 5) expires at the 65:05 rotation
+#: At 65:00 a copy of hour 4's snapshot starts (40 minutes); hour 4's snapshot, taken at 04:05,
+#: expires at the 65:05 rotation, which must leave it to the copy until 66:05.
+COPY_AT = 65
 RESTORE_AT = 70
 CLEANUP_AT = 75
 COPY = "shop-keep-before-migration"
@@ -41,6 +43,7 @@ def run_simulation() -> dict[str, object]:
     rds = RdsAdapter(aws, clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
     taken: dict[str, set[int]] = {db: set() for db in DATABASES}
     raced = 0
+    skipped: list[tuple[int, str]] = []
     check_log: list[tuple[int, bool, tuple[str, ...]]] = []
     lines = []
     for hour in range(HOURS):
@@ -51,7 +54,7 @@ def run_simulation() -> dict[str, object]:
             "shop", "storage-optimization" if hour in STORAGE_OPTIMIZATION else "available"
         )
         if hour == COPY_AT:
-            source = f"shop-hourly-{T0 + timedelta(hours=COPY_AT - KEEP):%Y-%m-%d-%H}"
+            source = f"shop-hourly-{T0 + timedelta(hours=COPY_AT - KEEP - 1):%Y-%m-%d-%H}"
             aws.copy_db_snapshot(
                 SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=COPY, CopyTags=True
             )
@@ -63,6 +66,7 @@ def run_simulation() -> dict[str, object]:
             result = backups.execute_rotation(rds, plan)
             assert result.complete, plan.blocked
             raced += result.raced
+            skipped += [(hour, s.identifier) for s in plan.skipped if plan is plans[0]]
             if result.created is not None or plan.existing is not None:
                 taken[plan.instance].add(hour)
         clock.now += timedelta(minutes=15)
@@ -103,6 +107,7 @@ def run_simulation() -> dict[str, object]:
         "clock": clock,
         "taken": taken,
         "raced": raced,
+        "skipped": skipped,
         "checks": check_log,
         "lines": lines,
     }
@@ -136,6 +141,7 @@ def test_120_hours_two_databases_quota_restores_copies_and_a_racing_scheduler() 
 
     # The kept copy survived, and its source was not deleted while it was being copied.
     assert aws.snapshots[COPY]["Status"] == "available"
+    assert sim["skipped"] == [(COPY_AT, f"shop-hourly-{T0 + timedelta(hours=4):%Y-%m-%d-%H}")]
 
     # check failed from hour 0 with the quota numbers until the quota was raised, then held.
     for hour, met, problems in sim["checks"]:  # type: ignore[attr-defined]

@@ -344,3 +344,75 @@ def test_delete_refusals(cli: Run, rds: Any) -> None:
     assert_refused(cli("delete", "shop", "missing", "--yes"), 3, "does not exist")
     assert_refused(cli("delete", "shop", "bad--name", "--yes"), 2, "is invalid")
     assert aws_state(rds) == before
+
+
+# -- a moto_server rehearsal: every instance has the same DbiResourceId ----------------------
+
+
+def test_moto_server_rehearsal_never_touches_the_other_databases_snapshots(
+    cli: Run, rds: Any, clock: FakeClock
+) -> None:
+    for name in ("shop", "other"):  # as a user's moto_server makes them: no id of their own
+        rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBInstanceClass="db.t3.medium",
+            Engine="postgres",
+            AllocatedStorage=50,
+            MasterUsername="spryker",
+            MasterUserPassword="not-a-real-password",
+            BackupRetentionPeriod=5,
+        )
+    instances = rds.describe_db_instances()["DBInstances"]
+    assert len({i["DbiResourceId"] for i in instances}) == 1
+    for name in ("shop", "other"):
+        assert cli("rotate", name).exit_code == 0
+        assert cli("create", name, f"{name}-snap").exit_code == 0
+
+    def theirs() -> str:
+        return json.dumps(
+            sorted(
+                (s["DBSnapshotIdentifier"], s["Status"])
+                for s in rds.describe_db_snapshots(DBInstanceIdentifier="other")["DBSnapshots"]
+            )
+        )
+
+    before = theirs()
+    clock.now += timedelta(hours=61)  # both first hourly snapshots have expired
+    rotated = cli("rotate", "shop", "--json")
+    assert rotated.exit_code == 0, rotated.output
+    assert "shares its DbiResourceId" in rotated.stderr and "'other'" in rotated.stderr
+    data = json.loads(rotated.stdout)
+    assert data["shared_resource_id_with"] == ["other"]
+    assert [d.startswith("shop-hourly-") for d in data["deleted"]] == [True]
+
+    listed = cli("list", "shop", "--json")
+    assert "shares its DbiResourceId" in listed.stderr
+    shown = {p["identifier"] for p in json.loads(listed.stdout)["restore_points"]}
+    assert shown and all(not name.startswith("other") for name in shown)
+    assert not any("rds:other" in name for name in shown)
+
+    checked = cli("check", "shop", "--json", "--max-hourly-age", "5000")
+    assert "shares its DbiResourceId" in checked.stderr
+    assert json.loads(checked.stdout)["notes"]
+
+    assert_refused(
+        cli("delete", "shop", "other-snap", "--yes"), 3, "belongs to DB instance 'other'"
+    )
+    pruned = cli("prune", "--json")
+    assert pruned.exit_code == 0 and json.loads(pruned.stdout)["deleted"] == []
+    assert theirs() == before
+
+
+def test_list_since_and_kind(cli: Run, rds: Any, clock: FakeClock) -> None:
+    make_db(rds, "shop")
+    assert cli("rotate", "shop").exit_code == 0
+    assert cli("create", "shop", "mine").exit_code == 0
+    only = json.loads(cli("list", "shop", "--kind", "hourly", "--json").stdout)
+    assert {p["kind"] for p in only["restore_points"]} == {"hourly"}
+    assert only["hidden"] >= 2  # the manual and the automated one
+    clock.now += timedelta(hours=3)
+    recent = cli("list", "shop", "--since", "1h")
+    assert "(no snapshots)" in recent.stdout and "left out by --since/--kind" in recent.stdout
+    assert "Gaps: 2 hour(s) of the last 60" in recent.stdout
+    assert_refused(cli("list", "shop", "--kind", "weekly"), 2, "--kind 'weekly' is unknown")
+    assert_refused(cli("list", "shop", "--since", "yesterday"), 2, "--since 'yesterday'")
