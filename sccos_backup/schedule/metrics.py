@@ -8,14 +8,15 @@ namespace are shared with the alarms in :mod:`sccos_backup.schedule.alarms`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sccos_backup.aws.cloudwatch import Datum
 from sccos_backup.aws.rds import Snapshot
-from sccos_backup.backups.snapshots import Kind, kind_of
+from sccos_backup.backups.ownership import Owner
+from sccos_backup.backups.policy import PolicyReport
 
 NAMESPACE = "SCCOS/Backups"
 DIM_STACK = "Stack"
@@ -23,9 +24,9 @@ DIM_DATABASE = "DBInstanceIdentifier"
 DIM_ACTION = "Action"
 #: Seconds since the newest available hourly snapshot was created.
 HOURLY_AGE = "HourlySnapshotAge"
-#: Manual snapshots left in the region's quota (max - used).
+#: Manual snapshots the region's quota leaves at the policy's steady state (limit - needed).
 QUOTA_HEADROOM = "SnapshotQuotaHeadroom"
-#: Whole hours without an hourly snapshot, from the oldest one kept up to the last full hour.
+#: Completed hours of the retention without an hourly snapshot (the library's gaps).
 HOURLY_GAPS = "HourlySnapshotGaps"
 #: 1 when the backup policy is not met, else 0.
 POLICY_UNMET = "PolicyUnmet"
@@ -35,42 +36,6 @@ FAILED = "DatabaseFailed"
 SELECTED = "DatabasesSelected"
 #: Stack dimension value when the event names no stack.
 DEFAULT_STACK = "default"
-
-
-def _floor_hour(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def hourly_series(snapshots: Iterable[Snapshot], resource_id: str) -> list[Snapshot]:
-    """This database's available hourly snapshots, oldest first."""
-    found = [
-        s
-        for s in snapshots
-        if kind_of(s) is Kind.HOURLY
-        and s.available
-        and s.created is not None
-        and s.resource_id == resource_id
-    ]
-    return sorted(found, key=lambda s: (s.created, s.identifier))
-
-
-def hourly_gaps(now: datetime, series: Sequence[Snapshot], window_hours: int) -> int:
-    """Full hours without a snapshot in ``series``, from the oldest within the last
-    ``window_hours`` hours up to the last full hour before ``now`` (the current hour is not
-    counted: its rotation may still be running)."""
-    current = _floor_hour(now)
-    start = current - timedelta(hours=window_hours)
-    hours = {_floor_hour(s.created) for s in series if s.created is not None}
-    kept = sorted(h for h in hours if h >= start)
-    if not kept:
-        return 0
-    gaps = 0
-    hour = kept[0]
-    while hour < current:
-        if hour not in hours:
-            gaps += 1
-        hour += timedelta(hours=1)
-    return gaps
 
 
 @dataclass(frozen=True)
@@ -92,23 +57,21 @@ class DatabaseMetrics:
 
 
 def measure(
-    now: datetime,
-    snapshots: Sequence[Snapshot],
-    resource_id: str,
-    *,
-    window_hours: int,
-    quota: tuple[int, int] | None,
-    policy_met: bool,
+    now: datetime, report: PolicyReport, snapshots: Sequence[Snapshot], owner: Owner
 ) -> DatabaseMetrics:
-    series = hourly_series(snapshots, resource_id)
-    age = None
-    if series and series[-1].created is not None:
-        age = max(0.0, (now - series[-1].created).total_seconds())
+    """The metrics of one checked database, from the library's report: the gaps it found,
+    the quota's headroom at steady state (limit - needed, negative when the policy does not
+    fit; None where the quota cannot be read), and the age of the newest hourly snapshot."""
+    created = [s.created for s in snapshots if owner.owns_hourly(s) and s.available and s.created]
+    quota = report.quota
+    headroom = None
+    if quota is not None and quota.limit is not None:
+        headroom = quota.limit - quota.needed
     return DatabaseMetrics(
-        hourly_age_seconds=age,
-        gaps=hourly_gaps(now, series, window_hours),
-        quota_headroom=None if quota is None else quota[1] - quota[0],
-        policy_met=policy_met,
+        hourly_age_seconds=max(0.0, (now - max(created)).total_seconds()) if created else None,
+        gaps=len(report.gaps),
+        quota_headroom=headroom,
+        policy_met=report.met,
     )
 
 

@@ -5,9 +5,11 @@ A database that fails never stops the others: its summary carries the error and 
 at-least-once delivery: a second delivery within the hour finds this hour's snapshot and only
 deletes what is still expired; a check only reads.
 
-The work per database is the backups library's: :func:`prepare_rotation` /
-:func:`execute_rotation` for ``rotate``, :func:`observe_snapshots` / :func:`evaluate_policy` for
-``check``. The region's manual-snapshot quota is read once per run.
+The work per database is the backups library's: :func:`~sccos_backup.backups.rotation.rotate`
+for ``rotate`` (it observes the region per database: a rotation changes what the next one sees),
+:func:`~sccos_backup.backups.policy.evaluate_policy` for ``check``, on one census of the region
+per run (instances, manual snapshots, quota), with the library's ownership, gaps and quota
+projection.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from typing import Any, Protocol
 
 from sccos_backup.aws.cloudwatch import Datum
 from sccos_backup.aws.rds import RdsAdapter
-from sccos_backup.backups.snapshots import (
-    evaluate_policy,
-    execute_rotation,
-    observe_snapshots,
-    prepare_rotation,
-)
-from sccos_backup.errors import IdentifierTaken, SccosBackupError
+from sccos_backup.backups.ownership import Owner
+from sccos_backup.backups.policy import evaluate_policy
+from sccos_backup.backups.quota import Census, project, take_census
+from sccos_backup.backups.rotation import rotate
+from sccos_backup.errors import SccosBackupError
 from sccos_backup.schedule.event import Action, ScheduleEvent, Selection
 from sccos_backup.schedule.metrics import MetricSet, measure
 
@@ -92,53 +92,49 @@ def select_databases(rds: RdsAdapter, selection: Selection) -> tuple[str, ...]:
     return tuple(sorted(i.identifier for i in rds.list_instances() if tag.matches(dict(i.tags))))
 
 
-def _rotate(rds: RdsAdapter, name: str, event: ScheduleEvent, now: datetime) -> dict[str, Any]:
-    """Plan and run one rotation. Scheduler may deliver one event twice at the same moment:
-    when the other delivery created this hour's snapshot between our plan and our create,
-    plan once more, which then finds the snapshot and only expires what is left."""
-    plan = prepare_rotation(rds, name, keep_hours=event.keep_hours, now=now)
-    try:
-        return execute_rotation(rds, plan).as_dict()
-    except IdentifierTaken:
-        if plan.create is None:
-            raise
-        logger.info("%s was created meanwhile (a concurrent delivery); planning again", plan.create)
-    again = prepare_rotation(rds, name, keep_hours=event.keep_hours, now=now)
-    return {**execute_rotation(rds, again).as_dict(), "raced": True}
+def _rotate(rds: RdsAdapter, name: str, event: ScheduleEvent, now: datetime) -> DatabaseSummary:
+    """One rotation (the library's :func:`rotate`: another delivery running at the same time is
+    no failure). An hour whose snapshot could not be taken (``plan.blocked``) is a failure of
+    this database, reported with the library's reason; the expired snapshots are still gone."""
+    result = rotate(rds, name, keep_hours=event.keep_hours, now=now)
+    detail = result.as_dict()
+    if not result.complete:
+        return DatabaseSummary(name, event.action, False, detail, error=result.plan.blocked)
+    return DatabaseSummary(name, event.action, True, detail)
 
 
 class _Checker:
-    """Checks databases one by one, reading the region's quota only once."""
+    """Checks databases one by one on one census of the region (instances, manual snapshots,
+    quota), taken at the first check: a fleet's check lists the region once, not per database."""
 
     def __init__(self, rds: RdsAdapter, event: ScheduleEvent, metrics: MetricSet) -> None:
         self._rds = rds
         self._event = event
         self._metrics = metrics
-        self._quota: tuple[int, int] | None = None
-        self._quota_read = False
+        self._census: Census | None = None
 
-    def quota(self) -> tuple[int, int] | None:
-        if not self._quota_read:
-            self._quota = self._rds.manual_snapshot_quota()
-            self._quota_read = True
-        return self._quota
+    def census(self) -> Census:
+        if self._census is None:
+            self._census = take_census(self._rds)
+        return self._census
 
-    def __call__(self, name: str, now: datetime) -> dict[str, Any]:
+    def __call__(self, name: str, now: datetime) -> DatabaseSummary:
         instance = self._rds.describe_instance(name)
-        snapshots = observe_snapshots(self._rds, instance.identifier, instance.resource_id)
+        census = self.census()
+        owner = Owner.of(instance, census.instances)
         report = evaluate_policy(
-            now, instance, snapshots, max_hourly_age=self._event.max_hourly_age
-        )
-        measured = measure(
             now,
-            snapshots,
-            instance.resource_id,
-            window_hours=self._event.keep_hours,
-            quota=self.quota(),
-            policy_met=report.met,
+            instance,
+            census.manual,
+            max_hourly_age=self._event.max_hourly_age,
+            keep_hours=self._event.keep_hours,
+            owner=owner,
+            quota=project(census, self._event.keep_hours, also=[instance.identifier]),
         )
+        measured = measure(now, report, census.manual, owner)
         self._metrics.add_check(instance.identifier, measured)
-        return {**report.as_dict(), "metrics": measured.as_dict()}
+        detail = {**report.as_dict(), "metrics": measured.as_dict()}
+        return DatabaseSummary(name, self._event.action, True, detail)
 
 
 def run_event(
@@ -162,9 +158,9 @@ def run_event(
     for name in names:
         try:
             if event.action is Action.ROTATE:
-                detail = _rotate(rds, name, event, now)
+                summaries.append(_rotate(rds, name, event, now))
             else:
-                detail = checker(name, now)
+                summaries.append(checker(name, now))
         except SccosBackupError as error:
             summaries.append(DatabaseSummary(name, event.action, False, error=str(error)))
         except Exception as error:  # a bug for one database must not stop the others
@@ -172,8 +168,6 @@ def run_event(
             summaries.append(
                 DatabaseSummary(name, event.action, False, error=f"{type(error).__name__}: {error}")
             )
-        else:
-            summaries.append(DatabaseSummary(name, event.action, True, detail))
         metrics.add_outcome(str(event.action), name, failed=not summaries[-1].ok)
     publisher.publish(metrics.data)
     return RunSummary(event=event, now=now, databases=tuple(summaries))
