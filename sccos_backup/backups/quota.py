@@ -95,7 +95,8 @@ class QuotaProjection:
         if self.limit is None:
             return (
                 f"the manual-snapshot quota cannot be read ({self.problem}); the hourly policy "
-                f"needs {self.arithmetic()}; allow rds:DescribeAccountAttributes"
+                f"needs {self.arithmetic()}; allow rds:DescribeAccountAttributes (where the "
+                "endpoint lacks it, as moto_server, check passes --allow-unknown-quota)"
             )
         if self.needed > self.limit:
             return f"the hourly policy does not fit the snapshot quota: {self.arithmetic()}; " + (
