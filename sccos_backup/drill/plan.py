@@ -208,8 +208,8 @@ def drill_settings(
         ),
         Difference(
             "Tags",
-            None,
-            {k: v for k, v in tags.items()},
+            "the original's tags",
+            dict(sorted(tags.items())),
             "added to the original's tags: they mark the copy as this drill's; destroy checks them",
         ),
         Difference(

@@ -144,7 +144,12 @@ class DrillReport:
             "verification": {
                 "ok": self.verified,
                 "settings": [
-                    {"setting": c.setting, "declared": c.declared, "found": c.found, "ok": c.ok}
+                    {
+                        "setting": c.setting,
+                        "declared": _ordered(c.declared),
+                        "found": _ordered(c.found),
+                        "ok": c.ok,
+                    }
                     for c in self.verification
                 ],
             },
@@ -160,6 +165,11 @@ class DrillReport:
 
     def to_markdown(self) -> str:
         return render_markdown(self.to_json())
+
+
+def _ordered(value: Any) -> Any:
+    """Lists (tags, security groups, log types) in a stable order for reading and diffing."""
+    return sorted(value) if isinstance(value, tuple | list) else value
 
 
 def _plain(value: Any) -> Any:
