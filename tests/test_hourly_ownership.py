@@ -397,3 +397,25 @@ def test_the_stand_in_follows_the_api_reference_where_moto_differs() -> None:
     assert aws.snapshots["b"]["Status"] == "failed"  # its source went away mid-copy
     with pytest.raises(Exception, match="MaxRecords"):  # moto ignores MaxRecords
         aws.describe_db_snapshots(MaxRecords=500)
+
+
+def test_a_manual_snapshot_is_taken_in_storage_optimization_too() -> None:
+    clock = FakeClock(NOW)
+    aws = FakeRds(clock)
+    aws.add_instance("shop", RID)
+    aws.set_status("shop", "storage-optimization")
+    rds = RdsAdapter(aws, clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    request = backups.plan_manual_snapshot(rds, "shop", "before-release")
+    assert backups.take_snapshot(rds, request, wait=False).snapshot.status == "creating"
+    aws.set_status("shop", "modifying")
+    with pytest.raises(errors.NotAvailable, match="'available' or 'storage-optimization'"):
+        backups.plan_manual_snapshot(rds, "shop", "another")
+
+
+def test_this_hours_name_held_by_a_snapshot_not_ours_is_reported_and_not_counted() -> None:
+    squatter = snapshot(backups.hourly_name("shop", NOW), kind="manual", hours_ago=0.1)
+    plan = backups.plan_rotation(NOW, instance(), [squatter])
+    assert plan.create is None and plan.existing == squatter.identifier
+    assert any("is taken by a snapshot" in w for w in plan.warnings)
+    report = backups.evaluate_policy(NOW, instance(), [squatter])
+    assert "hourly" in [c.name for c in report.checks if not c.ok]

@@ -20,6 +20,9 @@ MIN_RETENTION_DAYS = 5
 DEFAULT_MAX_PITR_LAG = timedelta(minutes=15)
 #: Warn when fewer manual snapshots than this are left in the region's quota.
 QUOTA_WARN_LEFT = 10
+#: Instance statuses in which RDS takes a snapshot (CreateDBSnapshot: "The source DB instance
+#: must be in the available or storage-optimization state", RDS API reference).
+CREATABLE = frozenset({"available", "storage-optimization"})
 #: AWS limits a tag value to 256 characters.
 NOTE_MAX = 256
 
@@ -80,9 +83,10 @@ def newest_first(snapshots: Iterable[Snapshot]) -> tuple[Snapshot, ...]:
 
 
 def require_available(instance: Instance, action: str) -> None:
-    """Refuse with :class:`NotAvailable` unless the instance is ``available``."""
-    if not instance.available:
+    """Refuse with :class:`NotAvailable` unless RDS can snapshot the instance now."""
+    if instance.status not in CREATABLE:
         raise errors.NotAvailable(
             f"DB instance '{instance.identifier}' is '{instance.status}'; {action} needs it "
-            "'available': start it or wait for the change to finish, then run again"
+            "'available' or 'storage-optimization': start it or wait for the change to "
+            "finish, then run again"
         )

@@ -13,7 +13,14 @@ from typing import Any
 
 from sccos_backup import errors, identifiers
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
-from sccos_backup.backups.naming import QUOTA_WARN_LEFT, hourly_name, iso, newest_first, utc
+from sccos_backup.backups.naming import (
+    CREATABLE,
+    QUOTA_WARN_LEFT,
+    hourly_name,
+    iso,
+    newest_first,
+    utc,
+)
 from sccos_backup.backups.ownership import (
     DELETABLE,
     Owner,
@@ -25,10 +32,6 @@ from sccos_backup.backups.ownership import (
 from sccos_backup.backups.quota import QuotaProjection, project, take_census
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_WAIT_TIMEOUT
 from sccos_backup.waiting import Poll
-
-#: Instance statuses in which RDS takes a snapshot (CreateDBSnapshot: "The source DB instance
-#: must be in the available or storage-optimization state", RDS API reference).
-CREATABLE = frozenset({"available", "storage-optimization"})
 
 
 @dataclass(frozen=True)
