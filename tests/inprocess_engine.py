@@ -19,6 +19,7 @@ find by name, so such a group is not passed (RDS assigns the default group anywa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
@@ -184,11 +186,13 @@ class InProcessEngine:
             for role in state["resources"].get("roles", {}).values():
                 found = self._describe_by_resource_id(instance["resourceId"]) if instance else None
                 if found is not None:
-                    self.client.remove_role_from_db_instance(
-                        DBInstanceIdentifier=found["DBInstanceIdentifier"],
-                        RoleArn=role["roleArn"],
-                        FeatureName=role["featureName"],
-                    )
+                    # moto 5.2 lacks RemoveRoleFromDBInstance (HTTP 500, unparsable).
+                    with contextlib.suppress(botocore.parsers.ResponseParserError):
+                        self.client.remove_role_from_db_instance(
+                            DBInstanceIdentifier=found["DBInstanceIdentifier"],
+                            RoleArn=role["roleArn"],
+                            FeatureName=role["featureName"],
+                        )
             if instance is not None and not instance["options"].get("retainOnDelete", False):
                 inputs = instance.get("inputs", {})
                 skip = bool(inputs.get("skipFinalSnapshot", False))

@@ -172,6 +172,20 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
         blog = cli("restore", "run", "blog", "--snapshot", "blog-manual", "--yes", "--no-resync")
         assert blog.exit_code == 0, blog.output
         assert cli("resync").exit_code == 0
+        # Drills of the restored full `shop` (KMS key, managed password, monitoring and
+        # associated roles): point in time and snapshot, destroy, cleanup, reports in S3.
+        s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto)
+        s3.create_bucket(Bucket="drills", CreateBucketConfiguration={"LocationConstraint": REGION})
+        reports = ("--reports-url", "s3://drills/reports")
+        for args in (
+            ("drill", "run", "shop", "--latest", *reports, "--yes"),
+            ("drill", "run", "shop", "--snapshot", "shop-nightly", "--keep", *reports, "--yes"),
+            ("drill", "cleanup", "shop", "--yes"),
+            ("drill", "history", "shop", *reports),
+        ):
+            clock.now += timedelta(minutes=1)
+            drill = cli(*args)
+            assert drill.exit_code == 0, (args, drill.output)
     return recorder.calls
 
 
@@ -196,7 +210,7 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list
 
 def test_every_recorded_call_is_allowed(recorded: list[Call]) -> None:
     groups = {c.group for c in recorded}
-    assert groups == {"snapshot", "restore"}, "resync makes no AWS call"
+    assert groups == {"snapshot", "restore", "drill"}, "resync makes no AWS call"
     assert uncovered(recorded) == []
 
 
@@ -214,7 +228,7 @@ def _without(command: str, sid: str, action: str) -> dict[str, Any]:
     [
         (command, statement["Sid"], action)
         # `schedule` (the scheduled function's role): tests/test_schedule_permissions.py.
-        for command in ("snapshot", "restore")
+        for command in ("snapshot", "restore", "drill")
         for statement in policy_document(command)["Statement"]
         for action in statement["Action"]
     ],
