@@ -469,3 +469,20 @@ def test_a_build_timeout_says_to_follow_not_to_run_again(fake: FakeJenkins, time
     with pytest.raises(errors.WaitTimeout, match="--follow"):
         run_resync(adapter_for(fake, time), ResyncRequest(build_timeout=30), lambda t: None)
     assert fake.build(DEFAULT_JOB).building and not fake.calls("POST", "/stop")
+
+
+def test_an_item_blocked_by_a_running_build_waits_for_it(fake: FakeJenkins, time: FakeTime) -> None:
+    first = running_build(fake)
+    adapter = adapter_for(fake, time)
+    queue_id = adapter.start_build(DEFAULT_JOB)  # someone else's run is still going
+    statuses: list[str] = []
+
+    def on_poll(poll: object) -> None:
+        statuses.append(str(getattr(poll, "status", "")))
+        if len(statuses) == 3:
+            first.revealed = len(first.chunks)  # the first build ends
+
+    build = adapter.wait_for_start(DEFAULT_JOB, queue_id, timeout=600, on_poll=on_poll)
+
+    assert statuses[:3] == ["Build #1 is already in progress"] * 3
+    assert build.number == 2

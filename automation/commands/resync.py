@@ -217,11 +217,11 @@ def resync(
         with interrupts_as_keyboard_interrupt():
             result = runner(adapter, request, on_output, on_status=on_status, on_poll=progress)
     except JenkinsBuildFailed as failed:
-        progress.done()
         if json_output:
             echo_json({"job": job, "result": failed.result, "console_tail": failed.console_tail})
         raise
-    progress.done()
+    finally:
+        progress.done()  # the error line (interrupt, timeout) starts on a fresh line
     if json_output:
         echo_json(result.as_dict())
     else:
