@@ -21,6 +21,7 @@ from sccos_backup.resync import job as resync_job
 from sccos_backup.resync.job import JOB_DESCRIPTION, ResyncRequest, run_resync
 from sccos_backup.resync.script import plan_script
 from tests.fake_jenkins import BuildPlan, FakeBuild, FakeJenkins, FakeTime
+from tests.fake_jenkins_state import is_queued
 
 SECRET = "tok-SECRET-url-7d6c5b"
 
@@ -486,3 +487,21 @@ def test_an_item_blocked_by_a_running_build_waits_for_it(fake: FakeJenkins, time
 
     assert statuses[:3] == ["Build #1 is already in progress"] * 3
     assert build.number == 2
+
+
+def test_an_interrupt_during_the_start_request_cancels_what_it_queued(
+    fake: FakeJenkins, time: FakeTime
+) -> None:
+    fake.plan(BuildPlan(queue_waits=10_000))
+    adapter = adapter_for(fake, time)
+    start = adapter.start_build
+
+    def start_then_interrupt(name: str, *, parameterized: bool = False) -> int:
+        start(name, parameterized=parameterized)  # Jenkins has queued it ...
+        raise KeyboardInterrupt  # ... and Ctrl-C arrives before we read the answer
+
+    adapter.start_build = start_then_interrupt  # type: ignore[method-assign]
+    with pytest.raises(errors.Interrupted, match="cancelled queue item 101"):
+        run_resync(adapter, ResyncRequest(), lambda text: None)
+    assert len(fake.calls("POST", "/queue/cancelItem")) == 1
+    assert not any(is_queued(item) for item in fake.queue.values())

@@ -88,6 +88,10 @@ def run_resync(
     """
     calls = _Callbacks(on_output, on_status, on_poll)
     adapter.check_server()
+    return _run(adapter, request, calls)
+
+
+def _run(adapter: JenkinsAdapter, request: ResyncRequest, calls: _Callbacks) -> ResyncResult:
     plan = _plan(adapter, request)
     if plan.state is not None:
         active = adapter.active_build(request.job)
@@ -98,7 +102,14 @@ def run_resync(
             )
     _apply(adapter, request, plan, calls)
     parameterized = plan.state is not None and plan.state.parameterized
-    queue_id = adapter.start_build(request.job, parameterized=parameterized)
+    try:
+        queue_id = adapter.start_build(request.job, parameterized=parameterized)
+    except KeyboardInterrupt:
+        # The POST may have queued a build before the interrupt: find it and undo it.
+        active = adapter.active_build(request.job)
+        if active is None:
+            raise errors.Interrupted("interrupted before a build was queued; nothing ran") from None
+        raise _interrupted(adapter, request, active.queue_id, active.build) from None
     calls.status(f"queued as item {queue_id}")
     outcome = _follow(adapter, request, ActiveBuild(queue_id=queue_id), calls)
     return _result(request, plan.action, outcome, attached=False)
@@ -124,7 +135,7 @@ def attach_or_run_resync(
     except errors.JenkinsJobMissing:
         active = None
     if active is None:
-        return run_resync(adapter, request, on_output, on_status=on_status, on_poll=on_poll)
+        return _run(adapter, request, calls)
     calls.status(f"attaching to {_describe(request.job, active)}")
     outcome = _follow(adapter, request, active, calls)
     return _result(request, JobAction.UNCHANGED, outcome, attached=True)
