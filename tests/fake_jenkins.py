@@ -1,6 +1,10 @@
 """A fake Jenkins HTTP server (standard library only) for driving the real python-jenkins client.
 
-Modelled on Jenkins core 2.4xx (weekly line, jenkinsci/jenkins ``master``) as read in its sources:
+Modelled on Jenkins core (jenkinsci/jenkins, the 2.4xx line; the javax- and jakarta-servlet
+versions of these files agree on what is modelled) as read in its sources, through the search
+tool's code index (CrumbFilter.java at 00c7c07, DefaultCrumbIssuer.java at 07412a9,
+ApiCrumbExclusion.java, AccessDeniedException3.java, ParameterizedJobMixIn.java, Queue.java's
+``doCancelItem``), and on python-jenkins 1.8's requests (see test-environment.md):
 
 * ``hudson/security/csrf/CrumbFilter.java``: POSTs need a valid crumb (header ``Jenkins-Crumb``)
   unless a ``CrumbExclusion`` takes them; otherwise ``sendError(403, "No valid crumb was included
@@ -35,6 +39,12 @@ Modelled on Jenkins core 2.4xx (weekly line, jenkinsci/jenkins ``master``) as re
 Also modelled: a context path (Jenkins served under ``/jenkins/``), a redirect of every request
 to another base URL (a proxy moving http to https), transient 502s from a proxy, and builds that
 never end until stopped.
+
+Known differences (kinder than Jenkins): the 400 for ``/build`` on a parameterized job is
+python-jenkins' description, not read in the source (Jenkins answers from
+``ParametersDefinitionProperty._doBuild``); queue items expire only when a plan says so (Jenkins
+drops a left item about five minutes after it left); a proxy's 301 and 502 carry the
+``X-Jenkins`` header like every answer here; there are no agents, executors or plugins.
 
 It listens on 127.0.0.1 on a free port, serves in a daemon thread, and stops itself after
 ``lifetime`` seconds if a test forgets to. Progress is driven by requests, not by wall time, so
