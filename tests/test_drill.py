@@ -349,3 +349,17 @@ def test_random_picks_a_restore_point_of_the_retention_window(
             "and its point-in-time window"
         )
     assert seen == {"snapshot", "point"}, "both snapshots and the PITR window are drawn"
+
+
+def test_a_copy_its_stack_does_not_record_is_left_with_the_command_that_adopts_it(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """A `pulumi up` killed after the create call: the copy exists, the stack has no record."""
+    world, record = _interrupted(moto, tmp_path)
+    (tmp_path / "state" / f"{record.stack}.json").unlink()
+    with pytest.raises(errors.PreconditionFailed) as raised:
+        world.driver.cleanup("shop")
+    message = str(raised.value)
+    assert f"pulumi refresh --stack {record.stack} --import-pending-creates" in message
+    assert "drill cleanup shop" in message and "nothing was deleted" in message
+    assert record.copy.identifier in instance_ids(rds)

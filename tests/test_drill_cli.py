@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +217,28 @@ def test_reports_in_an_s3_prefix(moto: str, rds: Any, shop: Any, tmp_path: Path)
     assert "passed" in history.stdout and "snapshot shop-nightly" in history.stdout
     missing = cli("drill", "history", "shop", "--reports-url", "s3://no-such-bucket/x")
     one_error_line(missing, 3, "no-such-bucket")
+
+
+@pytest.mark.parametrize("choice", ["--to-time", "--random"])
+def test_plan_for_a_point_in_time_and_a_random_point(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, choice: str
+) -> None:
+    [found] = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"]
+    # moto's window runs from the creation to "now" (to the microsecond): the next whole
+    # second lies inside it a moment later.
+    inside = found["LatestRestorableTime"].replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(1.1)
+    when = inside.strftime("%Y-%m-%dT%H:%M:%SZ")
+    args = [choice, when] if choice == "--to-time" else [choice]
+    before = aws_state(rds)
+    result = Cli(moto, tmp_path)("drill", "plan", "shop", *args, "--json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["source"]["choice"] == choice.removeprefix("--")
+    if choice == "--to-time":
+        assert plan["source"]["type"] == "point-in-time"
+        assert plan["source"]["restoreTime"] == when
+        assert plan["source"]["sourceDbiResourceId"] == shop["DbiResourceId"]
+    else:
+        assert plan["source"]["reason"].startswith("drawn at random from")
+    assert aws_state(rds) == before

@@ -105,3 +105,68 @@ def test_destroy_refuses_a_restore_stack_whose_instance_is_protected(
         engine.destroy("restore-shop-1", lambda text: None)
     assert _ids(rds) == {"shop", "shop-other"}
     assert engine.outputs("restore-shop-1") is not None
+
+
+# -- the Automation API engine's destroy, against a fake `pulumi` ------------------------------
+
+
+def test_automation_engine_destroy_refreshes_then_removes_the_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tests.test_pulumi_engine import HISTORY, ROOT, FakeCli, _engine
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    cli = FakeCli(tmp_path / "data")
+    cli.answer(
+        {
+            "destroy": {"stdout": "Destroying (drill-shop-1)\n"},
+            "stack history": {"stdout": HISTORY},
+        }
+    )
+    lines: list[str] = []
+
+    _engine(project, tmp_path / "data").destroy("drill-shop-1", lines.append)
+
+    commands = cli.commands()
+    assert any(c.startswith("stack select --stack drill-shop-1") for c in commands), commands
+    assert not any(c.startswith("stack init") for c in commands), "destroy never creates"
+    [destroy] = [c for c in commands if c.startswith("destroy ")]
+    assert "--refresh" in destroy.split() and "--yes" in destroy.split()
+    assert commands[-1] == "stack rm --yes drill-shop-1"
+    assert "Destroying (drill-shop-1)" in "".join(lines)
+
+
+def test_automation_engine_destroy_of_a_protected_resource_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tests.test_pulumi_engine import ROOT, FakeCli, _engine
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    cli = FakeCli(tmp_path / "data")
+    cli.answer(
+        {
+            "destroy": {
+                "code": 255,
+                "stderr": "error: resource urn:pulumi:restore-shop::sccos-backup::"
+                "aws:rds/instance:Instance::restored cannot be deleted because it is protected\n",
+            }
+        }
+    )
+    with pytest.raises(errors.EngineError, match="protected") as raised:
+        _engine(project, tmp_path / "data").destroy("restore-shop", lambda _: None)
+    assert "\n" not in str(raised.value)
+    assert not any(c.startswith("stack rm") for c in cli.commands()), "the stack is kept"
