@@ -363,3 +363,23 @@ def test_a_copy_its_stack_does_not_record_is_left_with_the_command_that_adopts_i
     assert f"pulumi refresh --stack {record.stack} --import-pending-creates" in message
     assert "drill cleanup shop" in message and "nothing was deleted" in message
     assert record.copy.identifier in instance_ids(rds)
+
+
+def test_destroy_refuses_where_the_copy_shares_the_live_databases_id(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """moto_server gives every instance one DbiResourceId: a rehearsal's copy is not destroyed."""
+    from tests.conftest import give_resource_id
+
+    world, record = _interrupted(moto, tmp_path)
+    give_resource_id(record.copy.identifier, shop["DbiResourceId"])
+    path = tmp_path / "state" / f"{record.stack}.json"
+    state = json.loads(path.read_text())
+    state["resources"]["instance"]["resourceId"] = shop["DbiResourceId"]
+    state["outputs"]["resourceId"] = shop["DbiResourceId"]
+    path.write_text(json.dumps(state))
+    shared = world.driver.open_drill("shop")
+    assert shared is not None and shared.copy.resource_id == shop["DbiResourceId"]
+    with pytest.raises(errors.PreconditionFailed, match="as every instance of a moto_server"):
+        world.driver.destroy(shared)
+    assert instance_ids(rds) == {"shop", record.copy.identifier}

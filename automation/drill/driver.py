@@ -19,14 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from automation.drill.check import check_environment, run_check
+from automation.drill.destroy import destroy_copy
 from automation.drill.record import DrillRecord
 from automation.engine.base import DisposableEngine
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.drill.history import ReportStore, report_name
 from sccos_backup.drill.plan import (
-    TAG_DRILL,
-    TAG_DRILL_OF,
     TAG_PROGRESS_AVAILABLE,
     TAG_PROGRESS_CHECK,
     TAG_PROGRESS_KEPT,
@@ -40,7 +39,6 @@ from sccos_backup.drill.plan import (
 from sccos_backup.drill.report import CheckResult, DrillReport
 from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.source import iso
-from sccos_backup.restore.spec import OUTPUT_IDENTIFIER, OUTPUT_RESOURCE_ID
 from sccos_backup.restore.verify import SettingCheck, compare
 from sccos_backup.waiting import Poll
 
@@ -262,50 +260,7 @@ class DrillDriver:
 
     def destroy(self, record: DrillRecord) -> None:
         """Delete the drill's copy through its own stack, after checking what it would delete."""
-        stack = record.stack
-        if self.engine.outputs(stack) is None:
-            raise errors.PreconditionFailed(
-                f"stack '{stack}' does not record the drill copy '{record.copy.identifier}' (an "
-                f"interrupted `pulumi up`?); in the project folder run `pulumi refresh --stack "
-                f"{stack} --import-pending-creates`, then `sccos-backup drill cleanup "
-                f"{record.db_identifier}`; nothing was deleted"
-            )
-        self.engine.refresh(stack, self.callbacks.on_output)
-        outputs = self.engine.outputs(stack) or {}
-        problems = self._refusals(record, outputs)
-        if problems:
-            raise errors.PreconditionFailed(
-                f"refusing to destroy stack '{stack}': " + "; ".join(problems) + "; nothing "
-                "was deleted: check the instances in the RDS console"
-            )
-        self.engine.destroy(stack, self.callbacks.on_output)
-
-    def _refusals(self, record: DrillRecord, outputs: dict[str, Any]) -> list[str]:
-        recorded = str(outputs.get(OUTPUT_RESOURCE_ID) or "")
-        name = str(outputs.get(OUTPUT_IDENTIFIER) or "")
-        expected = record.copy.resource_id
-        found: list[str] = []
-        if recorded != expected:
-            found.append(
-                f"it records DbiResourceId '{recorded}', this drill's copy is '{expected}'"
-            )
-        holder = self.rds.find_instance(name) if name else None
-        if holder is None or holder.resource_id != recorded:
-            found.append(
-                f"the instance named '{name}' (what the provider deletes by) is not the one "
-                "the stack records"
-            )
-        copy = self.rds.find_instance_by_resource_id(recorded) if recorded else None
-        tags = dict(copy.tags) if copy is not None else {}
-        if tags.get(TAG_DRILL) != record.run_id or tags.get(TAG_DRILL_OF) != record.db_identifier:
-            found.append(
-                f"the recorded instance does not carry this drill's tags ({TAG_DRILL}="
-                f"{record.run_id}, {TAG_DRILL_OF}={record.db_identifier})"
-            )
-        live = self.rds.find_instance(record.db_identifier)
-        if live is not None and recorded == live.resource_id:
-            found.append(f"the recorded instance is the live database '{record.db_identifier}'")
-        return found
+        destroy_copy(self.rds, self.engine, record, self.callbacks.on_output)
 
     def cleanup(self, db_identifier: str) -> list[str]:
         """Destroy every copy a drill of ``db_identifier`` left (kept or interrupted)."""
