@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from automation.commands.context import AppContext
 from automation.commands.drill import app as drill_app
 from automation.commands.iam_policy import iam_policy
+from automation.commands.init import init
 from automation.commands.restore import app as restore_app
 from automation.commands.resync import resync
 from automation.commands.schedule import app as schedule_app
@@ -21,6 +22,36 @@ from automation.commands.snapshot import app as snapshot_app
 def _is_usage_error(error: BaseException) -> bool:
     # Typer vendors Click; its exceptions are matched by name rather than imported.
     return any(cls.__name__ == "ClickException" for cls in type(error).__mro__)
+
+
+#: The root's options that take a value; accepted before or after the subcommand.
+GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url")
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move global options written after the subcommand (``snapshot list shop --region x``)
+    to the front, where Click expects them. Stops at ``--``."""
+    front: list[str] = []
+    rest: list[str] = []
+    words = list(args)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            rest.extend(words[i:])
+            break
+        name = word.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in word or i + 1 == len(words):
+                front.append(word)
+                i += 1
+            else:
+                front.extend(words[i : i + 2])
+                i += 2
+            continue
+        rest.append(word)
+        i += 1
+    return front + rest
 
 
 class OneLineErrors(TyperGroup):
@@ -35,9 +66,16 @@ class OneLineErrors(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        if args is None:
+            args = sys.argv[1:]
         try:
             result = super().main(
-                args, prog_name, complete_var, False, windows_expand_args, **extra
+                hoist_global_options(args),
+                prog_name,
+                complete_var,
+                False,
+                windows_expand_args,
+                **extra,
             )
         except Exception as error:
             if not standalone_mode or not _is_usage_error(error):
@@ -56,7 +94,9 @@ class OneLineErrors(TyperGroup):
 app = typer.Typer(
     cls=OneLineErrors,
     name="sccos-backup",
-    help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.",
+    help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.\n\n"
+    "The options below (--region, --profile, --endpoint-url) are accepted before or after "
+    "the command: sccos-backup snapshot list shop --region eu-central-1",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -72,11 +112,33 @@ app.command(
     "stream its console and exit by its result.",
 )(resync)
 app.command("iam-policy")(iam_policy)
+app.command("init")(init)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("sccos-backup")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            installed = "unknown"
+        sys.stdout.write(f"sccos-backup {installed}\n")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def main_options(
     ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
     region: Annotated[
         Optional[str],  # noqa: UP045 - Typer needs Optional on 3.11
         typer.Option(

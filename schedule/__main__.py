@@ -8,15 +8,6 @@ preview/up`` do the same through the Automation API). No AWS call is made by thi
 
 from pathlib import Path
 
-import pulumi
+from sccos_backup.schedule.program import main
 
-from sccos_backup.schedule.declaration import declare
-from sccos_backup.schedule.package import build
-from sccos_backup.schedule.spec import CONFIG_KEYS, OBJECT_KEYS, PROJECT, ScheduleSpec
-
-_config = pulumi.Config(PROJECT)
-_values = {
-    key: _config.get_object(key) if key in OBJECT_KEYS else _config.get(key) for key in CONFIG_KEYS
-}
-artifact = build(Path(__file__).resolve().parent / "build" / "function.zip")
-schedule = declare(pulumi.get_stack(), ScheduleSpec.from_config(_values), artifact)
+artifact, schedule = main(Path(__file__).resolve().parent)

@@ -47,7 +47,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def moto(moto_server: str, aws_env: None) -> str:
     """The moto server's URL, with its backend emptied for this test."""
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):
+    with urllib.request.urlopen(request, timeout=60):  # generous: the machine may be loaded
         pass
     return moto_server
 

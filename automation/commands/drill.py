@@ -130,7 +130,7 @@ def _store(context: AppContext, reports_url: str | None) -> ReportStore:
 def _driver(
     context: AppContext,
     *,
-    work_dir: Path,
+    work_dir: Path | None,
     backend_url: str | None,
     json_output: bool,
     store: ReportStore,
@@ -233,7 +233,7 @@ def run_command(
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
 ) -> None:
     """Run a drill: restore aside, wait, verify, check, destroy, report. Re-run to continue."""
     from automation.commands.drill_render import render_drill_plan, render_report_summary
@@ -310,7 +310,7 @@ def cleanup_command(
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
 ) -> None:
     """Remove every copy a drill of DB_ID left (kept or interrupted), through its own stack."""
     from sccos_backup.identifiers import instance_identifier

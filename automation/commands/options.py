@@ -60,8 +60,14 @@ SafetyOpt = Annotated[
 NoResyncOpt = Annotated[bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 WorkDirOpt = Annotated[
-    Path,
-    typer.Option("--work-dir", help="Folder holding Pulumi.yaml (default: current folder)."),
+    Path | None,
+    typer.Option(
+        "--work-dir",
+        metavar="DIR",
+        help="Project folder holding Pulumi.yaml (default: the current folder if it is one, "
+        "else the packaged project in ~/.local/share/sccos-backup/projects/).",
+        show_default=False,
+    ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (scripts).")]
 

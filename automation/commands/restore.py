@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -84,7 +83,7 @@ def capture_command(
     to_time: ToTimeOpt = None,
     latest: LatestOpt = False,
     strategy: StrategyOpt = Strategy.IN_PLACE,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Write the captured settings and source to Pulumi.<stack>.yaml for pulumi preview / up."""
@@ -99,6 +98,9 @@ def capture_command(
     request = build_request(
         db_id, snapshot=snapshot, to_time=to_time, latest=latest, strategy=strategy, stack=stack
     )
+    from automation.commands.projects import RESTORE, resolve
+
+    work_dir = resolve(RESTORE, work_dir)
     check_project(work_dir)
     context = app_context(ctx)
     plan = prepare(context.rds(), request, context.clock())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,7 +44,7 @@ def rollback_command(
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
 ) -> None:
     """Put the original back under its name; rename the restored instance aside."""
     from sccos_backup.identifiers import instance_identifier

@@ -7,8 +7,6 @@ runbook, renders. Registered on the ``restore`` group by ``automation/commands/r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from automation.commands.context import app_context, handle_errors
@@ -59,7 +57,7 @@ def run_command(
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
@@ -122,7 +120,7 @@ def resume_command(
     db_id: DbId,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = Path(),
+    work_dir: WorkDirOpt = None,
     no_resync: NoResyncOpt = False,
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,

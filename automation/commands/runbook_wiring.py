@@ -87,12 +87,14 @@ def passphrase() -> str | None:
     return value
 
 
-def make_engine(context: AppContext, work_dir: Path, backend_url: str | None) -> Engine:
+def make_engine(context: AppContext, work_dir: Path | None, backend_url: str | None) -> Engine:
     if context.engine is not None:
         return context.engine
+    from automation.commands.projects import RESTORE, resolve
     from automation.engine.automation_api import AutomationEngine
     from sccos_backup.restore.stackfile import AwsTarget, check_project
 
+    work_dir = resolve(RESTORE, work_dir)
     check_project(work_dir)
     return AutomationEngine(
         work_dir=work_dir,
@@ -128,7 +130,7 @@ def progress_streams(
 def make_runbook(
     context: AppContext,
     *,
-    work_dir: Path,
+    work_dir: Path | None,
     backend_url: str | None,
     json_output: bool,
     resync: Any = None,

@@ -40,22 +40,33 @@ StackArg = Annotated[
     ),
 ]
 ScheduleDirOpt = Annotated[
-    Path,
-    typer.Option("--work-dir", help="The schedule project folder (holding its Pulumi.yaml)."),
+    Path | None,
+    typer.Option(
+        "--work-dir",
+        metavar="DIR",
+        help="The schedule project folder holding its Pulumi.yaml (default: ./schedule or the "
+        "current folder if it is one, else the packaged project in "
+        "~/.local/share/sccos-backup/projects/).",
+        show_default=False,
+    ),
 ]
-DEFAULT_DIR = Path("schedule")
+DEFAULT_DIR = None
 
 
 def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def make_driver(context: AppContext, work_dir: Path, backend_url: str | None) -> ScheduleDriver:
+def make_driver(
+    context: AppContext, work_dir: Path | None, backend_url: str | None
+) -> ScheduleDriver:
     if context.schedule_engine is not None:
         return context.schedule_engine
+    from automation.commands.projects import SCHEDULE, resolve
     from automation.engine.schedule import ScheduleEngine
     from sccos_backup.schedule.stackfile import check_schedule_project
 
+    work_dir = resolve(SCHEDULE, work_dir)
     check_schedule_project(work_dir)
     return ScheduleEngine(
         work_dir=work_dir,
@@ -134,6 +145,9 @@ def capture_command(
     )
     if alarm_email and alarm_topic_arn:
         raise errors.InvalidInput("give --alarm-email or --alarm-topic-arn, not both")
+    from automation.commands.projects import SCHEDULE, resolve
+
+    work_dir = resolve(SCHEDULE, work_dir)
     check_schedule_project(work_dir)
     context = app_context(ctx)
     covered = _databases(context, spec)
@@ -146,11 +160,13 @@ def capture_command(
     _out(f"review it, then: sccos-backup schedule preview --stack {stack}")
 
 
-def _spec(work_dir: Path, stack: str) -> ScheduleSpec:
+def _spec(work_dir: Path | None, stack: str) -> ScheduleSpec:
+    from automation.commands.projects import SCHEDULE, resolve
     from sccos_backup.schedule.spec import check_stack_name
     from sccos_backup.schedule.stackfile import check_schedule_project, read_schedule_spec
 
     check_stack_name(stack)
+    work_dir = resolve(SCHEDULE, work_dir)
     check_schedule_project(work_dir)
     return read_schedule_spec(work_dir, stack)
 

@@ -1,0 +1,31 @@
+"""``sccos-backup init DIR``: a project folder for teams that keep stack files in git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from automation.commands.context import handle_errors
+
+
+@handle_errors
+def init(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to create (or complete); may exist.")
+    ],
+) -> None:
+    """Create a Pulumi project folder for restore stacks (and schedule/ for schedule stacks).
+
+    Run the restore and schedule commands from DIR afterwards (or pass --work-dir DIR): their
+    stack files Pulumi.<stack>.yaml are written there, to review and commit. Without a project
+    folder, the commands use the packaged one in ~/.local/share/sccos-backup/projects/.
+
+    Example: sccos-backup init ops/db-restore
+    """
+    from automation.commands.projects import init as write_project
+
+    for path in write_project(folder):
+        typer.echo(f"wrote {path.resolve()}")
+    typer.echo(f"next: cd {folder} && sccos-backup restore capture DB_ID --latest")

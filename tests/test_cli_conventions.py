@@ -1,0 +1,82 @@
+"""Command-line conventions: --version, global options before or after the command, `init`,
+project folders found from any folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from automation.cli import app, hoist_global_options
+from automation.commands.projects import RESTORE, SCHEDULE, resolve
+from tests.conftest import one_error_line
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("sccos-backup 0.")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["snapshot", "list", "shop", "--region", "x"],
+            ["--region", "x", "snapshot", "list", "shop"],
+        ),
+        (["snapshot", "--profile=p", "list"], ["--profile=p", "snapshot", "list"]),
+        (["--region", "x", "snapshot"], ["--region", "x", "snapshot"]),
+        (["resync", "--", "--region", "x"], ["resync", "--", "--region", "x"]),
+    ],
+)
+def test_global_options_are_moved_to_the_front(args: list[str], expected: list[str]) -> None:
+    assert hoist_global_options(args) == expected
+
+
+def test_global_options_work_after_the_command(aws_env: None) -> None:
+    result = CliRunner().invoke(app, ["snapshot", "list", "shop", "--endpoint-url", "127.0.0.1:1"])
+    one_error_line(result, 2, "'127.0.0.1:1'", "scheme")
+
+
+def test_the_checkout_is_a_project_and_the_packaged_one_matches_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    assert RESTORE.is_project(ROOT) and SCHEDULE.is_project(ROOT / "schedule")
+    for template, folder in ((RESTORE, ROOT), (SCHEDULE, ROOT / "schedule")):
+        packaged = yaml.safe_load(template.files(pin_interpreter=False)["Pulumi.yaml"])
+        assert packaged == yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))
+    monkeypatch.chdir(ROOT)
+    assert resolve(RESTORE, None) == ROOT
+    assert resolve(SCHEDULE, None) == ROOT / "schedule"
+
+
+def test_outside_a_project_the_packaged_one_is_written_to_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = resolve(RESTORE, None)
+    assert folder == tmp_path / "data" / "sccos-backup" / "projects" / "restore"
+    assert RESTORE.is_project(folder)
+    assert "from sccos_backup.restore.program import main" in (folder / "__main__.py").read_text()
+    assert list(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert resolve(RESTORE, tmp_path / "mine") == tmp_path / "mine", "--work-dir wins"
+
+
+def test_init_creates_a_project_folder_and_refuses_another_project(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "ops")])
+    assert result.exit_code == 0, result.output
+    assert RESTORE.is_project(tmp_path / "ops")
+    assert SCHEDULE.is_project(tmp_path / "ops" / "schedule")
+    assert f"wrote {tmp_path / 'ops' / 'Pulumi.yaml'}" in result.stdout
+    again = CliRunner().invoke(app, ["init", str(tmp_path / "ops")])
+    assert again.exit_code == 0, "idempotent"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "Pulumi.yaml").write_text("name: website\nruntime: nodejs\n")
+    one_error_line(CliRunner().invoke(app, ["init", str(tmp_path / "other")]), 2, "another Pulumi")
