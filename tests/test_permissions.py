@@ -189,6 +189,10 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
     return recorder.calls
 
 
+#: One worker runs every test of this group, so the scenarios run once (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("permissions")
+
+
 @pytest.fixture(scope="module")
 def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list[Call]:
     with pytest.MonkeyPatch.context() as patch:
