@@ -18,6 +18,7 @@ import base64
 import hashlib
 import importlib.util
 import io
+import os
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -111,7 +112,8 @@ def build(destination: Path, modules: Sequence[str] = (PACKAGE, *BUNDLED)) -> Ar
     data = zip_bytes(files)
     destination.parent.mkdir(parents=True, exist_ok=True)
     if not destination.exists() or destination.read_bytes() != data:
-        partial = destination.with_suffix(destination.suffix + ".tmp")
+        # One temporary name per process: parallel builds into one folder never collide.
+        partial = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
         partial.write_bytes(data)
         partial.replace(destination)
     digest = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
