@@ -127,6 +127,18 @@ def count_changes(change_summary: Mapping[Any, int] | None) -> int:
     return total
 
 
+def preview_count(handle: Stack, stack: str, on_output: OnOutput) -> int:
+    """Preview with a diff; how many resources would change (inside a ``_translate`` block)."""
+    try:
+        result = handle.preview(diff=True, on_output=on_output, on_error=on_output)
+    except RuntimeError as error:  # the builtin: "summary event never found"
+        raise EngineError(
+            f"pulumi preview on stack {stack} reported no summary ({error}); "
+            "run it again or upgrade the Pulumi CLI"
+        ) from None
+    return count_changes(result.change_summary)
+
+
 def redact(text: str, secret: str | None) -> str:
     if secret:
         return text.replace(secret, "***")
@@ -440,14 +452,7 @@ class AutomationEngine:
             handle = self._stack(stack, self._program(spec), create=True)
             self._write_config(stack, spec)
             handle.refresh(on_output=on_output, on_error=on_output)
-            try:
-                result = handle.preview(diff=True, on_output=on_output, on_error=on_output)
-            except RuntimeError as error:  # the builtin: "summary event never found"
-                raise EngineError(
-                    f"pulumi preview on stack {stack} reported no summary ({error}); "
-                    "run it again or upgrade the Pulumi CLI"
-                ) from None
-        return count_changes(result.change_summary)
+            return preview_count(handle, stack, on_output)
 
     def refresh(self, stack: str, on_output: OnOutput) -> None:
         with self._translate("refresh", stack):

@@ -19,11 +19,10 @@ from typing import Any, Protocol
 from automation.engine.automation_api import (
     AutomationEngine,
     Program,
-    count_changes,
     outputs_to_dict,
+    preview_count,
 )
 from automation.engine.base import OnOutput
-from sccos_backup.errors import EngineError
 from sccos_backup.restore.stackfile import AwsTarget
 from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
 from sccos_backup.schedule.stackfile import (
@@ -109,14 +108,7 @@ class ScheduleEngine:
             program = schedule_program(self.work_dir, stack, spec)
             handle = self._base.stack_handle(stack, program, create=True)
             self._write(stack, spec)
-            try:
-                result = handle.preview(diff=True, on_output=on_output, on_error=on_output)
-            except RuntimeError as error:  # the builtin: "summary event never found"
-                raise EngineError(
-                    f"pulumi preview on stack {stack} reported no summary ({error}); "
-                    "run it again or upgrade the Pulumi CLI"
-                ) from None
-        return count_changes(result.change_summary)
+            return preview_count(handle, stack, on_output)
 
     def up(self, stack: str, spec: ScheduleSpec, on_output: OnOutput) -> dict[str, Any]:
         """Write the stack file, refresh, update; the stack outputs."""
