@@ -8,11 +8,13 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sccos_backup.errors import InvalidInput
 from sccos_backup.schedule import package
+from tests.conftest import make_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +104,33 @@ def test_the_function_needs_no_module_the_runtime_lacks(tmp_path: Path) -> None:
     assert "boto3" in foreign
     allowed = package.RUNTIME_PROVIDED | package.OPTIONAL_IMPORTS | set(package.BUNDLED)
     assert foreign <= allowed, foreign
+
+
+def test_the_unpacked_zip_runs_the_handler_on_its_own(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    """As Lambda does: unpack the zip, put it first on the path, call the handler (against moto).
+    The package is imported from the zip, not from this checkout."""
+    make_instance(rds, "shop-a", Tags=[{"Key": "sccos:project", "Value": "shop"}])
+    artifact = package.build(tmp_path / "function.zip")
+    task = tmp_path / "task"
+    zipfile.ZipFile(artifact.path).extractall(task)
+    code = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(task)!r})\n"
+        "import sccos_backup, sccos_backup.lambda_handler as h\n"
+        "event = {'action': 'rotate', 'tag': 'sccos:project=shop'}\n"
+        "result = h.handler(event, None)\n"
+        "print(json.dumps({'file': sccos_backup.__file__, 'result': result}))\n"
+    )
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto, "AWS_REGION": "eu-central-1"}
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, capture_output=True,
+        text=True, timeout=120,
+    ).stdout  # fmt: skip
+    answer = json.loads(out.strip().splitlines()[-1])
+    assert answer["file"] == str(task / "sccos_backup" / "__init__.py")
+    [summary] = answer["result"]["databases"]
+    assert summary["database"] == "shop-a" and summary["ok"], summary
+    assert summary["created"].startswith("shop-a-hourly-")
