@@ -106,9 +106,7 @@ def test_the_function_needs_no_module_the_runtime_lacks(tmp_path: Path) -> None:
     assert foreign <= allowed, foreign
 
 
-def test_the_unpacked_zip_runs_the_handler_on_its_own(
-    moto: str, rds: Any, tmp_path: Path
-) -> None:
+def test_the_unpacked_zip_runs_the_handler_on_its_own(moto: str, rds: Any, tmp_path: Path) -> None:
     """As Lambda does: unpack the zip, put it first on the path, call the handler (against moto).
     The package is imported from the zip, not from this checkout."""
     make_instance(rds, "shop-a", Tags=[{"Key": "sccos:project", "Value": "shop"}])
