@@ -510,3 +510,38 @@ def test_delete_refuses_aws_backup_snapshots() -> None:
     with pytest.raises(errors.PreconditionFailed, match="AWS Backup"):
         backups.deletable_snapshot(rds, "shop", "awsbackup:job-1")
     rds.delete_snapshot.assert_not_called()
+
+
+def test_after_a_restore_the_restored_instance_expires_the_originals_series(
+    rds: Any, adapter: RdsAdapter, clock: FakeClock
+) -> None:
+    """Against moto: 'shop' is renamed away and restored under its name (new DbiResourceId);
+    its hourly snapshots are expired by the restored instance's rotation, also after the
+    original is deleted, and prune finds no orphan."""
+    from moto.rds.models import rds_backends
+
+    from tests.conftest import ACCOUNT
+
+    make_db(rds, "shop")
+    first = backups.rotate(adapter, "shop").created
+    assert first is not None
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop", NewDBInstanceIdentifier="shop-old", ApplyImmediately=True
+    )
+    backend = rds_backends[ACCOUNT][REGION]
+    for name in [n for n in backend.database_snapshots if n.startswith("rds:shop-")]:
+        del backend.database_snapshots[name]  # moto names the restore's automated one alike
+    rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="shop", DBSnapshotIdentifier=first.identifier
+    )
+    # A new DbiResourceId for the restored instance only (give_resource_id would also
+    # rewrite the snapshots taken under 'shop', which belong to the original).
+    backend.databases["shop"].dbi_resource_id = "db-SHOPRESTORED000000000000"
+    assert first.resource_id != "db-SHOPRESTORED000000000000"
+    clock.now += timedelta(hours=61)
+    plan = backups.prepare_rotation(adapter, "shop")
+    assert [s.identifier for s in plan.delete] == [first.identifier]
+    rds.delete_db_instance(DBInstanceIdentifier="shop-old", SkipFinalSnapshot=True)
+    assert backups.prune_orphans(adapter, dry_run=True).plan.delete == ()
+    result = backups.execute_rotation(adapter, plan)
+    assert result.deleted == (first.identifier,)

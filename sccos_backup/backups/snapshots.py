@@ -70,6 +70,7 @@ from sccos_backup.backups.policy import (
     check_policy,
     evaluate_policy,
 )
+from sccos_backup.backups.prune import PrunePlan, PruneResult, prune_orphans
 from sccos_backup.backups.rotation import (
     RotationPlan,
     RotationResult,
@@ -95,6 +96,8 @@ __all__ = [
     "Owner",
     "PolicyCheck",
     "PolicyReport",
+    "PrunePlan",
+    "PruneResult",
     "RestorePoint",
     "RestorePoints",
     "RotationPlan",
@@ -119,6 +122,7 @@ __all__ = [
     "plan_rotation",
     "prepare_rotation",
     "propose_name",
+    "prune_orphans",
     "require_available",
     "rotate",
     "take_snapshot",
