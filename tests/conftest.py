@@ -30,6 +30,12 @@ def moto_server() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's per-user data folder (default state backend and its restore locks) per test."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and a region; nothing from the developer's own AWS setup leaks in."""

@@ -32,6 +32,7 @@ RUNBOOK_OPERATIONS = [
     "DescribeDBParameterGroups",
     "DescribeDBInstanceAutomatedBackups",
     "AddTagsToResource",
+    "RemoveTagsFromResource",
     "CreateDBSnapshot",
     "ModifyDBInstance",
     "GetPipeline",

@@ -311,3 +311,35 @@ def test_rollback_can_delete_the_restored_instance_with_a_final_snapshot(
     snapshots = {d["DBSnapshotIdentifier"] for d in rds.describe_db_snapshots()["DBSnapshots"]}
     assert any(s.startswith("shop-rolled-back-") and s.endswith("-final") for s in snapshots)
     assert "restored instance deleted" in rolled.stdout
+
+
+def test_a_stale_lock_refuses_a_run_until_unlock_breaks_it(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    import os
+
+    from sccos_backup.restore.lock import DatabaseLock, FileLockStore, lock_scope
+
+    state = Path(os.environ["XDG_DATA_HOME"]) / "sccos-backup" / "state"
+    stale = DatabaseLock(
+        FileLockStore(state), backend="x", clock=FakeClock(), holder="alice@laptop pid 42"
+    )
+    stale.acquire("shop", lock_scope(shop["DBInstanceArn"]), "restore run", "202611251100")
+    cli = Cli(moto, tmp_path, None)
+    before = aws_state(rds)
+    refused = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    one_error_line(refused, 3, "locked by alice@laptop pid 42", "restore unlock shop")
+    assert aws_state(rds) == before
+
+    unconfirmed = cli("restore", "unlock", "shop")
+    one_error_line(unconfirmed, 2, "--yes")
+    declined = cli("restore", "unlock", "shop", interactive=True, input="n\n")
+    assert declined.exit_code == 10
+    assert "alice@laptop pid 42 (restore run for run 202611251100) since" in declined.stderr
+    unlocked = cli("restore", "unlock", "shop", "--yes")
+    assert unlocked.exit_code == 0, unlocked.output
+    assert "lock of 'shop' removed" in unlocked.stdout
+    again = cli("restore", "unlock", "shop", "--yes")
+    assert "'shop' is not locked" in again.stdout
+    ran = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    assert ran.exit_code == 0, ran.output

@@ -128,6 +128,7 @@ def _register() -> None:
     app.command("status")(recover.status_command)
     app.command("rollback")(recover.rollback_command)
     app.command("cleanup")(recover.cleanup_command)
+    app.command("unlock")(recover.unlock_command)
 
 
 _register()

@@ -101,3 +101,45 @@ def cleanup_command(
             f"deleting '{record.original.identifier}'; final snapshot '{final}'; "
             "automated backups kept"
         )
+
+
+@handle_errors
+def unlock_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+) -> None:
+    """Break the lock a crashed restore command left on a database (shows who held it)."""
+    from automation.commands.runbook_wiring import make_lock
+    from automation.runbook.runbook import NO_ENGINE, Runbook
+    from sccos_backup.identifiers import instance_identifier
+
+    db = instance_identifier(db_id)
+    context = app_context(ctx)
+    can_confirm(context, yes)
+    lock = make_lock(context, backend_url)
+    runbook = Runbook(
+        rds=context.rds(), engine=NO_ENGINE, clock=context.clock, backend=lock.backend, lock=lock
+    )
+    state = runbook.lock_state(db)
+    if not state.locked:
+        if json_output:
+            echo_json({"database": db, "locked": False, "done": []})
+        else:
+            typer.echo(f"{state.describe()} (backend {lock.backend}); nothing to do")
+        return
+    typer.echo(state.describe(), err=True)
+    confirm(
+        context,
+        yes,
+        "Break it? Only if that command is no longer running (a running one would continue "
+        "unguarded)",
+    )
+    done = runbook.unlock(state)
+    if json_output:
+        echo_json({"database": db, "locked": False, "done": done})
+    else:
+        for line in done:
+            typer.echo(line)

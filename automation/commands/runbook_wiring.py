@@ -18,6 +18,7 @@ from sccos_backup import errors
 if TYPE_CHECKING:
     from automation.engine.base import Engine
     from automation.runbook.runbook import Runbook, RunSummary
+    from sccos_backup.restore.lock import DatabaseLock
 
 _JENKINS = "Jenkins (re-sync step)"
 _PULUMI = "Pulumi"
@@ -66,6 +67,27 @@ StoreOpt = Annotated[
 def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "sccos-backup"
+
+
+def resolved_backend_url(backend_url: str | None) -> str:
+    """The backend this command uses: --backend-url / PULUMI_BACKEND_URL, else the per-user
+    folder the engine defaults to."""
+    if backend_url:
+        return backend_url
+    from automation.engine.automation_api import STATE_FOLDER, file_backend_url
+
+    return file_backend_url((data_dir() / STATE_FOLDER).expanduser().absolute())
+
+
+def make_lock(context: AppContext, backend_url: str | None) -> DatabaseLock:
+    """The per-database lock in the state backend (a bucket object or a file in the folder)."""
+    from sccos_backup.restore.lock import DatabaseLock, backend_identity, lock_store_for
+
+    url = resolved_backend_url(backend_url)
+    store = lock_store_for(
+        url, region=context.region, profile=context.profile, endpoint_url=context.endpoint_url
+    )
+    return DatabaseLock(store, backend=backend_identity(url), clock=context.clock)
 
 
 def stream_for(json_output: bool) -> Any:
@@ -138,9 +160,12 @@ def make_runbook(
     from automation.runbook.runbook import Callbacks, Runbook
 
     notify, on_output, status = progress_streams(json_output)
+    lock = make_lock(context, backend_url)
     runbook = Runbook(
         rds=context.rds(),
         engine=make_engine(context, work_dir, backend_url),
+        backend=lock.backend,
+        lock=lock,
         clock=context.clock,
         maintenance=LazyMaintenance(context),
         resync=resync,

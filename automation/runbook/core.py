@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -11,6 +12,7 @@ from automation.engine.base import Engine
 from automation.runbook.record import DONE, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
 from sccos_backup.waiting import Poll
 
 
@@ -56,6 +58,37 @@ class RunbookCore:
     callbacks: Callbacks = field(default_factory=Callbacks)
     timeouts: Timeouts = field(default_factory=Timeouts)
     first_interval: float = 15.0
+    #: The state backend this command uses (``backend_identity``); recorded with a new run.
+    backend: str | None = None
+    #: The per-database lock in that backend; None only where no backend is used (status).
+    lock: DatabaseLock | None = None
+
+    # -- the lock and the backend -------------------------------------------------------------
+
+    @contextmanager
+    def _locked(
+        self, db_identifier: str, arn: str, command: str, run: str | None
+    ) -> Iterator[None]:
+        """Hold the database's lock for a block (a no-op without a lock)."""
+        if self.lock is None:
+            yield
+            return
+        with self.lock.held(db_identifier, lock_scope(arn), command, run):
+            yield
+
+    def _holder_name(self) -> str:
+        return self.lock.holder_name if self.lock is not None else whoami()
+
+    def check_backend(self, record: RunRecord, command: str) -> None:
+        """Refuse a run recorded with another backend than this command's."""
+        if record.backend is None or self.backend is None:
+            return
+        if not same_backend(record.backend, self.backend):
+            raise errors.PreconditionFailed(
+                f"restore run {record.run_id} of '{record.request.db_identifier}' keeps its "
+                f"stack and lock in {record.backend}, but this {command} uses {self.backend}; "
+                f"nothing was changed. Run it again with --backend-url {record.backend}"
+            )
 
     # -- finding runs ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from automation.runbook.claim import claim_and_tag
 from automation.runbook.core import RunbookCore
 from automation.runbook.record import (
     DONE,
@@ -53,14 +54,28 @@ class Execution(RunbookCore):
     # -- run ----------------------------------------------------------------------------------
 
     def start(self, plan: RestorePlan) -> RunSummary:
-        """Record the run on the original (the first change), then execute every step."""
-        original = self.rds.describe_instance(plan.request.db_identifier)
-        self.rds.add_tags(original.arn, RunRecord.tags_for(plan))
-        record = self.active_run(plan.request.db_identifier)
-        assert record is not None
-        return self._execute(record)
+        """Take the database's lock, claim the original and record the run on it (the first
+        change), then execute every step; the lock is released when this returns or raises."""
+        db = plan.request.db_identifier
+        with self._locked(db, plan.original_arn, "restore run", plan.names.run_id):
+            claim_and_tag(
+                self.rds, plan, RunRecord.tags_for(plan, self.backend), self._holder_name()
+            )
+            record = self.active_run(db)
+            assert record is not None
+            return self._execute(record)
 
     def resume(self, db_identifier: str) -> RunSummary:
+        record = self._resumable(db_identifier)
+        self.check_backend(record, "resume")
+        with self._locked(db_identifier, record.original.arn, "restore resume", record.run_id):
+            record = self._resumable(db_identifier)  # as it is now that we hold the lock
+            self.engine.ensure_ready()
+            if record.request.maintenance_env:
+                self._maintenance().check_pipelines_exist(record.request.maintenance_env)
+            return self._execute(record)
+
+    def _resumable(self, db_identifier: str) -> RunRecord:
         record = self.active_run(db_identifier)
         if record is None:
             raise errors.NotFound(
@@ -72,10 +87,7 @@ class Execution(RunbookCore):
                 f"restore run {record.run_id} of '{db_identifier}' is being rolled back; "
                 "run `sccos-backup restore rollback` again to finish it"
             )
-        self.engine.ensure_ready()
-        if record.request.maintenance_env:
-            self._maintenance().check_pipelines_exist(record.request.maintenance_env)
-        return self._execute(record)
+        return record
 
     def _execute(self, record: RunRecord) -> RunSummary:
         resource_id = record.original.resource_id

@@ -25,6 +25,8 @@ TAG_SOURCE = "sccos-backup:run-source"
 TAG_STACK = "sccos-backup:run-stack"
 TAG_OPTIONS = "sccos-backup:run-options"
 TAG_DOWN = "sccos-backup:run-down-since"
+#: The Pulumi state backend the run keeps its stack (and its lock) in.
+TAG_BACKEND = "sccos-backup:run-backend"
 RUN_TAGS = (
     TAG_RUN,
     TAG_ORIGINAL,
@@ -34,6 +36,7 @@ RUN_TAGS = (
     TAG_STACK,
     TAG_OPTIONS,
     TAG_DOWN,
+    TAG_BACKEND,
 )
 
 STARTED = "started"
@@ -66,6 +69,8 @@ class RunRecord:
     step: str
     down_since: datetime | None
     original: Instance
+    #: The backend recorded when the run started (None for runs recorded before it was).
+    backend: str | None = None
 
     @property
     def names(self) -> Names:
@@ -110,10 +115,11 @@ class RunRecord:
             step=tags.get(TAG_STEP, STARTED),
             down_since=parse_time(down) if down else None,
             original=instance,
+            backend=tags.get(TAG_BACKEND) or None,
         )
 
     @staticmethod
-    def tags_for(plan: RestorePlan) -> dict[str, str]:
+    def tags_for(plan: RestorePlan, backend: str | None = None) -> dict[str, str]:
         request = plan.request
         options = " ".join(
             f"{k}={v}"
@@ -131,7 +137,7 @@ class RunRecord:
             TAG_STACK: plan.stack,
             TAG_OPTIONS: options,
             TAG_STEP: STARTED,
-        }
+        } | ({TAG_BACKEND: backend} if backend else {})
 
 
 def choice_text(choice: SourceChoice) -> str:

@@ -25,6 +25,12 @@ class Rollback(RunbookCore):
                 f"no restore run of '{db_identifier}' is recorded; nothing to roll back"
             )
         record = runs[0]
+        self.check_backend(record, "rollback")
+        with self._locked(db_identifier, record.original.arn, "restore rollback", record.run_id):
+            return self._rollback(record, delete_restored=delete_restored)
+
+    def _rollback(self, record: RunRecord, *, delete_restored: bool) -> list[str]:
+        db_identifier = record.request.db_identifier
         names = record.names
         resource_id = record.original.resource_id
         done: list[str] = []

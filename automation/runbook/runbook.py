@@ -35,6 +35,7 @@ from automation.runbook.record import (
 )
 from automation.runbook.rollback import Rollback
 from automation.runbook.status import NO_ENGINE, run_status
+from automation.runbook.unlock import LockState, Unlock
 
 __all__ = [
     "DONE",
@@ -51,6 +52,7 @@ __all__ = [
     "TAG_STEP",
     "TAG_STRATEGY",
     "Callbacks",
+    "LockState",
     "Maintenance",
     "RunRecord",
     "RunSummary",
@@ -63,5 +65,5 @@ __all__ = [
 
 
 @dataclass
-class Runbook(Execution, Rollback):
+class Runbook(Execution, Rollback, Unlock):
     """Executes restore plans, resumes and rolls them back (see the module docstring)."""

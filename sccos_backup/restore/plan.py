@@ -104,6 +104,9 @@ class RestorePlan:
     inherited: dict[str, Any]
     steps: tuple[Step, ...]
     warnings: tuple[str, ...]
+    #: Which instance the plan observed under the database's name (a run starts only on it).
+    original_resource_id: str = ""
+    original_arn: str = ""
 
     @property
     def stack(self) -> str:
@@ -224,6 +227,8 @@ def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> Re
         inherited=inherited(original.raw),
         steps=restore_steps(request, names, source.describe()),
         warnings=tuple(warnings),
+        original_resource_id=original.resource_id,
+        original_arn=original.arn,
     )
 
 

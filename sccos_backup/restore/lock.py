@@ -1,0 +1,266 @@
+"""One restore command at a time per database, across machines: a lock in the state backend.
+
+The lock is an object (S3) or a file (local folder) in the Pulumi state backend that every
+machine running restores of a database shares. It is created with an *exclusive* write: S3
+``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3lock.S3LockStore`), or
+``open(..., O_CREAT | O_EXCL)`` in the backend folder (:class:`FileLockStore`). Whoever creates
+it holds it until the command ends; a command that dies without releasing it (power loss,
+``kill -9``) leaves it behind, and only ``restore unlock DB_ID`` (with a confirmation showing
+who holds it and since when) breaks it.
+
+The lock is one guard; the run tags on the original are the second (see
+:mod:`automation.runbook.claim`), for runs that were started on different backends.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlparse
+
+from sccos_backup import errors
+from sccos_backup.restore.source import iso, parse_time
+
+_NOT_IN_TAGS = re.compile(r"[^\w\s.:/=+\-@]")
+#: Where the locks live inside the backend (next to Pulumi's own ``.pulumi`` folder).
+LOCK_PREFIX = ".sccos-backup/locks"
+
+
+class LockStore(Protocol):
+    """Exclusive create, read and delete of one small object; implemented per backend kind."""
+
+    #: Where the locks are, for messages (``s3://bucket/prefix/...`` or a folder).
+    location: str
+
+    def create(self, key: str, body: bytes) -> bool:
+        """Create ``key`` only if it does not exist; False when it already does."""
+
+    def read(self, key: str) -> bytes | None:
+        """The body of ``key``, or None when it does not exist."""
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; no error when it is already gone."""
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a database's lock, and since when."""
+
+    database: str
+    holder: str
+    command: str
+    since: datetime
+    backend: str
+    run: str | None = None
+    #: Unique per acquisition: a release only removes the lock it took.
+    token: str = ""
+
+    def to_bytes(self) -> bytes:
+        body = {
+            "database": self.database,
+            "holder": self.holder,
+            "command": self.command,
+            "since": iso(self.since),
+            "backend": self.backend,
+            "run": self.run,
+            "token": self.token,
+        }
+        return json.dumps(body, indent=2).encode()
+
+    @classmethod
+    def from_bytes(cls, body: bytes, database: str) -> LockHolder:
+        try:
+            data = json.loads(body.decode())
+            return cls(
+                database=str(data.get("database") or database),
+                holder=str(data.get("holder") or "unknown"),
+                command=str(data.get("command") or "unknown"),
+                since=parse_time(str(data["since"])),
+                backend=str(data.get("backend") or ""),
+                run=data.get("run"),
+                token=str(data.get("token") or ""),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, errors.InvalidInput):
+            return cls(database, "unknown (unreadable lock)", "unknown", datetime.min, "", None)
+
+    def describe(self) -> str:
+        when = iso(self.since) if self.since != datetime.min else "an unknown time"
+        run = f" for run {self.run}" if self.run else ""
+        return f"{self.holder} ({self.command}{run}) since {when}"
+
+
+def whoami() -> str:
+    """``user@host pid N``: enough for an operator to find the other session."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+
+
+class FileLockStore:
+    """Locks as files in a local (or network-mounted) folder: ``O_CREAT | O_EXCL``."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self.location = str(folder)
+
+    def _path(self, key: str) -> Path:
+        return self._folder / key
+
+    def create(self, key: str, body: bytes) -> bool:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            raise errors.PreconditionFailed(
+                f"cannot create the lock file '{path}' ({error.strerror}); check the state "
+                "folder's permissions"
+            ) from None
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(body)
+        return True
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def local_folder(backend_url: str) -> Path | None:
+    """The folder of a ``file://`` backend URL (``file://~`` is the home folder), else None."""
+    parsed = urlparse(backend_url)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.netloc + parsed.path)
+    return Path(path or "~").expanduser()
+
+
+def backend_identity(backend_url: str) -> str:
+    """The backend a URL names, as recorded on a run: ``file:///abs/folder`` or
+    ``s3://bucket/prefix`` (query options such as region or endpoint dropped), restricted to
+    the characters RDS allows in a tag value."""
+    folder = local_folder(backend_url)
+    if folder is not None:
+        text = "file://" + os.path.normpath(folder.absolute())
+    else:
+        parsed = urlparse(backend_url)
+        text = f"{parsed.scheme}://{parsed.netloc}{parsed.path}".rstrip("/")
+    return tag_safe(text)
+
+
+def tag_safe(text: str) -> str:
+    """``text`` with the characters RDS refuses in tag values replaced, cut to 256."""
+    return _NOT_IN_TAGS.sub("_", text)[:256]
+
+
+def lock_store_for(
+    backend_url: str, *, region: str | None, profile: str | None, endpoint_url: str | None
+) -> LockStore:
+    """Where the locks of a backend live: the bucket of ``s3://``, the folder of ``file://``."""
+    folder = local_folder(backend_url)
+    if folder is not None:
+        return FileLockStore(folder)
+    if backend_url.startswith("s3://"):
+        from sccos_backup.aws.s3lock import make_s3_lock_store
+
+        return make_s3_lock_store(
+            backend_url, region=region, profile=profile, endpoint_url=endpoint_url
+        )
+    raise errors.InvalidInput(
+        f"the state backend '{backend_identity(backend_url)}' cannot hold the restore lock: "
+        "use an s3:// bucket (shared by every machine) or a file:// folder as --backend-url"
+    )
+
+
+def same_backend(a: str, b: str) -> bool:
+    """Whether two recorded backends (:func:`backend_identity`) are the same."""
+    return backend_identity(a) == backend_identity(b)
+
+
+def lock_scope(arn: str) -> str:
+    """``account/region`` of an RDS ARN (``arn:aws:rds:eu-central-1:123456789012:db:shop``)."""
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return "unknown"
+    return f"{parts[4] or 'unknown'}/{parts[3] or 'unknown'}"
+
+
+def lock_key(database: str, scope: str) -> str:
+    """One lock per database and AWS account/region (``scope``: ``123456789012/eu-central-1``)."""
+    return f"{LOCK_PREFIX}/{scope}/{database}.json"
+
+
+class DatabaseLock:
+    """Take, show, release and break the lock of a database in one backend."""
+
+    def __init__(
+        self,
+        store: LockStore,
+        *,
+        backend: str,
+        clock: Callable[[], datetime],
+        holder: str | None = None,
+    ) -> None:
+        self._store = store
+        self.backend = backend
+        self._clock = clock
+        self._holder = holder or whoami()
+
+    @property
+    def holder_name(self) -> str:
+        return self._holder
+
+    def holder(self, database: str, scope: str) -> LockHolder | None:
+        body = self._store.read(lock_key(database, scope))
+        return None if body is None else LockHolder.from_bytes(body, database)
+
+    def acquire(self, database: str, scope: str, command: str, run: str | None) -> LockHolder:
+        """Take the lock or raise :class:`~sccos_backup.errors.RunInProgress` naming its holder."""
+        token = uuid.uuid4().hex
+        mine = LockHolder(database, self._holder, command, self._clock(), self.backend, run, token)
+        if self._store.create(lock_key(database, scope), mine.to_bytes()):
+            return mine
+        held = self.holder(database, scope)
+        who = held.describe() if held else "another command (it was released meanwhile)"
+        raise errors.RunInProgress(
+            f"'{database}' is locked by {who}; nothing was changed. Wait for that command to "
+            f"end; if it died, break the lock with `sccos-backup restore unlock {database}`"
+        )
+
+    def release(self, database: str, scope: str, mine: LockHolder) -> None:
+        """Release the lock if it is still ours (``restore unlock`` may have broken it)."""
+        held = self.holder(database, scope)
+        if held is not None and held.token == mine.token:
+            self._store.delete(lock_key(database, scope))
+
+    def force_release(self, database: str, scope: str) -> None:
+        self._store.delete(lock_key(database, scope))
+
+    @contextmanager
+    def held(
+        self, database: str, scope: str, command: str, run: str | None = None
+    ) -> Iterator[LockHolder]:
+        """Hold the lock for a block; released on every exit but a hard crash."""
+        mine = self.acquire(database, scope, command, run)
+        try:
+            yield mine
+        finally:
+            self.release(database, scope, mine)
