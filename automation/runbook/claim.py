@@ -13,6 +13,7 @@ which it removes.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping
 
@@ -73,16 +74,20 @@ def claim_and_tag(
     original = check_unchanged(rds, plan)
     key = TAG_CLAIM_PREFIX + uuid.uuid4().hex[:16]
     rds.add_tags(original.arn, {key: tag_safe(holder)})
-    back = rds.describe_instance(db)
-    reason = None if back.arn == original.arn else "it was renamed meanwhile"
-    reason = reason or _busy(back, key)
-    if reason is not None:
-        rds.remove_tags(original.arn, [key])
-        raise errors.RunInProgress(
-            f"'{db}' cannot be claimed: {reason}; nothing was changed. Wait for the other run "
-            f"(`sccos-backup restore status {db}`); a claim left by a crashed command is "
-            f"removed by `sccos-backup restore unlock {db}`"
-        )
-    rds.add_tags(original.arn, run_tags)
+    try:
+        back = rds.describe_instance(db)
+        reason = None if back.arn == original.arn else "it was renamed meanwhile"
+        reason = reason or _busy(back, key)
+        if reason is not None:
+            raise errors.RunInProgress(
+                f"'{db}' cannot be claimed: {reason}; nothing was changed. Wait for the other "
+                f"run (`sccos-backup restore status {db}`); a claim left by a crashed command is "
+                f"removed by `sccos-backup restore unlock {db}`"
+            )
+        rds.add_tags(original.arn, run_tags)
+    except BaseException:
+        with contextlib.suppress(errors.SccosBackupError):  # the first error is the one to show
+            rds.remove_tags(original.arn, [key])
+        raise
     rds.remove_tags(original.arn, [key])
     return original
