@@ -54,6 +54,18 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
     return front + rest
 
 
+def uniform_metavars(command: Any) -> None:
+    """One metavar style across commands: an option without its own metavar shows its value
+    as N (numbers) or its name in capitals (BACKEND_URL), never Typer's ``<int>``/``<str>``."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "is_flag", True) or param.metavar is not None or param.nargs != 1:
+            continue
+        kind = getattr(param.type, "name", "")
+        param.metavar = "N" if kind in {"integer", "int", "float"} else str(param.name).upper()
+    for sub in getattr(command, "commands", {}).values():
+        uniform_metavars(sub)
+
+
 class OneLineErrors(TyperGroup):
     """The root command: a bad option or argument is one line on stderr and exit 2."""
 
@@ -68,6 +80,10 @@ class OneLineErrors(TyperGroup):
     ) -> Any:
         if args is None:
             args = sys.argv[1:]
+        uniform_metavars(self)
+        from automation.commands.examples import add_examples
+
+        add_examples(self)
         try:
             result = super().main(
                 hoist_global_options(args),

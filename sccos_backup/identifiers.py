@@ -50,3 +50,22 @@ def truncate_identifier(stem: str, suffix: str, limit: int = INSTANCE_MAX) -> st
     room = limit - len(suffix) - 1
     head = stem[:room].rstrip("-")
     return f"{head}-{suffix}"
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str, *, bare_unit: str, option: str) -> float:
+    """Seconds in ``75m``, ``1h15m``, ``90s`` or ``2h``; a bare number is in ``bare_unit``
+    (``s``, ``m`` or ``h``: the option's old form, still accepted)."""
+    value = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value) * scale[bare_unit]
+    match = _DURATION.match(value)
+    if not value or not match or not any(match.groups()):
+        raise InvalidInput(
+            f"{option} '{text}' is not a duration; write it with a unit, e.g. 75m, 1h30m or 90s"
+        )
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)

@@ -80,3 +80,56 @@ def test_init_creates_a_project_folder_and_refuses_another_project(tmp_path: Pat
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "Pulumi.yaml").write_text("name: website\nruntime: nodejs\n")
     one_error_line(CliRunner().invoke(app, ["init", str(tmp_path / "other")]), 2, "another Pulumi")
+
+
+def _leaves() -> list[tuple[str, ...]]:
+    from tests.test_readme import _commands
+
+    return _commands(app)
+
+
+@pytest.mark.parametrize("path", _leaves(), ids=" ".join)
+def test_every_command_has_one_example_that_parses(path: tuple[str, ...]) -> None:
+    import re
+
+    from tests.test_docs import _argv
+
+    shown = CliRunner().invoke(app, [*path, "--help"])
+    assert shown.exit_code == 0
+    text = " ".join(shown.stdout.split())
+    found = re.findall(r"Example: (sccos-backup .+?)(?: Arguments:| Options:|$)", text)
+    assert found, f"{' '.join(path)} --help shows no example"
+    argv = _argv(found[0])
+    assert argv[: len(path)] == list(path), found[0]
+    parsed = CliRunner().invoke(app, [*argv, "--help"], env={"AWS_ENDPOINT_URL": ""})
+    assert parsed.exit_code == 0, (found[0], parsed.output)
+
+
+def test_no_option_shows_typers_default_metavar() -> None:
+    for path in _leaves():
+        shown = CliRunner().invoke(app, [*path, "--help"]).stdout
+        assert "<int>" not in shown and "<str>" not in shown and "<float>" not in shown, path
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("75", 4500), ("75m", 4500), ("1h15m", 4500), ("90s", 90), ("2h", 7200), (" 5M ", 300)],
+)
+def test_durations_take_units_and_the_old_bare_minutes(text: str, seconds: float) -> None:
+    from sccos_backup.identifiers import parse_duration
+
+    assert parse_duration(text, bare_unit="m", option="--max-hourly-age") == seconds
+
+
+@pytest.mark.parametrize("text", ["", "m", "7x", "1.5h", "-5m", "5 m"])
+def test_a_bad_duration_is_one_line(text: str, aws_env: None) -> None:
+    result = CliRunner().invoke(app, ["snapshot", "check", "shop", "--max-hourly-age", text])
+    one_error_line(result, 2, "--max-hourly-age", "75m")
+
+
+def test_confirmations_take_y_and_the_job_option_is_one_name() -> None:
+    for path in _leaves():
+        shown = CliRunner().invoke(app, [*path, "--help"]).stdout
+        if "--yes" in shown:
+            assert "-y, --yes" in shown, path
+        assert "--jenkins-job" not in shown or "--job, --jenkins-job" in shown, path

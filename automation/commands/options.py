@@ -69,7 +69,7 @@ WorkDirOpt = Annotated[
         show_default=False,
     ),
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (scripts).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")]
 
 
 def build_request(

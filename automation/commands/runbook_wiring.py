@@ -56,7 +56,14 @@ JenkinsTokenOpt = Annotated[
     ),
 ]
 JenkinsJobOpt = Annotated[
-    str, typer.Option("--jenkins-job", help="The sync:data job.", rich_help_panel=_JENKINS)
+    str,
+    typer.Option(
+        "--job",
+        "--jenkins-job",
+        metavar="NAME",
+        help="The sync:data Jenkins job (as `resync --job`).",
+        rich_help_panel=_JENKINS,
+    ),
 ]
 StoreOpt = Annotated[
     Optional[str],  # noqa: UP045

@@ -19,6 +19,7 @@ from automation.commands.exit_codes import ExitStatus
 from automation.commands.progress import StatusLine
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
+from sccos_backup.identifiers import parse_duration
 
 if TYPE_CHECKING:
     from sccos_backup.backups import snapshots as backups
@@ -225,8 +226,13 @@ def check(
     ctx: typer.Context,
     db_id: DbId,
     max_hourly_age: Annotated[
-        int, typer.Option(help="Newest hourly snapshot may be this many minutes old.")
-    ] = int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60),
+        str,
+        typer.Option(
+            metavar="AGE",
+            help="How old the newest hourly snapshot may be: 75m, 1h15m (a bare number is "
+            "minutes).",
+        ),
+    ] = f"{int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60)}m",
     keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
     allow_unknown_quota: Annotated[
         bool,
@@ -242,10 +248,13 @@ def check(
     point."""
     from sccos_backup.backups import snapshots as backups
 
+    max_age = timedelta(
+        seconds=parse_duration(max_hourly_age, bare_unit="m", option="--max-hourly-age")
+    )
     report = backups.check_policy(
         app_context(ctx).rds(),
         db_id,
-        max_hourly_age=timedelta(minutes=max_hourly_age),
+        max_hourly_age=max_age,
         keep_hours=keep_hours,
         allow_unknown_quota=allow_unknown_quota,
     )
