@@ -133,3 +133,30 @@ def test_confirmations_take_y_and_the_job_option_is_one_name() -> None:
         if "--yes" in shown:
             assert "-y, --yes" in shown, path
         assert "--jenkins-job" not in shown or "--job, --jenkins-job" in shown, path
+
+
+def test_one_json_convention(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from automation.commands.context import echo_json
+
+    echo_json(
+        {
+            "dry_run": True,
+            "restore_points": [{"size_gib": 5, "tags": {"cost_center": "x"}}],
+            "config": {"sccos-backup:keep_hours": 60},
+            "resourceId": "db-1",
+        }
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed)[0] == "schemaVersion" and printed["schemaVersion"] == 1
+    assert printed["dryRun"] is True and printed["resourceId"] == "db-1"
+    assert printed["restorePoints"] == [{"sizeGib": 5, "tags": {"cost_center": "x"}}]
+    assert printed["config"] == {"sccos-backup:keep_hours": 60}, "data keys stay as they are"
+
+
+def test_iam_policy_prints_a_plain_policy_document() -> None:
+    import json
+
+    printed = json.loads(CliRunner().invoke(app, ["iam-policy", "snapshot"]).stdout)
+    assert set(printed) == {"Version", "Statement"}

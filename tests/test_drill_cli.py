@@ -121,7 +121,7 @@ def test_run_end_to_end_writes_json_and_markdown_reports(
     assert report["figures"]["rtoSeconds"] == RESTORE_TIME.total_seconds()
     assert report["source"]["snapshotIdentifier"] == "shop-hourly-2026-11-25-11"
     [stored] = list((tmp_path / "reports").glob("shop-drill-*.json"))
-    assert json.loads(stored.read_text()) == report
+    assert {"schemaVersion": 1, **json.loads(stored.read_text())} == report
     text = markdown.read_text()
     assert text.startswith(f"# Restore drill {report['drill']} of `shop`: PASSED")
     assert "| DeletionProtection | no | no | ok |" in text

@@ -173,6 +173,7 @@ def test_rollback_and_cleanup(
     assert cleaned.exit_code == 0, cleaned.output
     report = json.loads(cleaned.stdout)
     assert report == {
+        "schemaVersion": 1,
         "deleted": f"shop-pre-restore-{run_id}",
         "finalSnapshot": f"shop-pre-restore-{run_id}-final",
     }

@@ -81,12 +81,13 @@ def test_json_prints_one_object_at_the_end(fake: FakeJenkins) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload == {
+        "schemaVersion": 1,
         "attached": False,
         "job": DEFAULT_JOB,
-        "job_action": "created",
-        "build_number": 1,
+        "jobAction": "created",
+        "buildNumber": 1,
         "result": "SUCCESS",
-        "duration_seconds": 42.0,
+        "durationSeconds": 42.0,
         "url": f"{fake.url}job/{DEFAULT_JOB}/1/",
     }
     assert (
@@ -94,7 +95,7 @@ def test_json_prints_one_object_at_the_end(fake: FakeJenkins) -> None:
         in (fake.jobs[DEFAULT_JOB])
     )
     again = run(["--json"], fake=fake)
-    assert json.loads(again.stdout)["job_action"] == "updated"
+    assert json.loads(again.stdout)["jobAction"] == "updated"
     assert_clean(result, fake.token)
 
 
@@ -227,7 +228,7 @@ def test_failed_build_with_json_prints_the_console_tail(fake: FakeJenkins) -> No
     assert result.exit_code == 5
     payload = json.loads(result.stdout)
     assert payload["result"] == "FAILURE"
-    assert payload["console_tail"].splitlines() == [f"step {i}" for i in range(5, 25)]
+    assert payload["consoleTail"].splitlines() == [f"step {i}" for i in range(5, 25)]
     assert "ended FAILURE" in error_line(result)
 
 
@@ -264,7 +265,7 @@ def test_follow_attaches_to_the_running_build(fake: FakeJenkins) -> None:
 
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["attached"] is True and payload["build_number"] == 1
+    assert payload["attached"] is True and payload["buildNumber"] == 1
     assert not fake.calls("POST")
     assert "attaching to build #1" in result.stderr
     again = run([], fake=fake)  # finished now: a plain run starts build #2

@@ -133,7 +133,7 @@ def test_create_no_wait_json(cli: Run, rds: Any) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["snapshot"] == "quick" and data["waited"] is False
-    assert data["size_gib"] == 50
+    assert data["sizeGib"] == 50
     assert data["tags"]["sccos-backup:kind"] == "manual"
     assert "100%" not in result.stderr
 
@@ -177,9 +177,9 @@ def test_list_table_and_json(cli: Run, rds: Any) -> None:
     assert lines[-1].startswith("Quota: 2 of 100 manual snapshots used; fits: (60 + 2) x 1")
 
     data = json.loads(cli("list", "shop", "--json").stdout)
-    assert set(data) >= {"instance", "resource_id", "pitr", "restore_points"}
+    assert set(data) >= {"instance", "resourceId", "pitr", "restorePoints"}
     assert data["pitr"]["earliest"] <= data["pitr"]["latest"]
-    assert {p["kind"] for p in data["restore_points"]} == {"automated", "manual", "hourly"}
+    assert {p["kind"] for p in data["restorePoints"]} == {"automated", "manual", "hourly"}
 
 
 def test_list_renamed_original_by_resource_id(cli: Run, rds: Any) -> None:
@@ -189,8 +189,8 @@ def test_list_renamed_original_by_resource_id(cli: Run, rds: Any) -> None:
         DBInstanceIdentifier="shop", NewDBInstanceIdentifier="shop-old", ApplyImmediately=True
     )
     renamed = json.loads(cli("list", "shop-old", "--json").stdout)
-    assert renamed["resource_id"] == "db-SHOP0000000000000000000000"
-    assert "before-rename" in {p["identifier"] for p in renamed["restore_points"]}
+    assert renamed["resourceId"] == "db-SHOP0000000000000000000000"
+    assert "before-rename" in {p["identifier"] for p in renamed["restorePoints"]}
 
     gone = cli("list", "shop")
     assert gone.exit_code == 0
@@ -382,12 +382,12 @@ def test_moto_server_rehearsal_never_touches_the_other_databases_snapshots(
     assert rotated.exit_code == 0, rotated.output
     assert "shares its DbiResourceId" in rotated.stderr and "'other'" in rotated.stderr
     data = json.loads(rotated.stdout)
-    assert data["shared_resource_id_with"] == ["other"]
+    assert data["sharedResourceIdWith"] == ["other"]
     assert [d.startswith("shop-hourly-") for d in data["deleted"]] == [True]
 
     listed = cli("list", "shop", "--json")
     assert "shares its DbiResourceId" in listed.stderr
-    shown = {p["identifier"] for p in json.loads(listed.stdout)["restore_points"]}
+    shown = {p["identifier"] for p in json.loads(listed.stdout)["restorePoints"]}
     assert shown and all(not name.startswith("other") for name in shown)
     assert not any("rds:other" in name for name in shown)
 
@@ -408,7 +408,7 @@ def test_list_since_and_kind(cli: Run, rds: Any, clock: FakeClock) -> None:
     assert cli("rotate", "shop").exit_code == 0
     assert cli("create", "shop", "mine").exit_code == 0
     only = json.loads(cli("list", "shop", "--kind", "hourly", "--json").stdout)
-    assert {p["kind"] for p in only["restore_points"]} == {"hourly"}
+    assert {p["kind"] for p in only["restorePoints"]} == {"hourly"}
     assert only["hidden"] >= 2  # the manual and the automated one
     clock.now += timedelta(hours=3)
     recent = cli("list", "shop", "--since", "1h")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -108,7 +109,36 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def echo_json(payload: Any) -> None:
+#: Version of the JSON shape every ``--json`` prints (docs/cli.md); raised when a key changes.
+JSON_SCHEMA_VERSION = 1
+#: Keys whose values are data keyed by names we do not choose (stack config, tags, RDS setting
+#: names, stack outputs): their keys are printed as they are.
+_DATA_KEYS = frozenset({"config", "tags", "Tags", "settings", "outputs", "original", "declared"})
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def camel_keys(value: Any) -> Any:
+    """``dry_run`` -> ``dryRun`` in every mapping key, except below :data:`_DATA_KEYS`."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = key
+            if isinstance(key, str) and _SNAKE.match(key):
+                head, *rest = key.split("_")
+                name = head + "".join(part.capitalize() for part in rest)
+            out[name] = item if key in _DATA_KEYS else camel_keys(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def echo_json(payload: Any, *, envelope: bool = True) -> None:
+    """Print one JSON object: camelCase keys and ``schemaVersion`` first (docs/cli.md).
+    ``envelope=False`` prints a document of another format as it is (an IAM policy)."""
     import json
 
+    if envelope:
+        body = camel_keys(payload)
+        payload = {"schemaVersion": JSON_SCHEMA_VERSION, **body} if isinstance(body, dict) else body
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")

@@ -65,4 +65,4 @@ def iam_policy(
             f"note: `{command}` makes no AWS call; it needs no AWS permission "
             "(the Jenkins user needs Job/Build, Job/Read, Job/Configure and Job/Create)\n"
         )
-    echo_json(document)
+    echo_json(document, envelope=False)  # an IAM policy document, attachable as printed
