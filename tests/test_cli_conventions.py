@@ -149,7 +149,7 @@ def test_one_json_convention(capsys: pytest.CaptureFixture[str]) -> None:
         }
     )
     printed = json.loads(capsys.readouterr().out)
-    assert list(printed)[0] == "schemaVersion" and printed["schemaVersion"] == 1
+    assert next(iter(printed)) == "schemaVersion" and printed["schemaVersion"] == 1
     assert printed["dryRun"] is True and printed["resourceId"] == "db-1"
     assert printed["restorePoints"] == [{"sizeGib": 5, "tags": {"cost_center": "x"}}]
     assert printed["config"] == {"sccos-backup:keep_hours": 60}, "data keys stay as they are"
@@ -160,3 +160,35 @@ def test_iam_policy_prints_a_plain_policy_document() -> None:
 
     printed = json.loads(CliRunner().invoke(app, ["iam-policy", "snapshot"]).stdout)
     assert set(printed) == {"Version", "Statement"}
+
+
+def test_values_wrap_at_separators_never_mid_word() -> None:
+    from automation.commands.columns import two_columns, wrap
+
+    arn = "arn:aws:kms:eu-central-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
+    assert wrap(arn, 42) == [
+        "arn:aws:kms:eu-central-1:123456789012:key/",
+        "1111aaaa-2222-bbbb-3333-cccc4444dddd",
+    ]
+    assert "".join(wrap(arn, 42)) == arn
+    table = two_columns([("PerformanceInsightsKMSKeyId", arn), ("Tags", "a=b\nc=d")], total=80)
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert wrap("sg-1, sg-2, sg-3", 8) == ["sg-1,", "sg-2,", "sg-3"]
+
+
+def test_the_restore_plan_fits_80_columns(moto: str, rds: object) -> None:
+    from tests.conftest import make_instance
+
+    make_instance(
+        rds,
+        StorageEncrypted=True,
+        KmsKeyId="arn:aws:kms:eu-central-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd",
+    )
+    result = CliRunner().invoke(
+        app, ["restore", "plan", "shop", "--latest", "--endpoint-url", moto], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    settings = result.stdout[result.stdout.index("Settings") :].splitlines()[:-1]
+    assert "1111aaaa-2222-bbbb-3333-cccc4444dddd" in result.stdout, "the ARN is cut at a '/'"
+    long = [line for line in settings if len(line) > 80 and not line.startswith("warning:")]
+    assert long == []

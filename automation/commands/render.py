@@ -1,4 +1,4 @@
-"""Human-readable rendering of library results (rich is imported only here, lazily)."""
+"""Human-readable rendering of library results: plain text that fits 80 columns."""
 
 from __future__ import annotations
 
@@ -22,47 +22,45 @@ def _show(value: Any) -> str:
 
 
 def render_plan(plan: RestorePlan) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    import typer
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = 140
+    from automation.commands.columns import two_columns, width, wrap
+
     request = plan.request
-    console.print(f"Restore plan for [bold]{request.db_identifier}[/bold] ({request.strategy})")
-    console.print(f"  source:      {plan.source.describe()}")
-    console.print(f"  restored as: {plan.restore_as}  (ends as {plan.target})")
-    console.print(f"  original to: {plan.names.aside}")
-    console.print(f"  stack:       {plan.stack}")
-    console.print()
-    console.print("Steps:")
+    typer.echo(f"Restore plan for {request.db_identifier} ({request.strategy})")
+    typer.echo(f"  source:      {plan.source.describe()}")
+    typer.echo(f"  restored as: {plan.restore_as}  (ends as {plan.target})")
+    typer.echo(f"  original to: {plan.names.aside}")
+    typer.echo(f"  stack:       {plan.stack}")
+    typer.echo("")
+    typer.echo("Steps:")
     for number, step in enumerate(plan.steps, 1):
         marker = "" if step.changes else "  (no change)"
-        console.print(f"  {number:2d}. {step.title}{marker}")
-    console.print()
-    table = Table(title="Settings", title_justify="left")
-    table.add_column("Setting", no_wrap=True)
-    table.add_column("Original", overflow="fold")
-    table.add_column("Declared", overflow="fold")
-    table.add_column("")
+        lines = wrap(f"{step.title}{marker}", width() - 6)
+        typer.echo(f"  {number:2d}. " + "\n      ".join(lines))
+    typer.echo("")
+    typer.echo("Settings (declared as the original unless a line says otherwise):")
+    rows: list[tuple[str, str]] = [("SETTING", "ORIGINAL")]
     declared = plan.spec.settings.to_api()
     for key, value in declared.items():
         original = plan.original.get(key)
         if original is None and value is None and not BY_API[key].required:
             continue  # an optional extra that this instance does not use
-        same = _show(original) == _show(value)
-        note = "" if same else "differs"
-        if not same and key in {"Iops", "StorageThroughput"} and value is None:
-            note = "gp3 baseline, set by RDS"
-        if not same and key == "AvailabilityZone" and value is None:
-            note = "Multi-AZ: RDS places it"
-        table.add_row(key, _show(original), _show(value), note)
+        shown = _show(original)
+        if shown != _show(value):
+            note = "differs"
+            if key in {"Iops", "StorageThroughput"} and value is None:
+                note = "gp3 baseline, set by RDS"
+            if key == "AvailabilityZone" and value is None:
+                note = "Multi-AZ: RDS places it"
+            shown = f"{shown}\ndeclared: {_show(value)}  ({note})"
+        rows.append((key, shown))
     for key, value in plan.inherited.items():
         if value is not None:
-            table.add_row(key, _show(value), _show(value), "from the snapshot")
-    console.print(table)
+            rows.append((key, f"{_show(value)}  (from the snapshot)"))
+    typer.echo(two_columns(rows))
     for warning in plan.warnings:
-        console.print(f"warning: {warning}")
+        typer.echo(f"warning: {warning}")
 
 
 def _duration(seconds: float | None) -> str:
