@@ -383,3 +383,26 @@ def test_destroy_refuses_where_the_copy_shares_the_live_databases_id(
     with pytest.raises(errors.PreconditionFailed, match="as every instance of a moto_server"):
         world.driver.destroy(shared)
     assert instance_ids(rds) == {"shop", record.copy.identifier}
+
+
+def test_hourly_and_random_never_pick_a_snapshot_of_an_instance_sharing_the_id(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """moto_server gives every instance one DbiResourceId: `drill plan shop --hourly` picked
+    the newer hourly snapshot of 'other', and --random drew from both databases' snapshots."""
+    from tests.conftest import give_resource_id
+
+    make_instance(rds, "other")
+    give_resource_id("other", shop["DbiResourceId"])
+    name = "other-hourly-2026-11-25-12"
+    tags = [{"Key": k, "Value": v} for k, v in hourly_tags("other", name)]
+    rds.create_db_snapshot(DBInstanceIdentifier="other", DBSnapshotIdentifier=name, Tags=tags)
+    rds.create_db_snapshot(DBInstanceIdentifier="other", DBSnapshotIdentifier="other-nightly")
+    world = World(moto, tmp_path, start_clock())
+    hourly = world.plan(CHOICES["hourly"]).source.describe()
+    assert hourly == "snapshot shop-hourly-2026-11-25-11", hourly
+    for seed in range(12):
+        request = DrillRequest("shop", DrillChoice("random"))
+        plan = prepare_drill(world.rds, request, world.clock(), random.Random(seed))
+        assert "other" not in plan.source.describe()
+        assert plan.resolved.reason.startswith("drawn at random from 4 snapshot(s)")

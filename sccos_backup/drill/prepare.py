@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter, RestoreWindow, Snapshot
+from sccos_backup.backups.ownership import Owner
 from sccos_backup.backups.snapshots import Kind, kind_of, observe_snapshots
 from sccos_backup.drill.plan import (
     DrillNames,
@@ -28,6 +29,13 @@ def _newest_hourly(db: str, snapshots: tuple[Snapshot, ...]) -> Snapshot:
             f"`sccos-backup snapshot rotate {db}` or choose --snapshot, --latest or --random"
         )
     return hourly[0]  # observe_snapshots lists newest first
+
+
+def _snapshots_of(rds: RdsAdapter, original: Instance) -> tuple[Snapshot, ...]:
+    """The original's snapshots; by name and tags only where its DbiResourceId is shared (as
+    every instance of a moto_server shares one), so another database's are never picked."""
+    owner = Owner.of(original, rds.list_instances())
+    return observe_snapshots(rds, original.identifier, original.resource_id, owner)
 
 
 def _in_retention(
@@ -86,11 +94,11 @@ def prepare_drill(
         snapshot = rds.describe_snapshot(choice.snapshot)
         reason = "named with --snapshot"
     elif choice.kind == "hourly":
-        snapshot = _newest_hourly(db, observe_snapshots(rds, db, original.resource_id))
+        snapshot = _newest_hourly(db, _snapshots_of(rds, original))
         reason = "the newest hourly snapshot"
     elif choice.kind == "random":
         window = rds.restore_window(original)
-        candidates = _in_retention(observe_snapshots(rds, db, original.resource_id), original, now)
+        candidates = _in_retention(_snapshots_of(rds, original), original, now)
         snapshot, to_time, reason = _random_point(
             db,
             candidates,
