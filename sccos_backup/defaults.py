@@ -16,3 +16,14 @@ DEFAULT_JOB = "sccos-backup-sync-data"
 #: Waiting for a Jenkins queue item / build gives up after this many seconds.
 DEFAULT_QUEUE_TIMEOUT = 600.0
 DEFAULT_BUILD_TIMEOUT = 3600.0
+
+
+def follow_command(job: str) -> str:
+    """The command that attaches to the running build of ``job`` (``resync --follow``), naming
+    ``--job`` where it is not the default: without it a pasted hint follows, or starts, a build
+    of the default job."""
+    import shlex
+
+    return "sccos-backup resync --follow" + (
+        "" if job == DEFAULT_JOB else f" --job {shlex.quote(job)}"
+    )

@@ -505,3 +505,19 @@ def test_an_interrupt_during_the_start_request_cancels_what_it_queued(
         run_resync(adapter, ResyncRequest(), lambda text: None)
     assert len(fake.calls("POST", "/queue/cancelItem")) == 1
     assert not any(is_queued(item) for item in fake.queue.values())
+
+
+@pytest.mark.parametrize("how", ["detach", "build-timeout"])
+def test_the_follow_hint_names_a_job_that_is_not_the_default(
+    fake: FakeJenkins, time: FakeTime, how: str
+) -> None:
+    fake.plan(BuildPlan(never_ends=True))
+    request = (
+        ResyncRequest(job="shop sync", detach=True)
+        if how == "detach"
+        else ResyncRequest(job="shop sync", build_timeout=30)
+    )
+    on_output = interrupt_after(1) if how == "detach" else (lambda t: None)
+    with pytest.raises((errors.Interrupted, errors.WaitTimeout)) as caught:
+        run_resync(adapter_for(fake, time), request, on_output)  # type: ignore[arg-type]
+    assert "`sccos-backup resync --follow --job 'shop sync'`" in str(caught.value)

@@ -311,3 +311,34 @@ def test_a_mistyped_url_is_never_echoed(fake: FakeJenkins, url: str) -> None:
     assert "Jenkins URL" in error_line(result) and "admin" not in result.stderr
     assert not fake.requests
     assert_clean(result, fake.token)
+
+
+def test_the_follow_hint_for_another_job_attaches_to_that_job_when_pasted(
+    fake: FakeJenkins,
+) -> None:
+    """`resync --job shop-sync` refused behind a running build said to paste `sccos-backup
+    resync --follow`, which created and built the default job: a second sync:data."""
+    import re
+    import shlex
+
+    from sccos_backup.jenkins.jobxml import ShellJob, freestyle_config
+    from sccos_backup.resync.job import JOB_DESCRIPTION
+    from tests.fake_jenkins import FakeBuild
+
+    job = "shop-sync"
+    config = freestyle_config(
+        ShellJob("vendor/bin/console sync:data\n"), description=JOB_DESCRIPTION
+    )
+    fake.add_job(job, config)
+    fake.builds[job] = [FakeBuild(job, 1, BuildPlan(chunks=["a\n", "b\n"]), revealed=1)]
+
+    refused = run(["--job", job], fake=fake)
+    assert refused.exit_code == 3, refused.output
+    [hint] = re.findall(r"`(sccos-backup resync --follow[^`]*)`", error_line(refused))
+    argv = shlex.split(hint)
+    assert argv[:2] == ["sccos-backup", "resync"]
+
+    pasted = run(argv[2:], fake=fake)
+    assert pasted.exit_code == 0, pasted.output
+    assert f"attaching to build #1 of job '{job}'" in pasted.stderr
+    assert not fake.calls("POST"), "the pasted hint changed or built a job"

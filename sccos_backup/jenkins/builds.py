@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from sccos_backup import errors
+from sccos_backup.defaults import follow_command
 from sccos_backup.jenkins.config import job_path
 from sccos_backup.jenkins.session import JenkinsSession
 from sccos_backup.waiting import Poll, intervals, poll_until
@@ -154,7 +155,7 @@ class BuildFollowing(JenkinsSession):
                 raise errors.WaitTimeout(
                     f"build #{build.number} of job '{build.job}' is still running after "
                     f"{elapsed():.0f} s; it keeps running in Jenkins ({build.url}); follow it "
-                    "with `sccos-backup resync --follow` (it attaches, it starts no second "
+                    f"with `{follow_command(build.job)}` (it attaches, it starts no second "
                     "build) or raise --build-timeout"
                 )
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sccos_backup import errors
+from sccos_backup.defaults import follow_command
 from sccos_backup.jenkins.builds import BuildOutcome, BuildRef
 from sccos_backup.jenkins.client import JenkinsAdapter, JobAction, JobPlan
 from sccos_backup.jenkins.control import ActiveBuild
@@ -56,7 +57,6 @@ JOB_DESCRIPTION = (
     "a restore. Its build steps are managed by sccos-backup resync and replaced on each run.\n"
     f"\n{MARKER}"
 )
-FOLLOW_COMMAND = "sccos-backup resync --follow"
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def _run(adapter: JenkinsAdapter, request: ResyncRequest, calls: _Callbacks) -> 
         if active is not None:
             raise errors.PreconditionFailed(
                 f"{_describe(request.job, active)} on {adapter.server}; follow it with "
-                f"`{FOLLOW_COMMAND}` (no second build is started), or stop it in Jenkins first"
+                f"`{follow_command(request.job)}` (no second build is started), or stop it in "
+                "Jenkins first"
             )
     _apply(adapter, request, plan, calls)
     parameterized = plan.state is not None and plan.state.parameterized
@@ -242,7 +243,7 @@ def _interrupted(
             else f"queue item {queue_id} of job '{job}' is still queued"
         )
         return errors.Interrupted(
-            f"interrupted; {what}; follow it with `{FOLLOW_COMMAND}`, or stop it in Jenkins"
+            f"interrupted; {what}; follow it with `{follow_command(job)}`, or stop it in Jenkins"
         )
     try:
         if build is None and queue_id is not None:
