@@ -142,6 +142,17 @@ def test_every_resource_of_a_fleet_stack_and_its_key_inputs(artifact: Artifact) 
         assert asynchronous.inputs["destinationConfig"] == {"onFailure": {"destination": queue_arn}}
         assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
 
+        policy = json.loads(_one(mocks, ROLE_POLICY, "-fn-policy").inputs["policy"])
+        statements = {st["Sid"]: st for st in policy["Statement"]}
+        on_tag = statements["CreateSnapshotsOnTaggedDatabases"]
+        assert on_tag["Action"] == ["rds:CreateDBSnapshot"]
+        assert on_tag["Resource"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*"
+        assert on_tag["Condition"] == {"StringEquals": {"rds:db-tag/sccos:project": "shop"}}
+        assert statements["CreateSnapshots"]["Resource"] == (
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:*"
+        )
+        assert "Condition" not in statements["CreateSnapshots"]
+
         topic = _one(mocks, TOPIC)
         subscription = _one(mocks, SUBSCRIPTION)
         assert subscription.inputs["protocol"] == "email"

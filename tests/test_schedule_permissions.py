@@ -78,8 +78,15 @@ def by_name(moto: str, rds: Any) -> list[Need]:
     return _recorded_needs(moto, rds, events)
 
 
-def _document(databases: tuple[str, ...] = ()) -> dict[str, Any]:
-    return policy_document("schedule", region=REGION, account=ACCOUNT, databases=databases)
+SHOP = ("sccos:project", "shop")
+
+
+def _document(
+    databases: tuple[str, ...] = (), db_tag: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    return policy_document(
+        "schedule", region=REGION, account=ACCOUNT, databases=databases, db_tag=db_tag
+    )
 
 
 def _uncovered(document: dict[str, Any], recorded: list[Need]) -> list[Need]:
@@ -100,7 +107,24 @@ def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
 
 
 def test_the_policy_covers_every_call_by_tag(by_tag: list[Need]) -> None:
-    assert _uncovered(_document(), by_tag) == []
+    """The evaluator does not evaluate conditions: the tag condition is checked apart."""
+    document = _document(db_tag=SHOP)
+    assert _uncovered(document, by_tag) == []
+    conditioned = [s for s in document["Statement"] if "rds:db-tag/sccos:project" in str(s)]
+    assert conditioned == [
+        {
+            "Sid": "CreateSnapshotsOnTaggedDatabases",
+            "Effect": "Allow",
+            "Action": ["rds:CreateDBSnapshot"],
+            "Resource": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*",
+            "Condition": {"StringEquals": {"rds:db-tag/sccos:project": "shop"}},
+        }
+    ]
+    # every call on a database that changes something is one the tag condition governs
+    changes_on_db = {
+        n.action for n in by_tag if ":db:" in n.resource and "Describe" not in n.action
+    }
+    assert changes_on_db == {"rds:CreateDBSnapshot"}
 
 
 def test_the_policy_scoped_to_named_databases_covers_every_call(by_name: list[Need]) -> None:
@@ -114,7 +138,7 @@ def test_the_policy_scoped_to_named_databases_covers_every_call(by_name: list[Ne
 def test_every_action_of_the_policy_is_needed(by_tag: list[Need]) -> None:
     """Nothing more than needed: the policy's actions are exactly those the calls need, and
     removing any single one leaves a recorded call uncovered."""
-    document = _document()
+    document = _document(db_tag=SHOP)
     assert _actions(document) == {n.action for n in by_tag}
     for action in sorted(_actions(document)):
         assert _uncovered(_without(document, action), by_tag), f"{action} is not needed"
@@ -125,3 +149,24 @@ def test_deletes_are_limited_to_hourly_snapshots_by_tag_condition() -> None:
     assert [s.get("Condition") for s in statements] == [
         {"StringEquals": {"rds:snapshot-tag/sccos-backup:kind": "hourly"}}
     ]
+
+
+def test_iam_policy_prints_the_document_the_role_of_a_tagged_fleet_gets() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from automation.cli import app
+    from sccos_backup.schedule.policies import function_policy
+
+    args = ["iam-policy", "schedule", "--tag", "sccos:project=shop"]
+    args += ["--account", ACCOUNT, "--policy-region", REGION]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed == _document(db_tag=SHOP)
+    role = function_policy(
+        partition="aws", region=REGION, account=ACCOUNT, databases=(), db_tag=SHOP,
+        log_group_arn="arn:aws:logs:x", queue_arn="arn:aws:sqs:x",
+    )  # fmt: skip
+    assert role["Statement"][: len(printed["Statement"])] == printed["Statement"]

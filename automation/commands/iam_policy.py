@@ -9,7 +9,7 @@ import typer
 
 from automation.commands.context import echo_json, handle_errors
 
-_CHOICES = "restore|snapshot|resync|all"
+_CHOICES = "restore|snapshot|schedule|resync|drill|all"
 
 
 @handle_errors
@@ -28,6 +28,15 @@ def iam_policy(
             metavar="DB_ID",
             help="Allow changes only to this database, the names a restore gives it (DB_ID-*) "
             "and its snapshots (DB_ID-*); repeatable. Default: any database.",
+        ),
+    ] = None,
+    tag: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--tag",
+            metavar="K=V",
+            help="Allow changes to DB instances only where they carry this tag (an "
+            "rds:db-tag condition), as the schedule stack of a fleet chosen by tag does.",
         ),
     ] = None,
     account: Annotated[
@@ -57,8 +66,19 @@ def iam_policy(
         from sccos_backup.errors import InvalidInput
 
         raise InvalidInput(f"partition '{partition}' is not one of aws, aws-cn, aws-us-gov")
+    db_tag = None
+    if tag is not None:
+        from sccos_backup.schedule.event import parse_tag
+
+        parsed = parse_tag(tag)
+        db_tag = (parsed.key, parsed.value)
     document = policy_document(
-        command, partition=partition, region=policy_region, account=account, databases=db or ()
+        command,
+        partition=partition,
+        region=policy_region,
+        account=account,
+        databases=db or (),
+        db_tag=db_tag,
     )
     if not document["Statement"]:
         sys.stderr.write(

@@ -48,11 +48,16 @@ def policy_document(
     region: str = "*",
     account: str = "*",
     databases: Sequence[str] = (),
+    db_tag: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The least-privilege IAM policy (a JSON-ready dict) for one command group or ``all``.
 
     ``databases`` limits every changing call to those DB instances (and the names the
     restore gives them: ``DB``, ``DB-*``) and their snapshots (``DB-*``); empty means any.
+    ``db_tag`` (key, value) limits every changing call on a DB instance to instances carrying
+    that tag: those resources move into a statement of their own (``Sid`` + ``OnTaggedDatabases``)
+    with the condition ``rds:db-tag/KEY`` (a tag condition must not apply to the statement's
+    other resources, which do not carry the tag). Reads stay region-wide.
     This is the one source for ``sccos-backup iam-policy`` and for roles declared by the
     project (the schedule stack's Lambda role uses ``policy_document("schedule", ...)``).
     """
@@ -74,16 +79,33 @@ def policy_document(
             for resource in _expand(filled, patterns):
                 if resource not in resources:
                     resources.append(resource)
-        entry: dict[str, Any] = {
-            "Sid": statement.sid,
-            "Effect": "Allow",
-            "Action": list(statement.actions),
-            "Resource": resources[0] if len(resources) == 1 else resources,
-        }
-        if statement.condition:
-            entry["Condition"] = _plain(statement.condition)
-        statements.append(entry)
+        tagged: list[str] = []
+        if db_tag is not None and any("{db}" in t and ":db:" in t for t in statement.resources):
+            tagged = [r for r in resources if ":db:" in r]
+            resources = [r for r in resources if ":db:" not in r]
+        condition = _plain(statement.condition) if statement.condition else {}
+        if resources:
+            statements.append(_entry(statement.sid, statement.actions, resources, condition))
+        if tagged and db_tag is not None:
+            key, value = db_tag
+            on_tag = {**condition, "StringEquals": {f"rds:db-tag/{key}": value}}
+            sid = f"{statement.sid}OnTaggedDatabases"
+            statements.append(_entry(sid, statement.actions, tagged, on_tag))
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _entry(
+    sid: str, actions: Sequence[str], resources: Sequence[str], condition: Mapping[str, Any]
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": list(actions),
+        "Resource": resources[0] if len(resources) == 1 else list(resources),
+    }
+    if condition:
+        entry["Condition"] = dict(condition)
+    return entry
 
 
 def _expand(template: str, patterns: Sequence[str]) -> list[str]:

@@ -120,6 +120,8 @@ class BackupSchedule(pulumi.ComponentResource):
             opts=child,
         )
         databases = list(spec.selection.databases)
+        tag = spec.selection.tag
+        db_tag = (tag.key, tag.value) if tag is not None else None
         role_policy = aws.iam.RolePolicy(
             f"{prefix}-fn-policy",
             role=role.id,
@@ -130,7 +132,7 @@ class BackupSchedule(pulumi.ComponentResource):
                 lambda v: _json(
                     policies.function_policy(
                         partition=v[0], region=v[1], account=v[2], databases=databases,
-                        log_group_arn=v[3], queue_arn=v[4],
+                        db_tag=db_tag, log_group_arn=v[3], queue_arn=v[4],
                     )
                 )
             ),

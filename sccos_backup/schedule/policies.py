@@ -35,12 +35,19 @@ def function_policy(
     region: str,
     account: str,
     databases: Sequence[str],
+    db_tag: tuple[str, str] | None = None,
     log_group_arn: str,
     queue_arn: str,
 ) -> dict[str, Any]:
-    """The function role's inline policy."""
+    """The function role's inline policy: for a fleet chosen by tag, snapshots may only be
+    taken of instances carrying the tag (``rds:db-tag`` condition)."""
     rds = policy_document(
-        "schedule", partition=partition, region=region, account=account, databases=databases
+        "schedule",
+        partition=partition,
+        region=region,
+        account=account,
+        databases=databases,
+        db_tag=db_tag,
     )
     own = [
         {
