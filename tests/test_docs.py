@@ -155,3 +155,22 @@ if __name__ == "__main__":
     path = DOCS / "permissions.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: text.index(_STATEMENTS)] + render_statements(), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["restore", "run", "shop", "--latest"],
+        ["restore", "rollback", "shop"],
+        ["drill", "run", "shop", "--latest"],
+        ["drill", "cleanup", "shop"],
+    ],
+    ids=" ".join,
+)
+def test_a_confirmation_refused_without_a_terminal_exits_as_documented(argv: list[str]) -> None:
+    """docs/exit-codes.md gave 10 for a confirmation refused without a terminal; it is 2."""
+    page = (DOCS / "exit-codes.md").read_text(encoding="utf-8")
+    [documented] = re.findall(r"^\| (\d+) \| [A-Z]+ \|[^\n]*without a terminal", page, re.M)
+    result = CliRunner().invoke(app, ["--endpoint-url", "http://127.0.0.1:1", *argv])
+    assert "needs a confirmation" in result.stderr, result.output
+    assert result.exit_code == int(documented), result.output
