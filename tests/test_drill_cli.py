@@ -242,3 +242,21 @@ def test_plan_for_a_point_in_time_and_a_random_point(
     else:
         assert plan["source"]["reason"].startswith("drawn at random from")
     assert aws_state(rds) == before
+
+
+@pytest.mark.parametrize(
+    "url", ["https://drills.s3.amazonaws.com/reports", "S3://drills/reports", "http://x/y"]
+)
+def test_a_reports_url_that_is_neither_s3_nor_a_folder_is_refused_before_the_drill(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """It was taken for a folder: the drill ran, and its report went to ./https:/... ."""
+    monkeypatch.chdir(tmp_path)
+    before = aws_state(rds)
+    cli = Cli(moto, tmp_path)
+    result = cli("drill", "run", "shop", "--latest", "--reports-url", url, "--yes")
+    one_error_line(result, 2, "--reports-url", "s3://BUCKET/PREFIX")
+    assert aws_state(rds) == before
+    history = cli("drill", "history", "shop", "--reports-url", url)
+    one_error_line(history, 2, "--reports-url")
+    assert not any(":" in p.name for p in tmp_path.iterdir()), "a folder named after a URL"

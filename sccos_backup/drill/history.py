@@ -6,6 +6,7 @@ wherever the user asks). ``drill history`` reads every JSON report of one databa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,14 @@ class S3Store:
 
 
 def parse_reports_url(url: str) -> tuple[str, str] | None:
-    """(bucket, prefix) of an ``s3://`` URL, or None for a folder."""
+    """(bucket, prefix) of an ``s3://`` URL, or None for a folder; any other URL is refused
+    (it would be taken for a folder named ``https:``)."""
     if not url.startswith("s3://"):
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", url):
+            raise errors.InvalidInput(
+                f"--reports-url '{url}' is neither a folder nor s3://BUCKET/PREFIX (lowercase "
+                "s3://); for S3 write s3://BUCKET/PREFIX"
+            )
         return None
     bucket, _, prefix = url.removeprefix("s3://").partition("/")
     if not bucket:
