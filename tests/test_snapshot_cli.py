@@ -416,3 +416,22 @@ def test_list_since_and_kind(cli: Run, rds: Any, clock: FakeClock) -> None:
     assert "Gaps: 2 hour(s) of the last 60" in recent.stdout
     assert_refused(cli("list", "shop", "--kind", "weekly"), 2, "--kind 'weekly' is unknown")
     assert_refused(cli("list", "shop", "--since", "yesterday"), 2, "--since 'yesterday'")
+
+
+class CtrlCWhileWaiting(RdsAdapter):
+    def wait_snapshot(self, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_waiting_says_the_snapshot_goes_on_and_how_to_see_it(
+    cli: Run, rds: Any
+) -> None:
+    """It said `run the same command again (or restore resume)`: again, the named snapshot is
+    refused as taken, and a proposed name takes a second snapshot."""
+    make_db(rds, "shop")
+    result = cli("create", "shop", "pre-release", adapter=CtrlCWhileWaiting)
+    assert result.exit_code == 130, result.output
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
+    assert "restore resume" not in line and "run the same command" not in line
+    assert "'pre-release'" in line and "`sccos-backup snapshot list shop`" in line
+    assert "pre-release" in names(rds)

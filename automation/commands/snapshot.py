@@ -83,6 +83,12 @@ def create(
     progress = StatusLine(enabled=wait)
     try:
         result = backups.take_snapshot(rds, request, wait=wait, timeout=timeout, on_poll=progress)
+    except KeyboardInterrupt:
+        raise errors.Interrupted(
+            f"interrupted; RDS goes on with snapshot '{request.name}' if it was started (an "
+            f"interrupt does not stop it); see it with `sccos-backup snapshot list "
+            f"{request.instance}`"
+        ) from None
     finally:
         progress.done()
     if as_json:
