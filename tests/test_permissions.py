@@ -204,6 +204,8 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list
             ("AWS_DEFAULT_REGION", REGION),
             ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+            # Module-scoped: conftest's per-test data folder is not set up yet.
+            ("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home"))),
         ):
             patch.setenv(name, value)
         urllib.request.urlopen(
