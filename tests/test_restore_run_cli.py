@@ -150,8 +150,13 @@ def test_rollback_and_cleanup(
 ) -> None:
     cli = Cli(moto, tmp_path, jenkins)
     assert cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes").exit_code == 0
-    rolled = cli("restore", "rollback", "shop", "--yes")
+    before = aws_state(rds)
+    unforced = cli("restore", "rollback", "shop", "--yes")
+    one_error_line(unforced, 3, "is finished", "--force")
+    assert aws_state(rds) == before
+    rolled = cli("restore", "rollback", "shop", "--yes", "--force")
     assert rolled.exit_code == 0, rolled.output
+    assert "stay on 'shop-rolled-back-202611251200'" in rolled.stdout
     found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
     assert found["shop"]["DbiResourceId"] == shop["DbiResourceId"]
     assert "shop-rolled-back-202611251200" in found
@@ -304,7 +309,7 @@ def test_rollback_can_delete_the_restored_instance_with_a_final_snapshot(
     restored_id = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0][
         "DbiResourceId"
     ]
-    rolled = cli("restore", "rollback", "shop", "--delete-restored", "--yes", "--json")
+    rolled = cli("restore", "rollback", "shop", "--delete-restored", "--yes", "--force", "--json")
     assert rolled.exit_code == 0, rolled.output
     found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
     assert found["shop"]["DbiResourceId"] == shop["DbiResourceId"]
@@ -344,3 +349,33 @@ def test_a_stale_lock_refuses_a_run_until_unlock_breaks_it(
     assert "'shop' is not locked" in again.stdout
     ran = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
     assert ran.exit_code == 0, ran.output
+
+
+def test_rollback_works_outside_the_project_folder_and_without_a_passphrase(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = Cli(moto, tmp_path, None)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = interrupted  # type: ignore[method-assign]
+    first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    assert first.exit_code == 130
+    elsewhere = tmp_path / "not-a-project"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    context = AppContext(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
+    rolled = CliRunner().invoke(
+        app,
+        ["--endpoint-url", moto, "--region", REGION, "restore", "rollback", "shop", "--yes"],
+        obj=context,
+    )
+    assert rolled.exit_code == 0, rolled.output
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert found["shop"]["DbiResourceId"] == shop["DbiResourceId"]
+    line = next(x for x in rolled.stdout.splitlines() if "not refreshed" in x)
+    assert "PULUMI_CONFIG_PASSPHRASE" in line
+    assert "PULUMI_BACKEND_URL=file://" in line and "pulumi refresh --stack restore-shop-" in line

@@ -250,6 +250,6 @@ def test_rollback_works_without_a_pulumi_cli(
     world.runbook.check_can_start(plan)
     world.runbook.start(plan)
     world.engine.available = False
-    done = world.runbook.rollback("shop")
+    done = world.runbook.rollback("shop", force=True)
     assert instances(rds)["shop"]["DbiResourceId"] == original["DbiResourceId"]
     assert any("not refreshed" in line and "pulumi refresh" in line for line in done), done

@@ -41,6 +41,14 @@ def rollback_command(
             "--delete-restored", help="Also delete the restored instance (with a final snapshot)."
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Roll back a finished run (writes made since the cut-over stay on the "
+            "restored instance).",
+        ),
+    ] = False,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
@@ -52,17 +60,30 @@ def rollback_command(
     db = instance_identifier(db_id)
     context = app_context(ctx)
     can_confirm(context, yes)
-    runbook, status = make_runbook(
-        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output
+    from automation.runbook.record import DONE
+
+    runbook, status, skipped = make_runbook(
+        context,
+        work_dir=work_dir,
+        backend_url=backend_url,
+        json_output=json_output,
+        engine_optional=True,
     )
     runs = runbook.runs(db)
     if not runs:
         raise errors.NotFound(f"no restore run of '{db}' is recorded; nothing to roll back")
+    if runs[0].step == DONE and not force:  # refused before asking (same check as the runbook)
+        runbook.rollback(db, force=False)
     extra = " and DELETE the restored instance (final snapshot)" if delete_restored else ""
+    finished = " (finished: maintenance on first)" if runs[0].step == DONE else ""
     confirm(
-        context, yes, f"Roll back run {runs[0].run_id}: '{db}' becomes the original again{extra}?"
+        context,
+        yes,
+        f"Roll back run {runs[0].run_id}{finished}: '{db}' becomes the original again{extra}?",
     )
-    done = runbook.rollback(db, delete_restored=delete_restored)
+    done = runbook.rollback(
+        db, delete_restored=delete_restored, force=force, refresh_skipped=skipped
+    )
     status.done()
     if json_output:
         echo_json({"database": db, "run": runs[0].run_id, "done": done})

@@ -85,7 +85,7 @@ def run_command(
     resync = resync_step(
         context, request.resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
     )
-    runbook, status = make_runbook(
+    runbook, status, _ = make_runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
     active = runbook.active_run(request.db_identifier)
@@ -136,7 +136,7 @@ def resume_command(
     resync = resync_step(
         context, not no_resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
     )
-    runbook, status = make_runbook(
+    runbook, status, _ = make_runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
     summary = runbook.resume(db)

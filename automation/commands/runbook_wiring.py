@@ -163,22 +163,38 @@ def make_runbook(
     backend_url: str | None,
     json_output: bool,
     resync: Any = None,
-) -> tuple[Runbook, StatusLine]:
-    from automation.runbook.runbook import Callbacks, Runbook
+    engine_optional: bool = False,
+) -> tuple[Runbook, StatusLine, str | None]:
+    """The runbook with its engine and lock; with ``engine_optional`` (rollback, whose renames
+    need no Pulumi) a missing project folder or passphrase gives a runbook without an engine and
+    the reason, instead of an error."""
+    from automation.runbook.runbook import NO_ENGINE, Callbacks, Runbook
 
     notify, on_output, status = progress_streams(json_output)
     lock = make_lock(context, backend_url)
+    engine: Engine = NO_ENGINE
+    skipped = None
+    try:
+        engine = make_engine(context, work_dir, backend_url)
+    except errors.InvalidInput as error:
+        if not engine_optional:
+            raise
+        skipped = str(error)
+    settings = getattr(engine, "settings", None)  # the Automation API engine's project folder
+    project = work_dir.resolve() if work_dir else getattr(settings, "work_dir", None)
     runbook = Runbook(
         rds=context.rds(),
-        engine=make_engine(context, work_dir, backend_url),
+        engine=engine,
         backend=lock.backend,
         lock=lock,
+        backend_url=resolved_backend_url(backend_url),
+        work_dir=project,
         clock=context.clock,
         maintenance=LazyMaintenance(context),
         resync=resync,
         callbacks=Callbacks(notify=notify, on_output=on_output, on_poll=status),
     )
-    return runbook, status
+    return runbook, status, skipped
 
 
 class LazyMaintenance:

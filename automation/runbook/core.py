@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from automation.engine.base import Engine
-from automation.runbook.record import DONE, RunRecord
+from automation.runbook.record import DONE, TAG_RUN, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
@@ -62,6 +64,10 @@ class RunbookCore:
     backend: str | None = None
     #: The per-database lock in that backend; None only where no backend is used (status).
     lock: DatabaseLock | None = None
+    #: For pasteable hints: the full backend URL and the project folder.
+    backend_url: str | None = None
+    work_dir: Path | None = None
+    _shared_ids_noted: set[str] = field(default_factory=set, repr=False)
 
     # -- the lock and the backend -------------------------------------------------------------
 
@@ -75,6 +81,16 @@ class RunbookCore:
             return
         with self.lock.held(db_identifier, lock_scope(arn), command, run):
             yield
+
+    def pulumi_hint(self, operation: str, stack: str) -> str:
+        """A Pulumi command that works pasted into a shell: backend and folder included."""
+        parts = []
+        if self.backend_url:
+            parts.append(f"PULUMI_BACKEND_URL={shlex.quote(self.backend_url)}")
+        parts.append(f"pulumi {operation} --stack {shlex.quote(stack)}")
+        if self.work_dir is not None:
+            parts.append(f"--cwd {shlex.quote(str(self.work_dir.expanduser().absolute()))}")
+        return " ".join(parts)
 
     def _holder_name(self) -> str:
         return self.lock.holder_name if self.lock is not None else whoami()
@@ -119,17 +135,43 @@ class RunbookCore:
             raise errors.InvalidInput("maintenance mode was requested but is not configured")
         return self.maintenance
 
-    def _original(self, resource_id: str) -> Instance:
-        found = self.rds.find_instance_by_resource_id(resource_id)
-        if found is None:
+    def _original(self, record: RunRecord) -> Instance:
+        """The run's original now: its DbiResourceId and, where several instances share that id
+        (``moto_server`` gives every instance the same one), the one carrying the run's tags."""
+        resource_id = record.original.resource_id
+        found = self.rds.find_instances_by_resource_id(resource_id)
+        if len(found) > 1:
+            tagged = [i for i in found if i.tag(TAG_RUN) == record.run_id]
+            names = ", ".join(sorted(i.identifier for i in found))
+            if len(tagged) != 1:
+                raise errors.NotFound(
+                    f"{len(found)} instances share DbiResourceId {resource_id} ({names}; a "
+                    f"moto_server rehearsal?) and {len(tagged)} carry the tags of run "
+                    f"{record.run_id}; nothing was changed. Tell them apart by hand first"
+                )
+            if resource_id not in self._shared_ids_noted:
+                self._shared_ids_noted.add(resource_id)
+                self.callbacks.notify(
+                    f"note: {len(found)} instances share DbiResourceId {resource_id} ({names}; "
+                    f"moto_server does this); the original is told apart by run {record.run_id}'s "
+                    "tags and the others by name"
+                )
+            return tagged[0]
+        if not found:
             raise errors.NotFound(
                 f"the original instance ({resource_id}) no longer exists; "
                 "check the RDS console before doing anything else"
             )
-        return found
+        return found[0]
 
-    def _tag(self, resource_id: str, tags: dict[str, str]) -> None:
-        self.rds.add_tags(self._original(resource_id).arn, tags)
+    def _is_original(self, instance: Instance, record: RunRecord) -> bool:
+        """Whether ``instance`` (found by name) is the run's original, also where ids are shared."""
+        if instance.resource_id != record.original.resource_id:
+            return False
+        return instance.identifier == self._original(record).identifier
+
+    def _tag(self, record: RunRecord, tags: dict[str, str]) -> None:
+        self.rds.add_tags(self._original(record).arn, tags)
 
     def _wait(self, timeout: float) -> dict[str, Any]:
         return {

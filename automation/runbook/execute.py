@@ -11,6 +11,7 @@ from automation.runbook.record import (
     ROLLING_BACK,
     TAG_DOWN,
     TAG_STEP,
+    TAG_UP,
     RunRecord,
     RunSummary,
     StepResult,
@@ -90,7 +91,6 @@ class Execution(RunbookCore):
         return record
 
     def _execute(self, record: RunRecord) -> RunSummary:
-        resource_id = record.original.resource_id
         results: list[StepResult] = []
         down_since = record.down_since
         downtime: float | None = None
@@ -105,17 +105,18 @@ class Execution(RunbookCore):
             ended = self._do(step.key, record)
             if step.key == "rename-original" and down_since is None:
                 down_since = ended
-                self._tag(resource_id, {TAG_DOWN: iso(ended)})
+                self._tag(record, {TAG_DOWN: iso(ended)})
             back_up = "cut-over" if record.request.strategy is Strategy.SWAP else "wait"
             if step.key == back_up and down_since is not None:
                 downtime = (ended - down_since).total_seconds()
+                self._tag(record, {TAG_UP: iso(ended)})
             self.callbacks.after_step(step.key)
-            self._tag(resource_id, {TAG_STEP: step.key})
+            self._tag(record, {TAG_STEP: step.key})
             seconds = (self.clock() - started).total_seconds()
             results.append(StepResult(step.key, step.title, "done", seconds))
             self.callbacks.notify(f"   done in {seconds:.0f} s")
-        self._tag(resource_id, {TAG_STEP: DONE})
-        original = self._original(resource_id)
+        self._tag(record, {TAG_STEP: DONE})
+        original = self._original(record)
         return RunSummary(
             run_id=record.run_id,
             db_identifier=record.request.db_identifier,
@@ -136,7 +137,7 @@ class Execution(RunbookCore):
         restore_as = names.temporary if swap else db
         if key == "safety-snapshot":
             if self.rds.find_snapshot(names.safety_snapshot) is None:
-                original = self._original(record.original.resource_id)
+                original = self._original(record)
                 self.rds.create_snapshot(
                     original.identifier,
                     names.safety_snapshot,
@@ -179,7 +180,7 @@ class Execution(RunbookCore):
     def _rename_original(self, record: RunRecord) -> None:
         db = record.request.db_identifier
         aside = record.names.aside
-        original = self._original(record.original.resource_id)
+        original = self._original(record)
         if original.identifier == db:
             if self.rds.find_instance(aside) is not None:
                 raise errors.IdentifierTaken(
@@ -194,7 +195,7 @@ class Execution(RunbookCore):
     def _verify(self, record: RunRecord, identifier: str) -> None:
         spec = self._spec(record, identifier)
         restored = self.rds.describe_instance(identifier)
-        if restored.resource_id == record.original.resource_id:
+        if self._is_original(restored, record):
             raise errors.VerificationFailed(
                 f"'{identifier}' is the original, not the restored instance; "
                 "run `sccos-backup restore status` and roll back"
@@ -214,7 +215,7 @@ class Execution(RunbookCore):
             )
 
     def _spec(self, record: RunRecord, target: str) -> RestoreSpec:
-        original = self._original(record.original.resource_id)
+        original = self._original(record)
         choice = record.request.choice
         source: RestoreSource
         if choice.snapshot:

@@ -25,6 +25,8 @@ TAG_SOURCE = "sccos-backup:run-source"
 TAG_STACK = "sccos-backup:run-stack"
 TAG_OPTIONS = "sccos-backup:run-options"
 TAG_DOWN = "sccos-backup:run-down-since"
+#: When the restored instance took over the database's name (writes after it are its own).
+TAG_UP = "sccos-backup:run-up-since"
 #: The Pulumi state backend the run keeps its stack (and its lock) in.
 TAG_BACKEND = "sccos-backup:run-backend"
 RUN_TAGS = (
@@ -37,6 +39,7 @@ RUN_TAGS = (
     TAG_OPTIONS,
     TAG_DOWN,
     TAG_BACKEND,
+    TAG_UP,
 )
 
 STARTED = "started"
@@ -71,6 +74,7 @@ class RunRecord:
     original: Instance
     #: The backend recorded when the run started (None for runs recorded before it was).
     backend: str | None = None
+    up_since: datetime | None = None
 
     @property
     def names(self) -> Names:
@@ -116,6 +120,7 @@ class RunRecord:
             down_since=parse_time(down) if down else None,
             original=instance,
             backend=tags.get(TAG_BACKEND) or None,
+            up_since=parse_time(tags[TAG_UP]) if tags.get(TAG_UP) else None,
         )
 
     @staticmethod

@@ -5,7 +5,10 @@ from __future__ import annotations
 from automation.runbook.core import RunbookCore
 from automation.runbook.record import DONE, ROLLING_BACK, RUN_TAGS, TAG_STEP, RunRecord
 from sccos_backup import errors
+from sccos_backup.aws.rds import Instance
 from sccos_backup.identifiers import truncate_identifier
+from sccos_backup.restore.source import iso
+from sccos_backup.waiting import poll_until
 
 
 class Rollback(RunbookCore):
@@ -13,11 +16,22 @@ class Rollback(RunbookCore):
 
     # -- rollback and cleanup -------------------------------------------------------------------
 
-    def rollback(self, db_identifier: str, *, delete_restored: bool = False) -> list[str]:
+    def rollback(
+        self,
+        db_identifier: str,
+        *,
+        delete_restored: bool = False,
+        force: bool = False,
+        refresh_skipped: str | None = None,
+    ) -> list[str]:
         """Put the original back under its name; rename the restored instance aside.
 
-        Works at any point of a run, also after it is done, and is safe to repeat.
-        Returns what was done, one line each.
+        Works at any point of a run and is safe to repeat. It first waits for any rename in
+        flight and checks that the original can take its name back, before it touches the
+        restored instance. A finished run needs ``force`` (writes made since the cut-over stay
+        on the restored instance); maintenance mode is then turned on first. With
+        ``refresh_skipped`` (why the engine cannot run) the stack refresh is skipped with that
+        instruction. Returns what was done, one line each.
         """
         runs = self.runs(db_identifier)
         if not runs:
@@ -26,62 +40,150 @@ class Rollback(RunbookCore):
             )
         record = runs[0]
         self.check_backend(record, "rollback")
+        if record.step == DONE and not force:
+            raise errors.PreconditionFailed(
+                f"restore run {record.run_id} of '{db_identifier}' is finished: "
+                f"'{db_identifier}' has served the restored data{self._since(record)}; a rollback "
+                f"leaves every write made since then on the restored instance (renamed to "
+                f"'{record.names.rolled_back}'). Nothing was changed; pass --force to roll "
+                "back anyway"
+            )
         with self._locked(db_identifier, record.original.arn, "restore rollback", record.run_id):
-            return self._rollback(record, delete_restored=delete_restored)
+            return self._rollback(record, delete_restored, refresh_skipped)
 
-    def _rollback(self, record: RunRecord, *, delete_restored: bool) -> list[str]:
-        db_identifier = record.request.db_identifier
+    @staticmethod
+    def _since(record: RunRecord) -> str:
+        return f" since {iso(record.up_since)}" if record.up_since else ""
+
+    def _rollback(
+        self, record: RunRecord, delete_restored: bool, refresh_skipped: str | None
+    ) -> list[str]:
+        db = record.request.db_identifier
         names = record.names
-        resource_id = record.original.resource_id
         done: list[str] = []
-        self._tag(resource_id, {TAG_STEP: ROLLING_BACK})
-        for identifier in (db_identifier, names.temporary):
-            holder = self.rds.find_instance(identifier)
-            if holder is None or holder.resource_id == resource_id:
-                continue
-            if self.rds.find_instance(names.rolled_back) is not None:
-                raise errors.IdentifierTaken(
-                    f"cannot rename the restored '{identifier}' to '{names.rolled_back}': that "
-                    "name is in use; rename or remove it and run rollback again"
-                )
-            self.callbacks.notify(f"-> rename the restored '{identifier}' to '{names.rolled_back}'")
-            self.rds.rename_instance(identifier, names.rolled_back)
-            self.rds.wait_absent(identifier, **self._wait(self.timeouts.rename))
+        self._settle(record)
+        restored = self._check_can_roll_back(record)
+        env = record.request.maintenance_env
+        if record.step == DONE:
+            if env:
+                self.callbacks.notify(f"-> maintenance mode on ({env}) before the rollback")
+                self._set_maintenance(env, on=True)
+                done.append("maintenance mode on")
+            done.append(
+                f"writes made to '{db}'{self._since(record)} stay on '{names.rolled_back}' "
+                "(the restored instance); copy what is needed from there"
+            )
+        self._tag(record, {TAG_STEP: ROLLING_BACK})
+        for holder in restored:
+            self.callbacks.notify(
+                f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
+            )
+            self.rds.rename_instance(holder.identifier, names.rolled_back)
+            self.rds.wait_absent(holder.identifier, **self._wait(self.timeouts.rename))
             self.rds.wait_instance(names.rolled_back, **self._wait(self.timeouts.rename))
             done.append(f"restored instance renamed to '{names.rolled_back}'")
-        original = self._original(resource_id)
-        if original.identifier != db_identifier:
-            self.callbacks.notify(f"-> rename '{original.identifier}' back to '{db_identifier}'")
-            self.rds.rename_instance(original.identifier, db_identifier)
-            self.rds.wait_instance(db_identifier, **self._wait(self.timeouts.rename))
-            done.append(f"original '{original.identifier}' renamed back to '{db_identifier}'")
+        original = self._original(record)
+        if original.identifier != db:
+            self.callbacks.notify(f"-> rename '{original.identifier}' back to '{db}'")
+            self.rds.rename_instance(original.identifier, db)
+            self.rds.wait_absent(original.identifier, **self._wait(self.timeouts.rename))
+            self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
+            done.append(f"original '{original.identifier}' renamed back to '{db}'")
+        back = self.rds.describe_instance(db)
+        if not self._is_original(back, record):  # pragma: no cover - guarded by the checks above
+            raise errors.NotAvailable(
+                f"'{db}' does not answer as the original after the rollback; run "
+                f"`sccos-backup restore status {db}` and roll back again"
+            )
         if delete_restored and self.rds.find_instance(names.rolled_back) is not None:
             final = truncate_identifier(names.rolled_back, "final", 255)
             self.callbacks.notify(f"-> delete '{names.rolled_back}' (final snapshot '{final}')")
             self._delete_with_final_snapshot(names.rolled_back, final)
             done.append(f"restored instance deleted; final snapshot '{final}'")
-        try:
-            if self.engine.outputs(record.stack) is not None:
-                self.engine.ensure_ready()
-                self.engine.refresh(record.stack, self.callbacks.on_output)
-                done.append(f"stack '{record.stack}' refreshed")
-        except errors.EngineError as error:  # the databases are back; the state can follow later
-            done.append(
-                f"stack '{record.stack}' not refreshed ({error}); run `pulumi refresh --stack "
-                f"{record.stack}` before using it again"
-            )
-        if record.request.maintenance_env:
-            self._maintenance().set_maintenance(
-                record.request.maintenance_env,
-                False,
-                timeout=self.timeouts.maintenance,
-                on_poll=self.callbacks.on_poll,
-            )
+        done.extend(self._refresh_after_rollback(record, refresh_skipped))
+        if env:
+            self._set_maintenance(env, on=False)
             done.append("maintenance mode off")
-        original = self._original(resource_id)
-        self.rds.remove_tags(original.arn, RUN_TAGS)
-        done.append(f"'{db_identifier}' is the original again")
+        self.rds.remove_tags(self._original(record).arn, RUN_TAGS)
+        done.append(f"'{db}' is the original again")
         return done
+
+    def _refresh_after_rollback(self, record: RunRecord, skipped: str | None) -> list[str]:
+        hint = f"run `{self.pulumi_hint('refresh', record.stack)}` before using it again"
+        if skipped is not None:
+            return [f"stack '{record.stack}' not refreshed ({skipped}); {hint}"]
+        try:
+            if self.engine.outputs(record.stack) is None:
+                return []
+            self.engine.ensure_ready()
+            self.engine.refresh(record.stack, self.callbacks.on_output)
+        except errors.EngineError as error:  # the databases are back; the state can follow later
+            return [f"stack '{record.stack}' not refreshed ({error}); {hint}"]
+        return [f"stack '{record.stack}' refreshed"]
+
+    def _set_maintenance(self, env: str, *, on: bool) -> None:
+        self._maintenance().set_maintenance(
+            env, on, timeout=self.timeouts.maintenance, on_poll=self.callbacks.on_poll
+        )
+
+    def _involved(self, record: RunRecord) -> list[Instance]:
+        names = record.names
+        found = [self._original(record)]
+        for name in (record.request.db_identifier, names.temporary, names.rolled_back):
+            holder = self.rds.find_instance(name)
+            if holder is not None and holder.identifier not in {i.identifier for i in found}:
+                found.append(holder)
+        return found
+
+    def _settle(self, record: RunRecord) -> None:
+        """Wait until no instance of the run is being renamed (AWS answers to the old name
+        for a while after a rename, with status ``renaming``)."""
+
+        def renaming(instances: list[Instance]) -> list[str]:
+            return [i.identifier for i in instances if i.status == "renaming"]
+
+        poll_until(
+            lambda: self._involved(record),
+            lambda instances: not renaming(instances),
+            what=f"renames in flight of run {record.run_id}",
+            status=lambda instances: ", ".join(renaming(instances)) or "none",
+            clock=self.clock,
+            sleep=self.rds.sleep,
+            timeout=self.timeouts.rename,
+            on_poll=self.callbacks.on_poll,
+            first_interval=self.first_interval,
+            hint="run `restore rollback` again once the RDS console shows the rename done",
+        )
+
+    def _check_can_roll_back(self, record: RunRecord) -> list[Instance]:
+        """The restored instances to rename aside, once it is sure the original can take its
+        name back; refuses (nothing changed) when it cannot."""
+        db = record.request.db_identifier
+        names = record.names
+        original = self._original(record)
+        if original.identifier != db and not original.available:
+            raise errors.NotAvailable(
+                f"the original '{original.identifier}' is {original.status} and cannot take "
+                f"'{db}' back now; nothing was changed. Wait until it is available and run "
+                "rollback again"
+            )
+        restored = []
+        for name in (db, names.temporary):
+            holder = self.rds.find_instance(name)
+            if holder is None or self._is_original(holder, record):
+                continue
+            if holder.status not in {"available", "storage-optimization"}:
+                raise errors.NotAvailable(
+                    f"the restored '{name}' is {holder.status} and cannot be renamed aside now; "
+                    "nothing was changed. Wait until it is available and run rollback again"
+                )
+            restored.append(holder)
+        if restored and self.rds.find_instance(names.rolled_back) is not None:
+            raise errors.IdentifierTaken(
+                f"cannot rename the restored instance to '{names.rolled_back}': that name is in "
+                "use; nothing was changed. Rename or remove it and run rollback again"
+            )
+        return restored
 
     def cleanup_target(self, db_identifier: str) -> RunRecord:
         """The finished run whose renamed original ``cleanup`` would delete."""

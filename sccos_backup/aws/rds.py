@@ -185,14 +185,21 @@ class RdsAdapter(SnapshotCalls):
 
     def find_instance_by_resource_id(self, resource_id: str) -> Instance | None:
         """The instance whose DbiResourceId is ``resource_id`` (it survives renames)."""
+        found = self.find_instances_by_resource_id(resource_id)
+        return found[0] if found else None
+
+    def find_instances_by_resource_id(self, resource_id: str) -> list[Instance]:
+        """Every instance whose DbiResourceId is ``resource_id``: one on AWS, where the id is
+        unique; on ``moto_server`` every instance shares one, so callers tell them apart."""
         with translate(f"DB instance with resource id '{resource_id}'"):
             paginator = self._client.get_paginator("describe_db_instances")
             wanted: list[FilterTypeDef] = [{"Name": "dbi-resource-id", "Values": [resource_id]}]
-            for page in paginator.paginate(Filters=wanted):
-                for data in page["DBInstances"]:
-                    if data.get("DbiResourceId") == resource_id:
-                        return Instance.from_api(data)
-        return None
+            return [
+                Instance.from_api(data)
+                for page in paginator.paginate(Filters=wanted)
+                for data in page["DBInstances"]
+                if data.get("DbiResourceId") == resource_id
+            ]
 
     def list_instances(self) -> list[Instance]:
         with translate("listing DB instances"):
