@@ -212,6 +212,18 @@ CASES = [
         "refused the credentials",
         credentials="expired",
     ),
+    # --stack: Pulumi's stack name rule (pkg/backend/diy: ^[A-Za-z0-9_.-]{1,100}$, no slashes);
+    # a slash or a space renamed the original, then crashed in the stack-file writer
+    *(
+        Case(
+            f"{command}-stack-{label}",
+            ("restore", command, "shop", "--latest", *extra, "--stack", stack),
+            2,
+            "stack name",
+        )
+        for command, extra in (("run", ("--yes", "--no-resync")), ("capture", ()), ("plan", ()))
+        for label, stack in (("slash", "org/restore-shop"), ("escape", "../x"), ("space", "a b!"))
+    ),
 ]
 
 

@@ -93,8 +93,23 @@ def build_request(
         db_identifier=instance_identifier(db_id),
         choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
         strategy=strategy,
-        stack=stack,
+        stack=None if stack is None else stack_name(stack),
         maintenance_env=maintenance,
         safety_snapshot=safety_snapshot,
         resync=not no_resync,
     )
+
+
+def stack_name(stack: str) -> str:
+    """``--stack``: Pulumi's rule for a stack name (pkg/backend/diy ``validateStackName``:
+    1 to 100 letters, digits, '-', '_' or '.', no slash), checked before any change."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", stack) or stack.strip(".") == "":
+        from sccos_backup.errors import InvalidInput
+
+        raise InvalidInput(
+            f"stack name '{stack}' is invalid: use 1 to 100 letters, digits, '-', '_' or '.' "
+            "(Pulumi's rule; no org/project/ prefix: choose the backend with --backend-url)"
+        )
+    return stack
