@@ -159,6 +159,12 @@ CASES = [
     Case("snapshot-create-missing", ("snapshot", "create", "ghost"), 3, "ghost"),
     Case("snapshot-list-missing", ("snapshot", "list", "ghost"), 3, "ghost"),
     Case(
+        "snapshot-list-keep-hours-0",
+        ("snapshot", "list", "shop", "--keep-hours", "0"),
+        2,
+        "--keep-hours must be at least 1",
+    ),
+    Case(
         "snapshot-rotate-zero-hours", ("snapshot", "rotate", "shop", "--keep-hours", "0"), 2, "keep"
     ),
     Case(

@@ -151,6 +151,8 @@ def list_restore_points(
     listed with a note (naming the instance they belong to now, if it was renamed); when there
     are none either, NotFound is raised.
     """
+    if keep_hours < 1:
+        raise errors.InvalidInput(f"--keep-hours must be at least 1, not {keep_hours}")
     db_id = identifiers.instance_identifier(db_id)
     instance = rds.find_instance(db_id)
     if instance is not None:
