@@ -82,6 +82,15 @@ def test_init_creates_a_project_folder_and_refuses_another_project(tmp_path: Pat
     one_error_line(CliRunner().invoke(app, ["init", str(tmp_path / "other")]), 2, "another Pulumi")
 
 
+def test_init_onto_a_file_or_below_one_is_one_line(tmp_path: Path) -> None:
+    """`init` onto an existing file, or a folder that cannot be created, ended in a traceback."""
+    (tmp_path / "a-file").write_text("x")
+    for target in (tmp_path / "a-file", tmp_path / "a-file" / "below"):
+        result = CliRunner().invoke(app, ["init", str(target)])
+        one_error_line(result, 2, f"'{target}'")
+    assert (tmp_path / "a-file").read_text() == "x"
+
+
 def _leaves() -> list[tuple[str, ...]]:
     from tests.test_readme import _commands
 

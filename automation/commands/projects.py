@@ -106,17 +106,25 @@ def resolve(template: Template, work_dir: Path | None) -> Path:
 def init(folder: Path) -> list[Path]:
     """Create a project folder for stack files kept in git: the restore project in ``folder``,
     the schedule project in ``folder/schedule``. Refuses a folder holding another project."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"'{folder}' is a file, not a folder; choose a folder")
     written: list[Path] = []
-    for template, where in ((RESTORE, folder), (SCHEDULE, folder / SCHEDULE.folder)):
-        existing = where / "Pulumi.yaml"
-        if existing.exists() and not template.is_project(where):
-            raise InvalidInput(
-                f"'{existing}' belongs to another Pulumi project; choose an empty folder"
-            )
-        template.write(where, pin_interpreter=False)
-        written += [where / "Pulumi.yaml", where / "__main__.py"]
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("schedule/build/\n__pycache__/\n", encoding="utf-8")
-        written.append(ignore)
+    try:
+        for template, where in ((RESTORE, folder), (SCHEDULE, folder / SCHEDULE.folder)):
+            existing = where / "Pulumi.yaml"
+            if existing.exists() and not template.is_project(where):
+                raise InvalidInput(
+                    f"'{existing}' belongs to another Pulumi project; choose an empty folder"
+                )
+            template.write(where, pin_interpreter=False)
+            written += [where / "Pulumi.yaml", where / "__main__.py"]
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("schedule/build/\n__pycache__/\n", encoding="utf-8")
+            written.append(ignore)
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot create the project folder '{folder}' ({error.strerror}); choose a folder "
+            "you can write"
+        ) from None
     return written
