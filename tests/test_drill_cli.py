@@ -260,3 +260,16 @@ def test_a_reports_url_that_is_neither_s3_nor_a_folder_is_refused_before_the_dri
     history = cli("drill", "history", "shop", "--reports-url", url)
     one_error_line(history, 2, "--reports-url")
     assert not any(":" in p.name for p in tmp_path.iterdir()), "a folder named after a URL"
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_the_drill(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """Only its parent was checked: the drill ran, then writing the Markdown report into a
+    folder ended in a traceback and the report was not shown."""
+    before = aws_state(rds)
+    result = Cli(moto, tmp_path)(
+        "drill", "run", "shop", "--latest", "--report", str(tmp_path), "--yes"
+    )
+    one_error_line(result, 2, "--report", "folder")
+    assert aws_state(rds) == before

@@ -253,6 +253,8 @@ def run_command(
     )
     if report is not None and not report.parent.expanduser().is_dir():
         raise errors.InvalidInput(f"--report: folder '{report.parent}' does not exist")
+    if report is not None and report.expanduser().is_dir():
+        raise errors.InvalidInput(f"--report: '{report}' is a folder; name the Markdown file")
     if check_timeout <= 0:
         raise errors.InvalidInput("--check-timeout must be a positive number of seconds")
     context = app_context(ctx)
