@@ -133,9 +133,19 @@ def test_interrupted_run_resumes_and_status_shows_where(
 
     cli.engine.up = crashing_up  # type: ignore[method-assign]
     first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
-    one_error_line(first, 130, "interrupted", progress=True)
+    one_error_line(
+        first,
+        130,
+        "interrupted; 'shop' is DOWN since 2026-11-25T12:00:15Z",
+        "`sccos-backup restore resume shop` or `sccos-backup restore rollback shop`",
+        progress=True,
+    )
+    cli.clock.sleep(600)
     status = cli("restore", "status", "shop")
-    assert "at step 'rename-original'" in status.stdout
+    assert "at step 'up' (last done: 'rename-original')" in status.stdout
+    assert "downtime: 10 min so far (down since 2026-11-25T12:00:15Z)" in status.stdout
+    report = json.loads(cli("restore", "status", "shop", "--json").stdout)
+    assert (report["currentStep"], report["downtimeSeconds"]) == ("up", 600)
     assert "[>] pulumi refresh + up" in status.stdout
     other = cli("restore", "run", "shop", "--latest", "--yes", "--no-resync")
     one_error_line(other, 3, "in progress", "restore resume")

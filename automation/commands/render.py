@@ -95,7 +95,12 @@ def render_status(report: dict[str, Any]) -> None:
     if report.get("run") is None:
         typer.echo(f"no restore run of '{report['database']}' is recorded")
         return
-    state = "finished" if report["finished"] else f"at step '{report['step']}'"
+    if report["finished"]:
+        state = "finished"
+    elif report.get("currentStep"):
+        state = f"at step '{report['currentStep']}' (last done: '{report['step']}')"
+    else:
+        state = f"at step '{report['step']}'"
     typer.echo(
         f"Restore run {report['run']} of '{report['database']}' ({report['strategy']}, "
         f"{report['source']}, stack {report['stack']}): {state}"
@@ -105,3 +110,11 @@ def render_status(report: dict[str, Any]) -> None:
         typer.echo(f"  {marks[step['state']]} {step['title']}")
     for name, seen in report["instances"].items():
         typer.echo(f"  {name}: {seen['role']}, {seen['status']}")
+    if report.get("downtimeSeconds") is not None:
+        still = "" if report.get("upSince") else " so far"
+        typer.echo(
+            f"downtime: {report['downtimeSeconds'] / 60:.0f} min{still} "
+            f"(down since {report['downSince']})"
+        )
+    if report.get("next"):
+        typer.echo(report["next"])

@@ -7,6 +7,11 @@ runbook, renders. Registered on the ``restore`` group by ``automation/commands/r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 import typer
 
 from automation.commands.context import app_context, handle_errors
@@ -40,6 +45,34 @@ from automation.commands.runbook_wiring import (
 )
 from sccos_backup import errors
 from sccos_backup.restore.strategy import Strategy
+
+if TYPE_CHECKING:
+    from automation.runbook.runbook import Runbook
+
+
+@contextmanager
+def ways_on_after_failure(
+    runbook: Runbook, db: str, clock: Callable[[], datetime]
+) -> Iterator[None]:
+    """A failure (or Ctrl-C) past the rename ends with one line saying that DB_ID is down since
+    when and naming both ways on (resume, rollback)."""
+    try:
+        yield
+    except (errors.SccosBackupError, KeyboardInterrupt) as error:
+        from automation.commands.context import fail
+        from automation.commands.exit_codes import ExitStatus, exit_status_for
+        from automation.runbook.status import ways_on
+
+        try:
+            record = runbook.active_run(db)
+        except errors.SccosBackupError:
+            record = None
+        line = ways_on(record, clock()) if record is not None else None
+        if line is None:
+            raise
+        if isinstance(error, KeyboardInterrupt):
+            raise fail(f"interrupted; {line}", ExitStatus.INTERRUPTED) from None
+        raise fail(f"{error}; {line}", exit_status_for(error)) from None
 
 
 @handle_errors
@@ -103,14 +136,20 @@ def run_command(
         stream_for(json_output).write(
             f"continuing restore run {active.run_id} (step {active.step})\n"
         )
-        summary = runbook.resume(request.db_identifier)
+        with ways_on_after_failure(runbook, request.db_identifier, context.clock):
+            summary = runbook.resume(
+                request.db_identifier,
+                resync=request.resync,
+                maintenance_env=request.maintenance_env,
+            )
     else:
         plan = prepare(context.rds(), request, context.clock())
         runbook.check_can_start(plan)
         if not json_output:
             render_plan(plan)
         confirm(context, yes, f"Restore '{request.db_identifier}' now?")
-        summary = runbook.start(plan)
+        with ways_on_after_failure(runbook, request.db_identifier, context.clock):
+            summary = runbook.start(plan)
     show_summary(summary, status, json_output)
 
 
@@ -122,13 +161,15 @@ def resume_command(
     backend_url: BackendOpt = None,
     work_dir: WorkDirOpt = None,
     no_resync: NoResyncOpt = False,
+    maintenance: MaintenanceOpt = None,
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
     jenkins_job: JenkinsJobOpt = "sccos-backup-sync-data",
     store: StoreOpt = None,
 ) -> None:
-    """Continue an interrupted restore run where it stopped (also from another machine)."""
+    """Continue an interrupted restore run where it stopped (also from another machine);
+    --no-resync and --maintenance given here are recorded on the run."""
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
@@ -139,5 +180,8 @@ def resume_command(
     runbook, status, _ = make_runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
-    summary = runbook.resume(db)
+    with ways_on_after_failure(runbook, db, context.clock):
+        summary = runbook.resume(
+            db, resync=False if no_resync else None, maintenance_env=maintenance
+        )
     show_summary(summary, status, json_output)

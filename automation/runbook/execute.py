@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from automation.runbook.claim import claim_and_tag
@@ -10,11 +11,13 @@ from automation.runbook.record import (
     DONE,
     ROLLING_BACK,
     TAG_DOWN,
+    TAG_OPTIONS,
     TAG_STEP,
     TAG_UP,
     RunRecord,
     RunSummary,
     StepResult,
+    options_tag,
 )
 from sccos_backup import errors
 from sccos_backup.restore.plan import RestorePlan, Strategy
@@ -66,15 +69,55 @@ class Execution(RunbookCore):
             assert record is not None
             return self._execute(record)
 
-    def resume(self, db_identifier: str) -> RunSummary:
+    def resume(
+        self,
+        db_identifier: str,
+        *,
+        resync: bool | None = None,
+        maintenance_env: str | None = None,
+    ) -> RunSummary:
+        """Continue the open run. ``resync=False`` (``--no-resync``) drops its re-sync step;
+        ``maintenance_env`` adds maintenance mode to a run started without it (turned on at once
+        when the run is past that step). Both are recorded on the run."""
         record = self._resumable(db_identifier)
         self.check_backend(record, "resume")
         with self._locked(db_identifier, record.original.arn, "restore resume", record.run_id):
             record = self._resumable(db_identifier)  # as it is now that we hold the lock
+            record = self._with_options(record, resync, maintenance_env)
             self.engine.ensure_ready()
-            if record.request.maintenance_env:
-                self._maintenance().check_pipelines_exist(record.request.maintenance_env)
+            env = record.request.maintenance_env
+            if env:
+                self._maintenance().check_pipelines_exist(env)
+            if maintenance_env and record.completed("maintenance-on"):
+                self.callbacks.notify(f"-> maintenance mode on ({env}), asked for on resume")
+                self._maintenance().set_maintenance(
+                    maintenance_env,
+                    True,
+                    timeout=self.timeouts.maintenance,
+                    on_poll=self.callbacks.on_poll,
+                )
             return self._execute(record)
+
+    def _with_options(
+        self, record: RunRecord, resync: bool | None, maintenance_env: str | None
+    ) -> RunRecord:
+        request = record.request
+        recorded = request.maintenance_env
+        if maintenance_env and recorded and maintenance_env != recorded:
+            raise errors.InvalidInput(
+                f"restore run {record.run_id} of '{request.db_identifier}' uses maintenance "
+                f"environment '{recorded}'; resume it without --maintenance or with "
+                f"--maintenance {recorded}"
+            )
+        changed = dataclasses.replace(
+            request,
+            resync=request.resync if resync is None else resync,
+            maintenance_env=recorded or maintenance_env,
+        )
+        if changed == request:
+            return record
+        self._tag(record, {TAG_OPTIONS: options_tag(changed)})
+        return dataclasses.replace(record, request=changed)
 
     def _resumable(self, db_identifier: str) -> RunRecord:
         record = self.active_run(db_identifier)

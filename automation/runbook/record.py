@@ -126,14 +126,7 @@ class RunRecord:
     @staticmethod
     def tags_for(plan: RestorePlan, backend: str | None = None) -> dict[str, str]:
         request = plan.request
-        options = " ".join(
-            f"{k}={v}"
-            for k, v in (
-                ("maintenance", request.maintenance_env or ""),
-                ("resync", "yes" if request.resync else "no"),
-                ("safety", "yes" if request.safety_snapshot else "no"),
-            )
-        )
+        options = options_tag(request)
         return {
             TAG_RUN: plan.names.run_id,
             TAG_ORIGINAL: request.db_identifier,
@@ -143,6 +136,18 @@ class RunRecord:
             TAG_OPTIONS: options,
             TAG_STEP: STARTED,
         } | ({TAG_BACKEND: backend} if backend else {})
+
+
+def options_tag(request: RestoreRequest) -> str:
+    """The value of the options tag: maintenance environment, re-sync, safety snapshot."""
+    return " ".join(
+        f"{k}={v}"
+        for k, v in (
+            ("maintenance", request.maintenance_env or ""),
+            ("resync", "yes" if request.resync else "no"),
+            ("safety", "yes" if request.safety_snapshot else "no"),
+        )
+    )
 
 
 def choice_text(choice: SourceChoice) -> str:
