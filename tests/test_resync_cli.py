@@ -294,6 +294,21 @@ def test_adopt_shows_the_diff_and_saves_the_previous_config(
     assert_clean(result, fake.token)
 
 
+def test_adopt_with_a_save_dir_that_cannot_hold_the_config_is_one_line(
+    fake: FakeJenkins, tmp_path: Any
+) -> None:
+    """--save-dir naming a file ended in a traceback (FileExistsError)."""
+    theirs = "<project><description>ops</description><builders/></project>"
+    fake.add_job(DEFAULT_JOB, theirs)
+    (tmp_path / "a-file").write_text("x")
+    for save_dir in (tmp_path / "a-file", tmp_path / "a-file" / "below"):
+        result = run(["--adopt", "--save-dir", str(save_dir)], fake=fake)
+        assert result.exit_code == 2, result.output
+        assert "--save-dir" in error_line(result)
+        assert_clean(result, fake.token)
+    assert fake.jobs[DEFAULT_JOB] == theirs and not fake.calls("POST")
+
+
 @pytest.mark.parametrize(
     "url",
     [

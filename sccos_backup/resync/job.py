@@ -187,14 +187,20 @@ def _apply(
 
 def _save_previous(directory: Path, job: str, config_xml: str) -> Path:
     """Write ``config_xml`` to a new file in ``directory``; never overwrite an earlier one."""
-    directory.mkdir(parents=True, exist_ok=True)
     stem = "jenkins-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", job) + ".previous-config"
-    path = directory / f"{stem}.xml"
-    number = 1
-    while path.exists():
-        number += 1
-        path = directory / f"{stem}.{number}.xml"
-    path.write_text(config_xml, encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{stem}.xml"
+        number = 1
+        while path.exists():
+            number += 1
+            path = directory / f"{stem}.{number}.xml"
+        path.write_text(config_xml, encoding="utf-8")
+    except OSError as error:
+        raise errors.InvalidInput(
+            f"cannot save the previous config.xml of job '{job}' in '{directory}' "
+            f"({error.strerror}); pass another --save-dir; the job was not changed"
+        ) from None
     return path
 
 
