@@ -54,6 +54,9 @@ def restore_points(found: backups.RestorePoints) -> None:
     head = f"Restore points of {found.query}"
     if found.instance is not None:
         head += f" ({found.instance.resource_id}, {found.instance.status})"
+    # The source column only when it varies (renames): the table then fits 80 columns.
+    sources = {p.taken_from for p in found.points}
+    same_source = len(sources) == 1 and next(iter(sources)) == found.query
     typer.echo(head + ", newest first, times in UTC:")
     rows = [("KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN FROM")]
     rows += [
@@ -67,6 +70,8 @@ def restore_points(found: backups.RestorePoints) -> None:
         )
         for p in found.points
     ]
+    if same_source:
+        rows = [row[:-1] for row in rows]
     if found.points:
         for line in table(rows):
             typer.echo("  " + line)
