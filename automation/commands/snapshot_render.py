@@ -58,7 +58,7 @@ def restore_points(found: backups.RestorePoints) -> None:
     sources = {p.taken_from for p in found.points}
     same_source = len(sources) == 1 and next(iter(sources)) == found.query
     typer.echo(head + ", newest first, times in UTC:")
-    rows = [("KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN FROM")]
+    rows: list[tuple[str, ...]] = [("KIND", "IDENTIFIER", "TIME", "SIZE", "STATUS", "TAKEN FROM")]
     rows += [
         (
             str(p.kind),
