@@ -273,3 +273,18 @@ def test_a_report_path_that_is_a_folder_is_refused_before_the_drill(
     )
     one_error_line(result, 2, "--report", "folder")
     assert aws_state(rds) == before
+
+
+def test_a_reports_folder_that_is_a_file_is_refused_before_the_drill(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """The report was written only at the end: the drill ran, then failed and its figures
+    were lost."""
+    (tmp_path / "a-file").write_text("x")
+    before = aws_state(rds)
+    cli = Cli(moto, tmp_path)
+    result = cli(
+        "drill", "run", "shop", "--latest", "--reports-url", str(tmp_path / "a-file"), "--yes"
+    )
+    one_error_line(result, 2, "--reports-url", "a-file")
+    assert aws_state(rds) == before

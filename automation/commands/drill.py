@@ -118,7 +118,10 @@ def _store(context: AppContext, reports_url: str | None) -> ReportStore:
     url = reports_url or str(data_dir() / "drills")
     s3 = parse_reports_url(url)
     if s3 is None:
-        return FolderStore(Path(url))
+        folder = Path(url).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise errors.InvalidInput(f"--reports-url '{url}' is a file, not a folder")
+        return FolderStore(folder)
     from sccos_backup.aws.s3 import S3Adapter, make_s3_client
 
     client = make_s3_client(
