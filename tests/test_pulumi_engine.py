@@ -401,9 +401,11 @@ def test_a_locked_stack_says_what_to_do(
     )
     with pytest.raises(EngineError) as raised:
         _engine(project, tmp_path / "data").up(STACK, spec, lambda _: None)
-    assert str(raised.value) == (
+    state = (tmp_path / "data" / "state").absolute()
+    assert str(raised.value) == (  # a command that works pasted into a shell
         f"stack {STACK} is locked by another update; wait for it or run "
-        f"`pulumi cancel --stack {STACK}`"
+        f"`PULUMI_BACKEND_URL=file://{state} pulumi cancel --stack {STACK} "
+        f"--cwd {project.absolute()}`"
     )
 
 

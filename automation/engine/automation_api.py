@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.error import URLError
 
 from automation.engine.base import OnOutput
+from automation.engine.interrupts import ForwardingCommand, forwarding_signals
 from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
@@ -171,7 +172,17 @@ def last_meaningful_line(text: str) -> str:
     return "the Pulumi CLI failed without a message"
 
 
-def _hint(detail: str, stack: str | None) -> str:
+def pasteable(settings: WorkspaceSettings, command: str) -> str:
+    """``pulumi COMMAND`` as it works pasted into a shell: with the backend and the folder."""
+    import shlex
+
+    return (
+        f"PULUMI_BACKEND_URL={shlex.quote(settings.backend_url)} pulumi {command} "
+        f"--cwd {shlex.quote(str(settings.work_dir))}"
+    )
+
+
+def _hint(detail: str, stack: str | None, settings: WorkspaceSettings | None = None) -> str:
     lowered = detail.lower()
     if "passphrase" in lowered:
         return (
@@ -186,7 +197,9 @@ def _hint(detail: str, stack: str | None) -> str:
     if "protect" in lowered:
         return "the restored instance is protected on purpose; nothing was deleted"
     if stack:
-        return f"the engine output above has the details; see `pulumi stack --stack {stack}`"
+        see = f"stack --stack {stack}"
+        shown = pasteable(settings, see) if settings is not None else f"pulumi {see}"
+        return f"the engine output above has the details; see `{shown}`"
     return "the engine output above has the details"
 
 
@@ -246,7 +259,7 @@ class AutomationEngine:
                     f"({error.strerror}); pass --backend-url or fix the folder's permissions"
                 ) from None
         if self._command is None:
-            self._command = self._find_or_install_cli()
+            self._command = cast("PulumiCommand", ForwardingCommand(self._find_or_install_cli()))
         self._install_aws_plugin(self._command)
 
     def _check_project(self) -> None:
@@ -397,6 +410,17 @@ class AutomationEngine:
 
     @contextlib.contextmanager
     def _translate(self, what: str, stack: str) -> Iterator[None]:
+        """Turn Automation API failures into one-line EngineErrors; SIGINT/SIGTERM meanwhile
+        are forwarded to the CLI, waited for, and end as KeyboardInterrupt."""
+        command = self._command if isinstance(self._command, ForwardingCommand) else None
+        with forwarding_signals(command, self._interrupt_notice), self._errors(what, stack):
+            yield
+
+    def _interrupt_notice(self, message: str) -> None:
+        self._notice(message)
+
+    @contextlib.contextmanager
+    def _errors(self, what: str, stack: str) -> Iterator[None]:
         """Turn Automation API failures into one-line EngineErrors."""
         from pulumi.automation.errors import (
             CommandError,
@@ -410,7 +434,7 @@ class AutomationEngine:
         except ConcurrentUpdateError:
             raise EngineError(
                 f"stack {stack} is locked by another update; wait for it or run "
-                f"`pulumi cancel --stack {stack}`"
+                f"`{pasteable(self._settings, f'cancel --stack {stack}')}`"
             ) from None
         except StackNotFoundError:
             raise EngineError(
@@ -419,9 +443,8 @@ class AutomationEngine:
             ) from None
         except CommandError as error:
             detail = self._line(last_meaningful_line(str(error)))
-            raise EngineError(
-                f"pulumi {what} on stack {stack} failed: {detail}; {_hint(detail, stack)}"
-            ) from None
+            hint = _hint(detail, stack, self._settings)
+            raise EngineError(f"pulumi {what} on stack {stack} failed: {detail}; {hint}") from None
         except InvalidVersionError as error:
             raise PulumiUnavailable(
                 f"the Pulumi CLI is unusable ({self._line(str(error))}); install a current one "
