@@ -389,3 +389,13 @@ def test_rollback_works_outside_the_project_folder_and_without_a_passphrase(
     line = next(x for x in rolled.stdout.splitlines() if "not refreshed" in x)
     assert "PULUMI_CONFIG_PASSPHRASE" in line
     assert "PULUMI_BACKEND_URL=file://" in line and "pulumi refresh --stack restore-shop-" in line
+
+
+def test_every_problem_before_the_first_change_is_reported_at_once(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path, None)  # no Jenkins settings, and a typo in the snapshot name
+    before = aws_state(rds)
+    result = cli("restore", "run", "shop", "--snapshot", "shop-nighty", "--yes")
+    one_error_line(result, 3, "2 problems", "shop-nighty", "JENKINS_URL")
+    assert aws_state(rds) == before

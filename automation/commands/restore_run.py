@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -48,6 +48,30 @@ from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.runbook.runbook import Runbook
+
+T = TypeVar("T")
+
+
+class Problems:
+    """Every problem found before the first change, reported at once (the first decides the
+    exit code): a typo in a snapshot name is not hidden behind a missing Jenkins setting."""
+
+    def __init__(self) -> None:
+        self.found: list[errors.SccosBackupError] = []
+
+    def collect(self, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except errors.SccosBackupError as error:
+            self.found.append(error)
+            return None
+
+    def raise_all(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            text = "; ".join(f"({n}) {e}" for n, e in enumerate(self.found, 1))
+            raise type(self.found[0])(f"{len(self.found)} problems, nothing was changed: {text}")
 
 
 @contextmanager
@@ -115,13 +139,31 @@ def run_command(
     )
     context = app_context(ctx)
     can_confirm(context, yes)
-    resync = resync_step(
-        context, request.resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
+    from automation.runbook.runbook import NO_ENGINE, RunbookCore
+
+    finder = RunbookCore(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    active = finder.active_run(request.db_identifier)
+    problems = Problems()
+    plan = None
+    if active is None:  # the AWS preconditions first, then the configuration: all reported
+        plan = problems.collect(lambda: prepare(context.rds(), request, context.clock()))
+    resync = problems.collect(
+        lambda: resync_step(
+            context, request.resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
+        )
     )
-    runbook, status, _ = make_runbook(
-        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
+    built = problems.collect(
+        lambda: make_runbook(
+            context,
+            work_dir=work_dir,
+            backend_url=backend_url,
+            json_output=json_output,
+            resync=resync,
+        )
     )
-    active = runbook.active_run(request.db_identifier)
+    problems.raise_all()
+    assert built is not None
+    runbook, status, _ = built
     if active is not None:
         same = (active.request.choice, active.request.strategy) == (
             request.choice,
@@ -143,7 +185,7 @@ def run_command(
                 maintenance_env=request.maintenance_env,
             )
     else:
-        plan = prepare(context.rds(), request, context.clock())
+        assert plan is not None
         runbook.check_can_start(plan)
         if not json_output:
             render_plan(plan)
