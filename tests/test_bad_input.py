@@ -111,6 +111,12 @@ CASES = [
         jenkins=False,
     ),
     Case(
+        "plan-bad-maintenance-env",
+        ("restore", "plan", "shop", "--latest", "--maintenance", "bad env!"),
+        2,
+        "maintenance environment",
+    ),
+    Case(
         "run-bad-maintenance-env",
         ("restore", "run", "shop", "--latest", "--yes", "--no-resync", "--maintenance", "bad env!"),
         2,

@@ -94,7 +94,7 @@ def build_request(
         choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
         strategy=strategy,
         stack=None if stack is None else stack_name(stack),
-        maintenance_env=maintenance,
+        maintenance_env=None if maintenance is None else maintenance_env(maintenance),
         safety_snapshot=safety_snapshot,
         resync=not no_resync,
     )
@@ -113,3 +113,12 @@ def stack_name(stack: str) -> str:
             "(Pulumi's rule; no org/project/ prefix: choose the backend with --backend-url)"
         )
     return stack
+
+
+def maintenance_env(env: str) -> str:
+    """``--maintenance ENV``: a name its pipelines can have, checked before any change (also by
+    ``restore plan``, which showed a plan that ``run`` refuses)."""
+    from sccos_backup.aws.maintenance import maintenance_pipeline_name
+
+    maintenance_pipeline_name(env, on=True)
+    return env
