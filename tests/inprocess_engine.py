@@ -1,20 +1,38 @@
 """The engine interface's test implementation: the real program, under the SDK's mocks, applied
-to a moto server.
+to a moto server the way Pulumi and pulumi-aws apply it.
 
 It runs :func:`sccos_backup.restore.declaration.declare` exactly as ``pulumi up`` would, with
-Pulumi's mocks in place of the engine. Its ``new_resource`` plays the aws provider: it restores
-``aws:rds/instance:Instance`` from the snapshot or point in time, then modifies whatever the
-restore call cannot take, renames in place when the identifier changes, and associates IAM roles.
-State (one JSON file per stack) lives in a folder that stands for the shared state backend, so a
-second engine on the same folder resumes like another machine would.
+Pulumi's mocks in place of the engine, and plays both the Pulumi engine and the aws provider.
+
+Pulumi engine (3.x; read from the docs page "Interrupted updates", pulumi/pulumi PRs 8435 and
+9293, the ``RegisterResourceRequest`` protocol and ``pulumi.automation`` 3.272):
+
+* Resource options are honoured, read from each ``RegisterResource`` request: ``protect`` refuses a
+  replacement or delete; ``retain_on_delete`` drops a deleted resource from state only;
+  ``ignore_changes`` keeps the old value; ``delete_before_replace`` orders a replacement (the
+  default is create-before-delete); ``custom_timeouts`` bound the provider's waits; ``import_``
+  adopts an existing resource and fails when a declared input that is not ignored differs.
+* Update or replacement is told from the provider's force-new fields (``tests/rds_provider.py``).
+* State is written per resource only once its operation finished; an operation under way is a
+  *pending operation*. A killed ``up`` (``kill_at``) leaves a pending create or update. The next
+  ``up`` warns and proceeds (creating again); a refresh clears pending updates, and pending
+  creates only with ``clear_pending_creates``.
+* Resources in state that the program no longer declares are deleted (subject to the options).
+
+aws provider (see ``tests/rds_provider.py`` for the version read): per restore path it sends
+exactly the fields the provider sends on the restore call and in its one follow-up modify; RDS
+picks the rest. The create waits ``restore_seconds`` on the injected clock and fails with the
+provider's timeout error beyond the create timeout (40 min unless ``custom_timeouts``). A role
+association is keyed ``identifier,roleArn``, every field forces replacement, and its create fails
+with ``DBInstanceRoleAlreadyExists`` when the instance already has the role.
 
 What it does on behalf of moto (each a documented moto gap, see
-shared/reference/test-environment.md): PITR is addressed by ``SourceDbiResourceId`` which moto
-ignores, so the id is resolved to the instance's current identifier first; moto copies the source's
-DbiResourceId into a restored instance, so a fresh one is assigned; a restore into a name whose
-automated snapshot of the same minute exists raises ``DBSnapshotAlreadyExists`` after creating
-the instance, which is tolerated; moto reports a ``default:...`` option group that it cannot
-find by name, so such a group is not passed (RDS assigns the default group anyway).
+shared/reference/test-environment.md): PITR by ``SourceDbiResourceId`` is resolved to the source's
+identifier; a restored instance gets a fresh DbiResourceId; ``DBSnapshotAlreadyExists`` after a
+same-minute restore is tolerated; a ``default:...`` option group is not passed; a False sent
+on the restore call (moto ignores it) is applied; and because moto
+copies the source's settings into a restored instance, the settings the provider did not send are
+set to what RDS would choose (``rds_provider.RDS_CHOICE``).
 """
 
 from __future__ import annotations
@@ -35,48 +53,24 @@ from pulumi.runtime.mocks import MockMonitor
 from sccos_backup.errors import EngineError, PulumiUnavailable
 from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
+from tests import rds_provider as provider
 from tests.conftest import give_resource_id
+from tests.rds_provider import INSTANCE, ROLE
 
-INSTANCE = "aws:rds/instance:Instance"
-#: The logical name of the instance (sccos_backup.restore.declaration.LOGICAL_NAME).
-LOGICAL = "restored"
-ROLE = "aws:rds/roleAssociation:RoleAssociation"
-#: Inputs that never show as a diff (provider-side behaviour flags, restore sources).
-NOT_DIFFED = {
-    "applyImmediately",
-    "skipFinalSnapshot",
-    "finalSnapshotIdentifier",
-    "deleteAutomatedBackups",
-    "snapshotIdentifier",
-    "restoreToPointInTime",
-}
-#: aws.rds.Instance input (camelCase) -> RDS request parameter, where the names differ.
-REQUEST_NAME = {
-    "instanceClass": "DBInstanceClass",
-    "multiAz": "MultiAZ",
-    "parameterGroupName": "DBParameterGroupName",
-    "dbSubnetGroupName": "DBSubnetGroupName",
-    "caCertIdentifier": "CACertificateIdentifier",
-    "backupWindow": "PreferredBackupWindow",
-    "maintenanceWindow": "PreferredMaintenanceWindow",
-    "iamDatabaseAuthenticationEnabled": "EnableIAMDatabaseAuthentication",
-    "enabledCloudwatchLogsExports": "EnableCloudwatchLogsExports",
-    "performanceInsightsEnabled": "EnablePerformanceInsights",
-    "performanceInsightsKmsKeyId": "PerformanceInsightsKMSKeyId",
-    "masterUserSecretKmsKeyId": "MasterUserSecretKmsKeyId",
-    "domainIamRoleName": "DomainIAMRoleName",
-    "kmsKeyId": "KmsKeyId",
-    "vpcSecurityGroupIds": "VpcSecurityGroupIds",
-}
+Sleep = Callable[[float], None]
+
+
+class Killed(BaseException):
+    """The Pulumi CLI was killed mid-operation (SIGKILL, OOM, a closed laptop)."""
+
+
+class _Kill(Exception):  # the SDK mocks hang on a BaseException: carried as this
+    """Raised inside the mocks; becomes :class:`Killed` once the program has unwound."""
 
 
 def camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part.capitalize() for part in rest)
-
-
-def request_name(input_name: str) -> str:
-    return REQUEST_NAME.get(input_name, input_name[0].upper() + input_name[1:])
 
 
 def _plain(value: Any) -> Any:
@@ -89,6 +83,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _error(code: str, message: str, operation: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+class _Options(MockMonitor):
+    """Records each registration's resource options (they never reach ``new_resource``)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, seen: dict[str, dict[str, Any]]) -> None:
+        super().__init__(mocks)
+        self.seen = seen
+
+    def RegisterResource(self, request: Any) -> Any:
+        timeouts = request.customTimeouts
+        self.seen[request.name] = {
+            "protect": bool(request.protect),
+            "retainOnDelete": bool(request.retainOnDelete),
+            "ignoreChanges": list(request.ignoreChanges),
+            "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+            "importId": request.importId or None,
+            "timeouts": {k: getattr(timeouts, k) for k in ("create", "update", "delete")},
+        }
+        return super().RegisterResource(request)
+
+
 class InProcessEngine:
     """Implements :class:`automation.engine.base.Engine` in-process, against moto."""
 
@@ -99,13 +117,21 @@ class InProcessEngine:
         *,
         region: str = "eu-central-1",
         available: bool = True,
+        sleep: Sleep | None = None,
+        restore_seconds: float = 20 * 60,
     ) -> None:
         self.client = boto3.client("rds", region_name=region, endpoint_url=endpoint_url)
         self.state_dir = state_dir
         self.available = available
+        self.sleep: Sleep = sleep or (lambda seconds: None)
+        #: How long RDS takes to restore an instance (the provider waits that long).
+        self.restore_seconds = restore_seconds
+        #: Kill the CLI right after this provider call: "create-call" or "rename-call".
+        self.kill_at: str | None = None
+        #: Inputs this provider never sends (a provider bug, for verification tests).
+        self.drop_inputs: set[str] = set()
         self.operations: list[tuple[str, str]] = []
         self._shapes: dict[str, set[str]] = {}
-        #: Resource options of the resources registered by the running program, by name.
         self._options: dict[str, dict[str, Any]] = {}
 
     # -- Engine ----------------------------------------------------------------------------
@@ -120,12 +146,18 @@ class InProcessEngine:
     def up(self, stack: str, spec: RestoreSpec, on_output: Callable[[str], None]) -> dict[str, Any]:
         self.operations.append(("up", stack))
         self.refresh(stack, on_output)
-        state = self._load(stack) or {"resources": {}, "outputs": None}
+        state = self._load(stack) or self._empty()
         state["config"] = spec.to_config()
+        pending = state["pending"]
+        if pending:
+            on_output(
+                f"warning: Attempting to deploy or update resources with {len(pending)} pending "
+                "operations from previous deployment.\n"
+            )
         on_output(f"Updating ({stack}):\n")
         self._run(stack, spec, state, preview=False)
-        instance = state["resources"]["instance"]
-        described = self._describe_by_resource_id(instance["resourceId"])
+        instance = state["resources"]["restored"]
+        described = self._describe_by_resource_id(instance["id"])
         assert described is not None
         state["outputs"] = {
             "identifier": described["DBInstanceIdentifier"],
@@ -138,31 +170,48 @@ class InProcessEngine:
         on_output(f"Outputs: identifier {described['DBInstanceIdentifier']}\n")
         return dict(state["outputs"])
 
+    def changes(
+        self, stack: str, spec: RestoreSpec, on_output: Callable[[str], None]
+    ) -> dict[str, int]:
+        """Refresh, then preview: the number of resources per operation (``same`` left out)."""
+        self.operations.append(("preview", stack))
+        self.refresh(stack, on_output)
+        state = self._load(stack) or self._empty()
+        steps = self._run(stack, spec, state, preview=True)
+        counts: dict[str, int] = {}
+        for op, line in steps:
+            if op != "same":
+                on_output(f"  {op} {line}\n")
+                counts[op] = counts.get(op, 0) + 1
+        return counts
+
     def preview_changes(
         self, stack: str, spec: RestoreSpec, on_output: Callable[[str], None]
     ) -> int:
-        self.operations.append(("preview", stack))
-        self.refresh(stack, on_output)
-        state = self._load(stack) or {"resources": {}, "outputs": None}
-        changes = self._run(stack, spec, state, preview=True)
-        for line in changes:
-            on_output(f"  ~ {line}\n")
-        return 1 if changes else 0
+        return sum(self.changes(stack, spec, on_output).values())
 
-    def refresh(self, stack: str, on_output: Callable[[str], None]) -> None:
+    def refresh(
+        self, stack: str, on_output: Callable[[str], None], *, clear_pending_creates: bool = False
+    ) -> None:
         self.operations.append(("refresh", stack))
         state = self._load(stack)
         if not state:
             return
-        instance = state["resources"].get("instance")
-        if instance:
-            described = self._describe_by_resource_id(instance["resourceId"])
-            if described is None:
-                del state["resources"]["instance"]
-                state["outputs"] = None
-            else:
-                instance["identifier"] = described["DBInstanceIdentifier"]
-                instance["actual"] = self._actual(described)
+        for name, resource in list(state["resources"].items()):
+            if resource["type"] == INSTANCE:
+                described = self._describe_by_resource_id(resource["id"])
+                if described is None:
+                    del state["resources"][name]
+                else:
+                    resource["actual"] = self._actual(described)
+                    resource["identifier"] = described["DBInstanceIdentifier"]
+            elif not self._has_role(resource["inputs"]):
+                del state["resources"][name]
+        state["pending"] = [
+            p for p in state["pending"] if p["op"] == "creating" and not clear_pending_creates
+        ]
+        if "restored" not in state["resources"]:
+            state["outputs"] = None
         self._save(stack, state)
 
     def outputs(self, stack: str) -> dict[str, Any] | None:
@@ -170,49 +219,34 @@ class InProcessEngine:
         return None if state is None else state.get("outputs")
 
     def destroy(self, stack: str, on_output: Callable[[str], None]) -> None:
+        """``pulumi destroy --refresh`` then ``pulumi stack rm``: roles first, then the instance;
+        a protected resource fails it, a retained one leaves the state only."""
         self.operations.append(("destroy", stack))
-        state = self._load(stack)
-        if state is None:
+        if self._load(stack) is None:
             raise EngineError(f"stack {stack} does not exist; nothing to destroy")
         self.refresh(stack, on_output)
-        state = self._load(stack) or state
-        instance = state["resources"].get("instance")
-        if instance is not None and instance.get("options", {}).get("protect", True):
-            raise EngineError(
-                f"pulumi destroy on stack {stack} failed: resource 'restored' cannot be deleted "
-                "because it is protected"
-            )
+        state = self._load(stack) or self._empty()
+        names = sorted(state["resources"], key=lambda n: state["resources"][n]["type"] == INSTANCE)
         try:
-            for role in state["resources"].get("roles", {}).values():
-                found = self._describe_by_resource_id(instance["resourceId"]) if instance else None
-                if found is not None:
-                    # moto 5.2 lacks RemoveRoleFromDBInstance (HTTP 500, unparsable).
-                    with contextlib.suppress(botocore.parsers.ResponseParserError):
-                        self.client.remove_role_from_db_instance(
-                            DBInstanceIdentifier=found["DBInstanceIdentifier"],
-                            RoleArn=role["roleArn"],
-                            FeatureName=role["featureName"],
-                        )
-            if instance is not None and not instance["options"].get("retainOnDelete", False):
-                inputs = instance.get("inputs", {})
-                skip = bool(inputs.get("skipFinalSnapshot", False))
-                params: dict[str, Any] = {
-                    "SkipFinalSnapshot": skip,
-                    "DeleteAutomatedBackups": bool(inputs.get("deleteAutomatedBackups", True)),
-                }
-                if not skip:
-                    params["FinalDBSnapshotIdentifier"] = inputs["finalSnapshotIdentifier"]
-                # The provider deletes by the identifier held in state (refreshed above).
-                self.client.delete_db_instance(
-                    DBInstanceIdentifier=instance["identifier"], **params
-                )
-                self.operations.append(("delete", instance["identifier"]))
+            for name in names:
+                self._delete(state, name, preview=False)
+                self._save(stack, state)
         except botocore.exceptions.ClientError as error:
+            raise EngineError(f"pulumi destroy on stack {stack} failed: {error}") from None
+        except EngineError as error:
             raise EngineError(f"pulumi destroy on stack {stack} failed: {error}") from None
         on_output(f"Destroying ({stack}):\n")
         self._path(stack).unlink()  # `pulumi stack rm`
 
+    def pending(self, stack: str) -> list[dict[str, str]]:
+        state = self._load(stack)
+        return [] if state is None else list(state["pending"])
+
     # -- state -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _empty() -> dict[str, Any]:
+        return {"resources": {}, "pending": [], "outputs": None}
 
     def _path(self, stack: str) -> Path:
         return self.state_dir / f"{stack}.json"
@@ -229,42 +263,37 @@ class InProcessEngine:
 
     def _run(
         self, stack: str, spec: RestoreSpec, state: dict[str, Any], *, preview: bool
-    ) -> list[str]:
+    ) -> list[tuple[str, str]]:
         engine = self
-        changes: list[str] = []
-
-        options = self._options
-        options.clear()
-
-        class Monitor(MockMonitor):
-            def RegisterResource(self, request: Any) -> Any:
-                options[f"{request.type}::{request.name}"] = {
-                    "protect": bool(request.protect),
-                    "retainOnDelete": bool(request.retainOnDelete),
-                }
-                return super().RegisterResource(request)
+        steps: list[tuple[str, str]] = []
+        options: dict[str, dict[str, Any]] = {}
+        self._options = options
+        declared: set[str] = set()
 
         class Provider(pulumi.runtime.Mocks):
             def new_resource(
                 self, args: pulumi.runtime.MockResourceArgs
             ) -> tuple[str, dict[str, Any]]:
                 inputs = _plain(dict(args.inputs))
-                if args.typ == INSTANCE:
-                    if preview:
-                        changes.extend(engine._diff(state, inputs))
-                        return args.name, inputs
-                    return engine._apply_instance(state, inputs)
-                if args.typ == ROLE and not preview:
-                    engine._associate(inputs)
-                    state["resources"].setdefault("roles", {})[inputs["roleArn"]] = inputs
-                return args.name, inputs
+                if args.typ not in {INSTANCE, ROLE}:
+                    return args.name, inputs
+                declared.add(args.name)
+                step = engine._step(state, args.typ, args.name, inputs, options[args.name])
+                steps.append((step, f"{args.name} {inputs.get('identifier', '')}".strip()))
+                if preview or step == "same":
+                    return state["resources"].get(args.name, {}).get("id", args.name), inputs
+                resource_id = engine._apply(stack, state, args.typ, args.name, step, inputs)
+                state["resources"][args.name]["options"] = options[args.name]
+                engine._save(stack, state)
+                return resource_id, inputs
 
             def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
                 return {}
 
         mocks = Provider()
+        monitor = _Options(mocks, options)
         pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=preview, monitor=Monitor(mocks)
+            mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor
         )
         from sccos_backup.restore.declaration import declare
 
@@ -276,85 +305,147 @@ class InProcessEngine:
 
         try:
             pulumi.runtime.test(program)()
+            for name in sorted(set(state["resources"]) - declared):
+                steps.append(("delete", name))
+                self._delete(state, name, preview=preview)
+                if not preview:
+                    self._save(stack, state)
+        except _Kill as kill:
+            raise Killed(str(kill)) from None
         except botocore.exceptions.ClientError as error:
             raise EngineError(f"pulumi up on stack '{stack}' failed: {error}") from None
-        return changes
+        return steps
 
-    def _shape(self, operation: str) -> set[str]:
-        if operation not in self._shapes:
-            model = self.client.meta.service_model.operation_model(operation)
-            self._shapes[operation] = set(model.input_shape.members)
-        return self._shapes[operation]
+    # -- what the engine decides ------------------------------------------------------------
 
-    def _params(self, inputs: dict[str, Any], operation: str) -> dict[str, Any]:
-        allowed = self._shape(operation)
-        params: dict[str, Any] = {}
-        for name, value in inputs.items():
-            if name in NOT_DIFFED or name in {"identifier", "tags", "engine"} or value is None:
-                continue
-            key = request_name(name)
-            if operation == "ModifyDBInstance" and key == "Port":
-                key = "DBPortNumber"
-            if operation == "ModifyDBInstance" and key == "EnableCloudwatchLogsExports":
-                continue  # a difference, not a value: see _modify
-            if key == "OptionGroupName" and str(value).startswith("default:"):
-                continue  # moto reports default option groups it cannot find by name
-            if key in allowed:
-                params[key] = value
-        return params
+    def _step(
+        self, state: dict[str, Any], typ: str, name: str, inputs: dict[str, Any], opts: Any
+    ) -> str:
+        old = state["resources"].get(name)
+        if opts["importId"] and (old is None or old["identifier"] != opts["importId"]):
+            return self._check_import(typ, name, inputs, opts)
+        if old is None:
+            return "create"
+        changed = self._changed(old, inputs, opts["ignoreChanges"])
+        if not changed:
+            return "same"
+        force_new = provider.FORCE_NEW if typ == INSTANCE else set(changed)
+        replaced = sorted(set(changed) & force_new)
+        if not replaced:
+            return "update"
+        if old.get("options", {}).get("protect") or opts["protect"]:
+            raise EngineError(
+                f"unable to replace resource '{name}' ({', '.join(replaced)} changed) as it is "
+                "protected (the `protect` option)"
+            )
+        return "replace"
 
-    def _apply_instance(
-        self, state: dict[str, Any], inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        identifier = inputs["identifier"]
-        existing = state["resources"].get("instance")
-        if existing is None:
-            resource_id = self._restore(inputs)
-            state["resources"]["instance"] = {"resourceId": resource_id, "identifier": identifier}
-            self.operations.append(("create", identifier))
-        else:
-            resource_id = existing["resourceId"]
-            described = self._describe_by_resource_id(resource_id)
-            if described is None:
-                raise botocore.exceptions.ClientError(
-                    {"Error": {"Code": "DBInstanceNotFound", "Message": resource_id}}, "Read"
-                )
-            current = described["DBInstanceIdentifier"]
-            if current != identifier:
-                self._check_free(identifier)
-                self.client.modify_db_instance(
-                    DBInstanceIdentifier=current,
-                    NewDBInstanceIdentifier=identifier,
-                    ApplyImmediately=True,
-                )
-                self.operations.append(("rename", f"{current}->{identifier}"))
-            existing["identifier"] = identifier
-        options = self._options.get(f"{INSTANCE}::{LOGICAL}", {})
-        state["resources"]["instance"]["options"] = dict(options)
-        state["resources"]["instance"]["inputs"] = {
-            k: inputs.get(k)
-            for k in ("skipFinalSnapshot", "finalSnapshotIdentifier", "deleteAutomatedBackups")
-        }
-        self._modify(identifier, inputs)
-        self._set_tags(identifier, inputs.get("tags") or {})
-        return resource_id, inputs
-
-    def _check_free(self, identifier: str) -> None:
+    def _check_import(self, typ: str, name: str, inputs: dict[str, Any], opts: Any) -> str:
+        if typ != INSTANCE:
+            raise EngineError(f"import of '{name}': only instances are imported in these tests")
         try:
-            self.client.describe_db_instances(DBInstanceIdentifier=identifier)
+            found = self.client.describe_db_instances(DBInstanceIdentifier=opts["importId"])
         except botocore.exceptions.ClientError:
-            return
-        raise botocore.exceptions.ClientError(
-            {"Error": {"Code": "DBInstanceAlreadyExists", "Message": identifier}},
-            "ModifyDBInstance",
+            raise EngineError(
+                f"import of '{name}' failed: resource '{opts['importId']}' does not exist"
+            ) from None
+        actual = self._actual(found["DBInstances"][0])
+        ignored = set(opts["ignoreChanges"])
+        differ = sorted(
+            k
+            for k, v in inputs.items()
+            if v is not None and k not in ignored and actual.get(k) != v
+        )
+        if differ:
+            raise EngineError(
+                f"inputs to import do not match the existing resource '{name}': {', '.join(differ)}"
+            )
+        return "import"
+
+    @staticmethod
+    def _changed(old: dict[str, Any], inputs: dict[str, Any], ignored: list[str]) -> list[str]:
+        before = {**old["inputs"], **old.get("actual", {})}
+        for key in provider.NOT_READ:
+            if key in old["inputs"]:
+                before[key] = old["inputs"][key]
+            else:
+                before.pop(key, None)
+        return sorted(
+            k
+            for k, v in inputs.items()
+            if v is not None and k not in ignored and before.get(k) != v
         )
 
-    def _restore(self, inputs: dict[str, Any]) -> str:
+    # -- what the provider does -------------------------------------------------------------
+
+    def _apply(
+        self, stack: str, state: dict[str, Any], typ: str, name: str, step: str, inputs: Any
+    ) -> str:
+        resources = state["resources"]
+        if step == "import":
+            opts_id = inputs["identifier"]
+            described = self.client.describe_db_instances(DBInstanceIdentifier=opts_id)
+            found = described["DBInstances"][0]
+            actual = self._actual(found)
+            resources[name] = {"type": typ, "id": found["DbiResourceId"], "inputs": actual}
+            resources[name].update(identifier=opts_id, actual=actual)
+            self.operations.append(("import", opts_id))
+            return str(found["DbiResourceId"])
+        if step == "replace":
+            old = resources[name]
+            if old.get("options", {}).get("deleteBeforeReplace"):
+                self._delete(state, name, preview=False)
+                return self._create(stack, state, typ, name, inputs)
+            resource_id = self._create(stack, state, typ, name, inputs, replacing=old)
+            self._delete_resource(old)
+            return resource_id
+        if step == "create":
+            return self._create(stack, state, typ, name, inputs)
+        return self._update(stack, state, name, inputs)
+
+    def _create(
+        self,
+        stack: str,
+        state: dict[str, Any],
+        typ: str,
+        name: str,
+        inputs: dict[str, Any],
+        replacing: dict[str, Any] | None = None,
+    ) -> str:
+        state["pending"].append({"name": name, "type": typ, "op": "creating"})
+        self._save(stack, state)
+        if typ == ROLE:
+            self._add_role(inputs)
+            resource_id = provider.role_id(inputs)
+            actual: dict[str, Any] = {}
+        else:
+            resource_id = self._restore(stack, state, name, inputs)
+            actual = self._actual(self._describe_by_resource_id(resource_id) or {})
+        state["pending"] = [p for p in state["pending"] if p["name"] != name]
+        state["resources"][name] = {
+            "type": typ,
+            "id": resource_id,
+            "inputs": inputs,
+            "identifier": inputs.get("identifier") or inputs.get("dbInstanceIdentifier"),
+            "actual": actual,
+        }
+        return resource_id
+
+    def _restore(self, stack: str, state: dict[str, Any], name: str, inputs: Any) -> str:
         identifier = inputs["identifier"]
-        self._check_free(identifier)
+        snapshot = "snapshotIdentifier" in inputs
+        on_call, on_modify = provider.restore_fields(snapshot)
+        operation = (
+            "RestoreDBInstanceFromDBSnapshot" if snapshot else "RestoreDBInstanceToPointInTime"
+        )
+        if self._find(identifier) is not None:
+            raise _error(
+                "DBInstanceAlreadyExists", f"DB instance already exists: {identifier}", operation
+            )
+        params = self._params(inputs, on_call, operation)
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
         try:
-            if "snapshotIdentifier" in inputs:
-                params = self._params(inputs, "RestoreDBInstanceFromDBSnapshot")
+            if snapshot:
                 self.client.restore_db_instance_from_db_snapshot(
                     DBInstanceIdentifier=identifier,
                     DBSnapshotIdentifier=inputs["snapshotIdentifier"],
@@ -364,16 +455,7 @@ class InProcessEngine:
                 pitr = inputs["restoreToPointInTime"]
                 source = self._describe_by_resource_id(pitr["sourceDbiResourceId"])
                 if source is None:
-                    raise botocore.exceptions.ClientError(
-                        {
-                            "Error": {
-                                "Code": "DBInstanceNotFound",
-                                "Message": pitr["sourceDbiResourceId"],
-                            }
-                        },
-                        "RestoreDBInstanceToPointInTime",
-                    )
-                params = self._params(inputs, "RestoreDBInstanceToPointInTime")
+                    raise _error("DBInstanceNotFound", pitr["sourceDbiResourceId"], operation)
                 when = (
                     {"UseLatestRestorableTime": True}
                     if pitr.get("useLatestRestorableTime")
@@ -388,22 +470,176 @@ class InProcessEngine:
         except botocore.exceptions.ClientError as error:
             if error.response["Error"]["Code"] != "DBSnapshotAlreadyExists":
                 raise
-        return give_resource_id(identifier, "db-" + secrets.token_hex(13).upper())
-
-    def _modify(self, identifier: str, inputs: dict[str, Any]) -> None:
-        params = self._params(inputs, "ModifyDBInstance")
-        described = self.client.describe_db_instances(DBInstanceIdentifier=identifier)
-        current = set(described["DBInstances"][0].get("EnabledCloudwatchLogsExports") or ())
-        wanted = set(inputs.get("enabledCloudwatchLogsExports") or ())
-        if current != wanted:  # like the provider: enable and disable the difference only
-            params["CloudwatchLogsExportConfiguration"] = {
-                "EnableLogTypes": sorted(wanted - current),
-                "DisableLogTypes": sorted(current - wanted),
-            }
-        if params:
-            self.client.modify_db_instance(
-                DBInstanceIdentifier=identifier, ApplyImmediately=True, **params
+        resource_id = give_resource_id(identifier, "db-" + secrets.token_hex(13).upper())
+        self._moto_ignored_falsy(identifier, params)
+        unsent = provider.unsent(snapshot, inputs) + sorted(self.drop_inputs & set(inputs))
+        self._rds_chooses(identifier, [n for n in unsent if n in provider.RDS_CHOICE], params)
+        self._set_tags(identifier, inputs.get("tags") or {})
+        self.operations.append(("create", identifier))
+        if self.kill_at == "create-call":
+            self.kill_at = None
+            raise _Kill(f"killed after {operation} of {identifier}")
+        limit = self._timeout(name, "create")
+        if self.restore_seconds > limit:
+            self.sleep(limit)
+            raise EngineError(
+                f"pulumi up on stack '{stack}' failed: waiting for RDS DB Instance ({identifier}) "
+                "create: timeout while waiting for state to become 'available' (last state: "
+                f"'creating', timeout: {provider.go_duration(limit)})"
             )
+        self.sleep(self.restore_seconds)
+        modify = self._params(inputs, on_modify, "ModifyDBInstance")
+        if modify:
+            self.client.modify_db_instance(
+                DBInstanceIdentifier=identifier, ApplyImmediately=True, **modify
+            )
+        return resource_id
+
+    def _moto_ignored_falsy(self, identifier: str, sent: dict[str, Any]) -> None:
+        """moto keeps the source's value where the restore call sent False or 0: set it."""
+        allowed = self._shape("ModifyDBInstance")
+        falsy = {k: v for k, v in sent.items() if v is False and k in allowed}
+        if falsy:
+            self.client.modify_db_instance(
+                DBInstanceIdentifier=identifier, ApplyImmediately=True, **falsy
+            )
+
+    def _rds_chooses(self, identifier: str, names: list[str], sent: dict[str, Any]) -> None:
+        chosen = {
+            provider.RDS_CHOICE[n][0]: provider.RDS_CHOICE[n][1]
+            for n in names
+            if provider.RDS_CHOICE[n][0] not in sent
+        }
+        if chosen:
+            self.client.modify_db_instance(
+                DBInstanceIdentifier=identifier, ApplyImmediately=True, **chosen
+            )
+
+    def _update(self, stack: str, state: dict[str, Any], name: str, inputs: Any) -> str:
+        resource = state["resources"][name]
+        if resource["type"] == ROLE:  # pragma: no cover - every role field forces replacement
+            raise AssertionError("role associations are never updated in place")
+        options = self._options.get(name, {})
+        changed = self._changed(resource, inputs, options.get("ignoreChanges", []))
+        described = self._describe_by_resource_id(resource["id"])
+        if described is None:
+            raise _error("DBInstanceNotFound", resource["id"], "ModifyDBInstance")
+        current = described["DBInstanceIdentifier"]
+        fields = tuple(k for k in changed if k not in {"identifier", "tags", *provider.NOT_READ})
+        params = self._params(inputs, fields, "ModifyDBInstance", changed=True)
+        if "deletionProtection" not in self.drop_inputs:  # always sent on update
+            params["DeletionProtection"] = bool(inputs.get("deletionProtection"))
+        if "identifier" in changed:
+            params["NewDBInstanceIdentifier"] = inputs["identifier"]
+            if self._find(inputs["identifier"]) is not None:
+                raise _error("DBInstanceAlreadyExists", inputs["identifier"], "ModifyDBInstance")
+        state["pending"].append({"name": name, "type": INSTANCE, "op": "updating"})
+        self._save(stack, state)
+        self.client.modify_db_instance(
+            DBInstanceIdentifier=current,
+            ApplyImmediately=bool(inputs.get("applyImmediately")),
+            **params,
+        )
+        if "identifier" in changed:
+            self.operations.append(("rename", f"{current}->{inputs['identifier']}"))
+            if self.kill_at == "rename-call":
+                self.kill_at = None
+                raise _Kill(f"killed after renaming {current} to {inputs['identifier']}")
+        if "tags" in changed:
+            self._set_tags(inputs["identifier"], inputs.get("tags") or {})
+        state["pending"] = [p for p in state["pending"] if p["name"] != name]
+        merged = {
+            **resource["inputs"],
+            **{k: v for k, v in inputs.items() if k not in options.get("ignoreChanges", [])},
+        }
+        resource.update(inputs=merged, identifier=inputs["identifier"])
+        resource["actual"] = self._actual(self._describe_by_resource_id(resource["id"]) or {})
+        return str(resource["id"])
+
+    def _delete(self, state: dict[str, Any], name: str, *, preview: bool) -> None:
+        resource = state["resources"][name]
+        options = resource.get("options") or {}
+        if options.get("protect"):
+            raise EngineError(
+                f"unable to delete resource '{name}' as it is protected (the `protect` option)"
+            )
+        if preview:
+            return
+        if not options.get("retainOnDelete"):
+            self._delete_resource(resource)
+        del state["resources"][name]
+
+    def _delete_resource(self, resource: dict[str, Any]) -> None:
+        if resource.get("options", {}).get("retainOnDelete"):
+            return
+        if resource["type"] == ROLE:
+            inputs = resource["inputs"]
+            # moto 5.2 lacks RemoveRoleFromDBInstance (HTTP 500, unparsable).
+            with contextlib.suppress(botocore.parsers.ResponseParserError):
+                self.client.remove_role_from_db_instance(
+                    DBInstanceIdentifier=inputs["dbInstanceIdentifier"],
+                    RoleArn=inputs["roleArn"],
+                    FeatureName=inputs["featureName"],
+                )
+            return
+        inputs = resource["inputs"]
+        skip = bool(inputs.get("skipFinalSnapshot"))
+        params: dict[str, Any] = {
+            "SkipFinalSnapshot": skip,
+            "DeleteAutomatedBackups": bool(inputs.get("deleteAutomatedBackups", True)),
+        }
+        if not skip:
+            params["FinalDBSnapshotIdentifier"] = inputs["finalSnapshotIdentifier"]
+        # by the identifier held in state, as the provider does
+        self.client.delete_db_instance(DBInstanceIdentifier=resource["identifier"], **params)
+        self.operations.append(("delete", resource["identifier"]))
+
+    def _timeout(self, name: str, kind: str) -> float:
+        value = self._options.get(name, {}).get("timeouts", {}).get(kind) or ""
+        return provider.seconds(value) if value else provider.DEFAULT_TIMEOUTS[kind]
+
+    # -- AWS calls ----------------------------------------------------------------------------
+
+    def _shape(self, operation: str) -> set[str]:
+        if operation not in self._shapes:
+            model = self.client.meta.service_model.operation_model(operation)
+            self._shapes[operation] = set(model.input_shape.members)
+        return self._shapes[operation]
+
+    def _params(
+        self, inputs: Any, names: tuple[str, ...], operation: str, *, changed: bool = False
+    ) -> dict[str, Any]:
+        """Request parameters: on create only the set ones (``d.GetOk``) and the ones always
+        sent; on update every changed one (``d.HasChange``)."""
+        allowed = self._shape(operation)
+        params: dict[str, Any] = {}
+        for name in names:
+            value = inputs.get(name)
+            if name in self.drop_inputs:
+                continue
+            always = changed or (
+                name in provider.ALWAYS_ON_RESTORE and operation != "ModifyDBInstance"
+            )
+            if value is None or not (always or provider.is_set(value)):
+                continue
+            key = provider.request_name(name, operation)
+            if key == "OptionGroupName" and str(value).startswith("default:"):
+                continue  # moto reports default option groups it cannot find by name
+            if key == "EnableCloudwatchLogsExports" and operation == "ModifyDBInstance":
+                params["CloudwatchLogsExportConfiguration"] = self._log_change(inputs)
+                continue
+            if key in allowed:
+                params[key] = value
+        return params
+
+    def _log_change(self, inputs: Any) -> dict[str, list[str]]:
+        described = self._find(inputs["identifier"]) or {}
+        current = set(described.get("EnabledCloudwatchLogsExports") or ())
+        wanted = set(inputs.get("enabledCloudwatchLogsExports") or ())
+        return {
+            "EnableLogTypes": sorted(wanted - current),
+            "DisableLogTypes": sorted(current - wanted),
+        }
 
     def _set_tags(self, identifier: str, tags: dict[str, str]) -> None:
         arn = self.client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0][
@@ -421,16 +657,33 @@ class InProcessEngine:
                 ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
             )
 
-    def _associate(self, inputs: dict[str, Any]) -> None:
+    def _add_role(self, inputs: dict[str, Any]) -> None:
         identifier = inputs["dbInstanceIdentifier"]
-        found = self.client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-        if any(r["RoleArn"] == inputs["roleArn"] for r in found.get("AssociatedRoles") or ()):
-            return
+        if self._has_role(inputs):
+            raise _error(
+                "DBInstanceRoleAlreadyExists",
+                f"Role {inputs['roleArn']} is already associated with DB instance {identifier}",
+                "AddRoleToDBInstance",
+            )
         self.client.add_role_to_db_instance(
             DBInstanceIdentifier=identifier,
             RoleArn=inputs["roleArn"],
             FeatureName=inputs["featureName"],
         )
+        self.operations.append(("add-role", provider.role_id(inputs)))
+
+    def _has_role(self, inputs: dict[str, Any]) -> bool:
+        found = self._find(inputs["dbInstanceIdentifier"])
+        return found is not None and any(
+            r["RoleArn"] == inputs["roleArn"] for r in found.get("AssociatedRoles") or ()
+        )
+
+    def _find(self, identifier: str) -> dict[str, Any] | None:
+        try:
+            found = self.client.describe_db_instances(DBInstanceIdentifier=identifier)
+        except botocore.exceptions.ClientError:
+            return None
+        return dict(found["DBInstances"][0])
 
     def _describe_by_resource_id(self, resource_id: str) -> dict[str, Any] | None:
         for found in self.client.describe_db_instances()["DBInstances"]:
@@ -439,20 +692,11 @@ class InProcessEngine:
         return None
 
     def _actual(self, described: dict[str, Any]) -> dict[str, Any]:
+        """What the provider's Read puts in state, by input name (every tag, as read)."""
+        if not described:
+            return {}
         args = InstanceSettings.capture(described).pulumi_args()
         actual = {camel(k): _plain(v) for k, v in args.items()}
         actual["identifier"] = described["DBInstanceIdentifier"]
+        actual["tags"] = {t["Key"]: t.get("Value", "") for t in described.get("TagList") or ()}
         return actual
-
-    def _diff(self, state: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
-        instance = state["resources"].get("instance")
-        if instance is None:
-            return [f"create {inputs.get('identifier')}"]
-        actual = instance.get("actual", {})
-        out = []
-        for name, value in inputs.items():
-            if name in NOT_DIFFED or value is None or name not in actual:
-                continue
-            if actual[name] != value:
-                out.append(f"{name}: {actual[name]!r} => {value!r}")
-        return out

@@ -16,6 +16,7 @@ import pytest
 from sccos_backup.aws.rds import Instance, RdsAdapter, make_rds_client
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
+from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
@@ -112,7 +113,9 @@ def _check_exact(mocks: pulumi_mocks.RecordingMocks, expected: dict[str, Any]) -
         want = expected[request_name]
         got = _normal(inputs.get(input_name))
         assert got == _normal(want), f"{request_name}: declared {got!r}, original {want!r}"
-    assert inputs["tags"] == {t["Key"]: t["Value"] for t in expected["Tags"]}
+    tags = dict(inputs["tags"])
+    assert tags.pop(RESTORED_BY_TAG) == "202611251300", "the run's tag marks the instance"
+    assert tags == {t["Key"]: t["Value"] for t in expected["Tags"]}
     roles = sorted(
         (r.inputs["roleArn"], r.inputs["featureName"])
         for r in mocks.of_type("aws:rds/roleAssociation:RoleAssociation")

@@ -47,15 +47,20 @@ class TimedEngine:
         self.inner.ensure_ready()
 
     def up(self, stack: str, spec: RestoreSpec, on_output: Any) -> dict[str, Any]:
+        creates = self.inner.outputs(stack) is None  # a second up only modifies in place
         result = self.inner.up(stack, spec, on_output)
-        self.clock.now += RESTORE_TIME
+        if creates:
+            self.clock.now += RESTORE_TIME
         return result
 
     def preview_changes(self, stack: str, spec: RestoreSpec, on_output: Any) -> int:
         return self.inner.preview_changes(stack, spec, on_output)
 
-    def refresh(self, stack: str, on_output: Any) -> None:
-        self.inner.refresh(stack, on_output)
+    def changes(self, stack: str, spec: RestoreSpec, on_output: Any) -> dict[str, int]:
+        return self.inner.changes(stack, spec, on_output)
+
+    def refresh(self, stack: str, on_output: Any, *, clear_pending_creates: bool = False) -> None:
+        self.inner.refresh(stack, on_output, clear_pending_creates=clear_pending_creates)
 
     def outputs(self, stack: str) -> dict[str, Any] | None:
         return self.inner.outputs(stack)
@@ -309,7 +314,7 @@ def test_destroy_refuses_a_stack_that_records_another_dbi_resource_id(
     before = live_view(rds)
     path = tmp_path / "state" / f"{record.stack}.json"
     state = json.loads(path.read_text())
-    state["resources"]["instance"]["resourceId"] = shop["DbiResourceId"]
+    state["resources"]["restored"]["id"] = shop["DbiResourceId"]
     state["outputs"]["resourceId"] = shop["DbiResourceId"]
     path.write_text(json.dumps(state))
     with pytest.raises(errors.PreconditionFailed, match="records DbiResourceId") as raised:
@@ -375,7 +380,7 @@ def test_destroy_refuses_where_the_copy_shares_the_live_databases_id(
     give_resource_id(record.copy.identifier, shop["DbiResourceId"])
     path = tmp_path / "state" / f"{record.stack}.json"
     state = json.loads(path.read_text())
-    state["resources"]["instance"]["resourceId"] = shop["DbiResourceId"]
+    state["resources"]["restored"]["id"] = shop["DbiResourceId"]
     state["outputs"]["resourceId"] = shop["DbiResourceId"]
     path.write_text(json.dumps(state))
     shared = world.driver.open_drill("shop")

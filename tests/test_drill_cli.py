@@ -30,13 +30,14 @@ from tests.test_drill import (
 
 
 class InterruptingEngine(TimedEngine):
-    """Ctrl-C once, right after the copy was created."""
+    """Ctrl-C once, right after the copy was created: when the preview after `pulumi up` shows
+    no change (the up step may run `up` twice, see automation/engine/converge.py)."""
 
     interrupt = True
 
-    def up(self, stack: str, spec: RestoreSpec, on_output: Any) -> dict[str, Any]:
-        result = super().up(stack, spec, on_output)
-        if self.interrupt:
+    def changes(self, stack: str, spec: RestoreSpec, on_output: Any) -> dict[str, int]:
+        result = super().changes(stack, spec, on_output)
+        if self.interrupt and not result:
             self.interrupt = False
             raise KeyboardInterrupt
         return result

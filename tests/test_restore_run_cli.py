@@ -298,12 +298,7 @@ def test_verification_failure_is_reported(
     moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
     cli = Cli(moto, tmp_path, jenkins)
-    real_modify = cli.engine._modify
-
-    def forgetful_modify(identifier: str, inputs: dict[str, Any]) -> None:
-        real_modify(identifier, {**inputs, "deletionProtection": False})
-
-    cli.engine._modify = forgetful_modify  # type: ignore[method-assign]
+    cli.engine.drop_inputs = {"deletionProtection"}  # a provider that never sends it
     result = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes")
     one_error_line(result, 4, "DeletionProtection: declared True, found False", progress=True)
     restored = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"][0]

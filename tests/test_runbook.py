@@ -12,6 +12,7 @@ from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
+from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
@@ -96,7 +97,11 @@ def assert_restored(rds: Any, original: dict[str, Any], plan: Any) -> None:
     assert aside["DbiResourceId"] == original["DbiResourceId"], "the original is kept, renamed"
     assert differences(plan.spec.settings, restored) == []
     tags = {t["Key"]: t["Value"] for t in restored["TagList"]}
-    assert tags == {"Environment": "production", "team": "a&b"}
+    assert tags == {
+        "Environment": "production",
+        "team": "a&b",
+        RESTORED_BY_TAG: plan.names.run_id,
+    }
     assert {t["Key"]: t["Value"] for t in aside["TagList"]}[TAG_STEP] == DONE
     assert plan.names.temporary not in found
 

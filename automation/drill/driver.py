@@ -22,6 +22,7 @@ from automation.drill.check import check_environment, run_check
 from automation.drill.destroy import destroy_copy
 from automation.drill.record import DrillRecord
 from automation.engine.base import DisposableEngine
+from automation.engine.converge import apply_spec
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.drill.history import ReportStore, report_name
@@ -116,7 +117,15 @@ class DrillDriver:
         self.callbacks.notify(f"-> {plan.steps[1].title}")
         started = self.clock()
         try:
-            self.engine.up(plan.names.stack, plan.spec_at(started), self.callbacks.on_output)
+            apply_spec(  # up until the preview is empty: a restore needs a second apply
+                self.engine,
+                self.rds,
+                plan.names.stack,
+                plan.spec_at(started),
+                original_resource_id=plan.original_resource_id,
+                on_output=self.callbacks.on_output,
+                notify=self.callbacks.notify,
+            )
             self.callbacks.after_step("up")
         except errors.SccosBackupError as error:
             raise type(error)(f"{error}; {self._cleanup_hint(request.db_identifier)}") from None

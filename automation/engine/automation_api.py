@@ -120,16 +120,11 @@ def outputs_to_dict(outputs: Mapping[str, Any]) -> dict[str, Any]:
 
 def count_changes(change_summary: Mapping[Any, int] | None) -> int:
     """How many resources a preview would touch: every op but ``same`` (and ``read``)."""
-    total = 0
-    for op, count in (change_summary or {}).items():
-        name = op.value if isinstance(op, Enum) else str(op)
-        if name not in UNCHANGED_OPS:
-            total += int(count)
-    return total
+    return sum(changes_by_op(change_summary).values())
 
 
-def preview_count(handle: Stack, stack: str, on_output: OnOutput) -> int:
-    """Preview with a diff; how many resources would change (inside a ``_translate`` block)."""
+def preview_summary(handle: Stack, stack: str, on_output: OnOutput) -> Mapping[Any, int]:
+    """Preview with a diff; the change summary (inside a ``_translate`` block)."""
     try:
         result = handle.preview(diff=True, on_output=on_output, on_error=on_output)
     except RuntimeError as error:  # the builtin: "summary event never found"
@@ -137,7 +132,22 @@ def preview_count(handle: Stack, stack: str, on_output: OnOutput) -> int:
             f"pulumi preview on stack {stack} reported no summary ({error}); "
             "run it again or upgrade the Pulumi CLI"
         ) from None
-    return count_changes(result.change_summary)
+    return result.change_summary or {}
+
+
+def preview_count(handle: Stack, stack: str, on_output: OnOutput) -> int:
+    """Preview with a diff; how many resources would change (inside a ``_translate`` block)."""
+    return count_changes(preview_summary(handle, stack, on_output))
+
+
+def changes_by_op(change_summary: Mapping[Any, int] | None) -> dict[str, int]:
+    """A preview's change summary by operation name, unchanged ones left out."""
+    out: dict[str, int] = {}
+    for op, count in (change_summary or {}).items():
+        name = op.value if isinstance(op, Enum) else str(op)
+        if name not in UNCHANGED_OPS and int(count):
+            out[name] = out.get(name, 0) + int(count)
+    return out
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -477,10 +487,24 @@ class AutomationEngine:
             handle.refresh(on_output=on_output, on_error=on_output)
             return preview_count(handle, stack, on_output)
 
-    def refresh(self, stack: str, on_output: OnOutput) -> None:
+    def changes(self, stack: str, spec: RestoreSpec, on_output: OnOutput) -> dict[str, int]:
+        """Write the stack file, refresh, preview; resources per operation, unchanged left out."""
+        with self._translate("preview", stack):
+            handle = self._stack(stack, self._program(spec), create=True)
+            self._write_config(stack, spec)
+            handle.refresh(on_output=on_output, on_error=on_output)
+            return changes_by_op(preview_summary(handle, stack, on_output))
+
+    def refresh(
+        self, stack: str, on_output: OnOutput, *, clear_pending_creates: bool = False
+    ) -> None:
         with self._translate("refresh", stack):
             handle = self._stack(stack, self._recorded_program(stack), create=False)
-            handle.refresh(on_output=on_output, on_error=on_output)
+            handle.refresh(
+                on_output=on_output,
+                on_error=on_output,
+                clear_pending_creates=True if clear_pending_creates else None,
+            )
 
     def destroy(self, stack: str, on_output: OnOutput) -> None:
         """``pulumi destroy --refresh``, then ``pulumi stack rm`` (only drill stacks come here)."""

@@ -32,8 +32,19 @@ class Engine(Protocol):
     def preview_changes(self, stack: str, spec: RestoreSpec, on_output: OnOutput) -> int:
         """Refresh, then preview ``spec``; return the number of resources that would change."""
 
-    def refresh(self, stack: str, on_output: OnOutput) -> None:
-        """Bring the stack's state in line with AWS (after renames outside Pulumi)."""
+    def changes(self, stack: str, spec: RestoreSpec, on_output: OnOutput) -> dict[str, int]:
+        """Refresh, then preview ``spec``: resources per operation (``update``, ``replace``,
+        ``create``, ``delete``...); unchanged ones are left out, so ``{}`` means converged."""
+
+    def refresh(
+        self, stack: str, on_output: OnOutput, *, clear_pending_creates: bool = False
+    ) -> None:
+        """Bring the stack's state in line with AWS (after renames outside Pulumi).
+
+        A refresh keeps pending creates (operations an interrupted ``up`` left) unless
+        ``clear_pending_creates``; the caller clears them only once it has found the instance
+        that create made and is about to adopt it.
+        """
 
     def outputs(self, stack: str) -> dict[str, Any] | None:
         """The stack's outputs, or None when the stack does not exist."""

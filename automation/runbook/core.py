@@ -14,6 +14,7 @@ from automation.engine.base import Engine
 from automation.runbook.record import DONE, TAG_RUN, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
 from sccos_backup.waiting import Poll
 
@@ -32,7 +33,7 @@ class Callbacks:
 @dataclass(frozen=True)
 class Timeouts:
     rename: float = 30 * 60
-    restore: float = 6 * 3600
+    restore: float = DEFAULT_RESTORE_TIMEOUT  # the declaration's create timeout too
     snapshot: float = 6 * 3600
     maintenance: float = 30 * 60
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from automation.engine.converge import apply_spec
 from automation.runbook.claim import claim_and_tag
 from automation.runbook.core import RunbookCore
 from automation.runbook.record import (
@@ -29,7 +30,7 @@ from sccos_backup.restore.source import (
     iso,
 )
 from sccos_backup.restore.spec import RestoreSpec
-from sccos_backup.restore.verify import differences
+from sccos_backup.restore.verify import spec_differences
 
 
 class Execution(RunbookCore):
@@ -198,13 +199,13 @@ class Execution(RunbookCore):
         elif key == "rename-original":
             self._rename_original(record)
         elif key == "up":
-            self.engine.up(record.stack, self._spec(record, restore_as), self.callbacks.on_output)
+            self._apply(record, restore_as)
         elif key == "wait":
             self.rds.wait_instance(restore_as, **self._wait(self.timeouts.restore))
         elif key == "verify":
             self._verify(record, restore_as)
         elif key == "cut-over":
-            self.engine.up(record.stack, self._spec(record, db), self.callbacks.on_output)
+            self._apply(record, db)
             self.rds.wait_absent(names.temporary, **self._wait(self.timeouts.rename))
             self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
         elif key == "verify-final":
@@ -219,6 +220,17 @@ class Execution(RunbookCore):
         else:  # pragma: no cover - the plan only holds the keys above
             raise AssertionError(key)
         return self.clock()
+
+    def _apply(self, record: RunRecord, target: str) -> None:
+        apply_spec(
+            self.engine,
+            self.rds,
+            record.stack,
+            self._spec(record, target),
+            original_resource_id=record.original.resource_id,
+            on_output=self.callbacks.on_output,
+            notify=self.callbacks.notify,
+        )
 
     def _rename_original(self, record: RunRecord) -> None:
         db = record.request.db_identifier
@@ -243,7 +255,7 @@ class Execution(RunbookCore):
                 f"'{identifier}' is the original, not the restored instance; "
                 "run `sccos-backup restore status` and roll back"
             )
-        found = differences(spec.settings, restored.raw)
+        found = spec_differences(spec, restored.raw)
         if found:
             raise errors.VerificationFailed(
                 f"restored instance '{identifier}' differs from the original: "
@@ -271,4 +283,5 @@ class Execution(RunbookCore):
             source=source,
             settings=InstanceSettings.capture(original.raw),
             final_snapshot_identifier=record.names.final_snapshot,
+            run_id=record.run_id,
         )

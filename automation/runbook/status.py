@@ -107,7 +107,14 @@ class _StatusEngine:
     ) -> int:  # pragma: no cover
         raise errors.EngineError("this command does not use Pulumi")
 
-    def refresh(self, stack: str, on_output: Any) -> None:  # pragma: no cover
+    def changes(
+        self, stack: str, spec: RestoreSpec, on_output: Any
+    ) -> dict[str, int]:  # pragma: no cover
+        raise errors.EngineError("this command does not use Pulumi")
+
+    def refresh(
+        self, stack: str, on_output: Any, *, clear_pending_creates: bool = False
+    ) -> None:  # pragma: no cover
         raise errors.EngineError("this command does not use Pulumi")
 
     def outputs(self, stack: str) -> dict[str, Any] | None:  # pragma: no cover

@@ -6,8 +6,20 @@ inline program, so both declare the same thing.
 Safety: the instance is ``protect``-ed and ``retain_on_delete``: neither ``pulumi destroy``
 nor a replacement can delete it (a replacement would fail on the protect flag first). The
 restore-source fields are in ``ignore_changes`` so that a later change of source never
-forces a replacement. The provider deletes by the identifier it holds in state, which after a
-rename outside Pulumi may name another instance; protect keeps that path closed.
+forces a replacement (an adopted instance has no source in its state at all). The provider
+deletes by the identifier it holds in state, which after a rename outside Pulumi may name
+another instance; protect keeps that path closed.
+
+Timeouts: pulumi-aws waits 40 minutes for a create by default and records the instance in the
+stack only after that wait; the create and update timeouts are the runbook's restore timeout.
+
+Interrupted creates: the instance carries the run's tag (``RESTORED_BY_TAG``); an instance that
+an interrupted ``up`` created is adopted with ``import_`` (``spec.adopt``). Pulumi refuses an
+import whose declared inputs differ from the instance, so that one ``up`` ignores every
+declared input; the next ``up`` brings the settings in line.
+
+Role associations are declared only under the original's name (see
+:attr:`RestoreSpec.declares_roles`) and are protected like the instance.
 
 A throw-away copy (``spec.throwaway``, a restore drill under its own name and stack) is the one
 exception: it is neither protected nor retained, skips the final snapshot and deletes its
@@ -22,6 +34,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
+from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import PointInTimeSource, SnapshotSource, iso
 from sccos_backup.restore.spec import (
     OUTPUT_ADDRESS,
@@ -37,6 +51,52 @@ COMPONENT_TYPE = "sccos-backup:rds:RestoredDatabase"
 LOGICAL_NAME = "restored"
 #: Engine property names (camelCase) of the restore-source inputs.
 IGNORED_CHANGES = ["snapshotIdentifier", "restoreToPointInTime"]
+
+
+def go_duration(seconds: float) -> str:
+    """Seconds as the Go duration ``custom_timeouts`` take (``21600`` -> ``"360m"``)."""
+    return f"{round(seconds / 60)}m"
+
+
+#: The instance's create/update timeouts: the runbook's own restore timeout.
+TIMEOUTS = pulumi.CustomTimeouts(
+    create=go_duration(DEFAULT_RESTORE_TIMEOUT), update=go_duration(DEFAULT_RESTORE_TIMEOUT)
+)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def instance_args(spec: RestoreSpec) -> dict[str, Any]:
+    """Every ``aws.rds.Instance`` argument but the options."""
+    args: dict[str, Any] = {
+        "identifier": spec.target_identifier,
+        "apply_immediately": True,
+        "skip_final_snapshot": spec.throwaway,
+        "final_snapshot_identifier": None if spec.throwaway else spec.final_snapshot_identifier,
+        "delete_automated_backups": spec.throwaway,
+        **spec.settings.pulumi_args(),
+        **source_args(spec),
+    }
+    if spec.run_id:
+        args["tags"] = {**args.get("tags", {}), RESTORED_BY_TAG: spec.run_id}
+    return args
+
+
+def instance_options(spec: RestoreSpec, args: dict[str, Any]) -> dict[str, Any]:
+    """The instance's resource options (without parent)."""
+    ignored = list(IGNORED_CHANGES)
+    if spec.adopt:  # an import must match: ignore what is declared, converge on the next up
+        ignored += sorted({_camel(name) for name in args} - set(ignored))
+    return {
+        "protect": not spec.throwaway,
+        "retain_on_delete": not spec.throwaway,
+        "ignore_changes": ignored,
+        "custom_timeouts": TIMEOUTS,
+        "import_": spec.adopt,
+    }
 
 
 def source_args(spec: RestoreSpec) -> dict[str, Any]:
@@ -62,31 +122,27 @@ class RestoredDatabase(pulumi.ComponentResource):
         self, name: str, spec: RestoreSpec, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        args = instance_args(spec)
         self.instance = aws.rds.Instance(
             name,
-            identifier=spec.target_identifier,
-            apply_immediately=True,
-            skip_final_snapshot=spec.throwaway,
-            final_snapshot_identifier=None if spec.throwaway else spec.final_snapshot_identifier,
-            delete_automated_backups=spec.throwaway,
-            **spec.settings.pulumi_args(),
-            **source_args(spec),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                protect=not spec.throwaway,
-                retain_on_delete=not spec.throwaway,
-                ignore_changes=list(IGNORED_CHANGES),
-            ),
+            **args,
+            opts=pulumi.ResourceOptions(parent=self, **instance_options(spec, args)),
         )
+        roles = spec.settings.associated_roles if spec.declares_roles else ()
         self.role_associations = [
             aws.rds.RoleAssociation(
                 f"{name}-role-{index}",
                 db_instance_identifier=self.instance.identifier,
                 role_arn=role_arn,
                 feature_name=feature,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.instance]),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[self.instance],
+                    protect=not spec.throwaway,
+                    retain_on_delete=not spec.throwaway,
+                ),
             )
-            for index, (role_arn, feature) in enumerate(spec.settings.associated_roles)
+            for index, (role_arn, feature) in enumerate(roles)
         ]
         self.register_outputs(
             {

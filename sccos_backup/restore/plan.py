@@ -215,6 +215,7 @@ def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> Re
         source=source,
         settings=InstanceSettings.capture(original.raw),
         final_snapshot_identifier=names.final_snapshot,
+        run_id=names.run_id,
     )
     warnings = list(_warnings(request, observed))
     return RestorePlan(

@@ -15,7 +15,8 @@ Decisions on what the describe call returns beyond the issue's list (see README,
   ``DBName``, ``CharacterSetName``, ``NcharCharacterSetName``, ``Timezone``.
 * Not restorable, reported as a warning: read replicas, database activity streams.
 * Tags are copied verbatim, except the ``sccos-backup:run*`` tags a restore run puts on the
-  original to record its progress.
+  original to record its progress and the ``sccos-backup:restored-by-run`` tag it declares on
+  the restored instance.
 * ``Iops`` and ``StorageThroughput`` of gp3 storage below the engine's threshold (400 GiB for
   MySQL, MariaDB and PostgreSQL; 200 GiB for Oracle) are the fixed baseline and cannot be passed,
   so they are left undeclared there; RDS applies the same baseline.
@@ -50,13 +51,17 @@ RUN_TAG_PREFIX = "sccos-backup:run"
 #: Tags a restore drill adds to its copy to record its progress (not declared); never copied.
 DRILL_PROGRESS_PREFIX = "sccos-backup:drill-progress"
 PROGRESS_PREFIXES = (RUN_TAG_PREFIX, DRILL_PROGRESS_PREFIX)
+#: The tag a restore run declares on the instance it restores (value: the run id). It is not
+#: under :data:`RUN_TAG_PREFIX`, so a restored instance never looks like a run's original, and
+#: an instance created by an interrupted ``pulumi up`` is recognised by it. Never copied either.
+RESTORED_BY_TAG = "sccos-backup:restored-by-run"
 
 
 def _tags(raw: Mapping[str, Any]) -> tuple[Tag, ...]:
     return tuple(
         (str(t["Key"]), str(t.get("Value", "")))
         for t in raw.get("TagList") or ()
-        if not str(t["Key"]).startswith(PROGRESS_PREFIXES)
+        if not str(t["Key"]).startswith(PROGRESS_PREFIXES) and str(t["Key"]) != RESTORED_BY_TAG
     )
 
 

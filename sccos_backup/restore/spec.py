@@ -34,6 +34,10 @@ CONFIG_SETTINGS = "settings"
 CONFIG_FINAL_SNAPSHOT = "finalSnapshotIdentifier"
 #: Optional: ``true`` for a throw-away copy (a restore drill), which Pulumi may delete.
 CONFIG_THROWAWAY = "throwaway"
+#: Optional: the restore run that declares the instance (its run tag), and the identifier of an
+#: instance that run created in an interrupted ``up`` and that this ``up`` adopts (imports).
+CONFIG_RUN = "run"
+CONFIG_ADOPT = "adopt"
 #: Keys whose values are structured (YAML objects) rather than strings.
 OBJECT_KEYS = frozenset({CONFIG_SOURCE, CONFIG_SETTINGS})
 CONFIG_KEYS = (
@@ -43,9 +47,11 @@ CONFIG_KEYS = (
     CONFIG_SETTINGS,
     CONFIG_FINAL_SNAPSHOT,
     CONFIG_THROWAWAY,
+    CONFIG_RUN,
+    CONFIG_ADOPT,
 )
 #: Keys that may be absent: a throw-away copy has no final snapshot.
-OPTIONAL_KEYS = frozenset({CONFIG_THROWAWAY})
+OPTIONAL_KEYS = frozenset({CONFIG_THROWAWAY, CONFIG_RUN, CONFIG_ADOPT})
 
 
 @dataclass(frozen=True)
@@ -61,10 +67,21 @@ class RestoreSpec:
     #: A throw-away copy (restore drill): not protected, deleted without a final snapshot and
     #: with its automated backups. A restore never sets it.
     throwaway: bool = False
+    #: The restore run (tagged on the instance, so an interrupted create can be recognised).
+    run_id: str | None = None
+    #: An existing instance of this run to import instead of creating one.
+    adopt: str | None = None
+
+    @property
+    def declares_roles(self) -> bool:
+        """Role associations are declared only under the original's name: a rename replaces
+        them (every field of ``aws.rds.RoleAssociation`` forces replacement) while the role
+        itself moves with the instance, so the new association would already exist."""
+        return self.target_identifier == self.original_identifier
 
     def to_config(self) -> dict[str, Any]:
-        """Configuration values by key (without namespace)."""
-        return {
+        """Configuration values by key (without namespace); optional keys only when set."""
+        values: dict[str, Any] = {
             CONFIG_TARGET: self.target_identifier,
             CONFIG_ORIGINAL: self.original_identifier,
             CONFIG_SOURCE: self.source.to_config(),
@@ -72,6 +89,11 @@ class RestoreSpec:
             CONFIG_FINAL_SNAPSHOT: self.final_snapshot_identifier,
             **({CONFIG_THROWAWAY: True} if self.throwaway else {}),
         }
+        if self.run_id:
+            values[CONFIG_RUN] = self.run_id
+        if self.adopt:
+            values[CONFIG_ADOPT] = self.adopt
+        return values
 
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> RestoreSpec:
@@ -98,4 +120,6 @@ class RestoreSpec:
             settings=settings,
             final_snapshot_identifier=str(values.get(CONFIG_FINAL_SNAPSHOT) or ""),
             throwaway=throwaway,
+            run_id=str(values[CONFIG_RUN]) if values.get(CONFIG_RUN) else None,
+            adopt=str(values[CONFIG_ADOPT]) if values.get(CONFIG_ADOPT) else None,
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sccos_backup.restore.settings import FIELDS, InstanceSettings
+from sccos_backup.restore.spec import RestoreSpec
 
 
 def _comparable(value: Any) -> Any:
@@ -48,3 +49,15 @@ def compare(expected: InstanceSettings, described: Mapping[str, Any]) -> list[Se
 def differences(expected: InstanceSettings, described: Mapping[str, Any]) -> list[str]:
     """One line per declared setting the instance does not carry; empty when it matches."""
     return [check.line() for check in compare(expected, described) if not check.ok]
+
+
+def declared_settings(spec: RestoreSpec) -> InstanceSettings:
+    """The settings ``spec`` declares: without role associations under a temporary name."""
+    if spec.declares_roles:
+        return spec.settings
+    return replace(spec.settings, associated_roles=())
+
+
+def spec_differences(spec: RestoreSpec, described: Mapping[str, Any]) -> list[str]:
+    """:func:`differences` against what ``spec`` declares."""
+    return differences(declared_settings(spec), described)

@@ -1,0 +1,93 @@
+"""One stack brought to its spec (a restore's, or a drill's copy): adopt what an interrupted
+``up`` created, then ``up`` until the preview is empty.
+
+Why more than one ``pulumi up``: pulumi-aws sends only part of the declared settings on a
+restore and in its follow-up modify (the CA certificate on the snapshot path; windows,
+retention and Performance Insights on the point-in-time path; Database Insights mode on
+neither), so the first ``up`` leaves in-place updates that only a second one applies ("restores
+need two applies"). Anything but in-place updates after an ``up`` (a replacement, a create) is
+not convergence and stops the run.
+
+Why adopt: the provider records the instance in the stack only after its wait for
+``available``, so an ``up`` that was killed or timed out leaves an instance the stack does not
+hold (a pending create); the next ``up`` would try to create it again and fail with
+``DBInstanceAlreadyExists``. The instance is recognised by the run's tag and by its
+DbiResourceId (not the original's), the pending create is cleared and the instance imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from automation.engine.base import Engine, OnOutput
+from sccos_backup import errors
+from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.restore.settings import RESTORED_BY_TAG
+from sccos_backup.restore.spec import OUTPUT_RESOURCE_ID, RestoreSpec
+
+#: ``pulumi up`` runs at most this often for one step (the first and the converging ones).
+MAX_UPS = 3
+
+
+def adoptable(
+    engine: Engine, rds: RdsAdapter, stack: str, spec: RestoreSpec, original_resource_id: str
+) -> Instance | None:
+    """The instance this run created that the stack does not hold, if there is one.
+
+    Without a run id (a drill's copy) nothing can be recognised, so nothing is adopted.
+    """
+    if not spec.run_id:
+        return None
+    found = rds.find_instance(spec.target_identifier)
+    if found is None or found.resource_id == original_resource_id:
+        return None
+    outputs = engine.outputs(stack) or {}
+    if outputs.get(OUTPUT_RESOURCE_ID) == found.resource_id:
+        return None
+    if found.tag(RESTORED_BY_TAG) != spec.run_id:
+        raise errors.IdentifierTaken(
+            f"'{spec.target_identifier}' exists ({found.resource_id}) but was not restored by "
+            f"run {spec.run_id} (tag {RESTORED_BY_TAG}: {found.tag(RESTORED_BY_TAG)!r}); "
+            "nothing was changed; check the RDS console, then roll back"
+        )
+    return found
+
+
+def apply_spec(
+    engine: Engine,
+    rds: RdsAdapter,
+    stack: str,
+    spec: RestoreSpec,
+    *,
+    original_resource_id: str,
+    on_output: OnOutput,
+    notify: Callable[[str], None],
+) -> None:
+    """Adopt if needed, then ``up`` until the preview shows no change (at most ``MAX_UPS``).
+
+    Stops with :class:`VerificationFailed` as soon as the preview shows anything but in-place
+    updates; after ``MAX_UPS`` it returns and lets verification name what still differs.
+    """
+    found = adoptable(engine, rds, stack, spec, original_resource_id)
+    if found is not None:
+        notify(
+            f"   adopting '{found.identifier}' ({found.resource_id}), created by an interrupted "
+            "`pulumi up` of this run: clearing the pending create and importing it"
+        )
+        engine.refresh(stack, on_output, clear_pending_creates=True)
+        engine.up(stack, dataclasses.replace(spec, adopt=found.identifier), on_output)
+    engine.up(stack, spec, on_output)
+    for _ in range(MAX_UPS - 1):
+        changes = engine.changes(stack, spec, on_output)
+        if not changes:
+            return
+        described = ", ".join(f"{n} {op}" for op, n in sorted(changes.items()))
+        if set(changes) != {"update"}:
+            raise errors.VerificationFailed(
+                f"after `pulumi up` the preview of stack '{stack}' still shows {described}; "
+                f"inspect it with `pulumi preview --diff --stack {stack}`, then run "
+                "`sccos-backup restore resume` or roll back with `restore rollback`"
+            )
+        notify(f"   the preview shows {described} (a restore needs a second apply); up again")
+        engine.up(stack, spec, on_output)

@@ -1,0 +1,213 @@
+"""The runbook against what Pulumi and pulumi-aws really do: kills in the middle of ``pulumi up``,
+creates slower than the provider's timeout, IAM roles across a swap cut-over; and the crash
+matrix page (docs/restore-crash-matrix.md), generated from the same lists these tests run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sccos_backup import errors
+from sccos_backup.restore.plan import Strategy
+from sccos_backup.restore.source import SourceChoice
+from tests.conftest import FakeClock
+from tests.inprocess_engine import Killed
+from tests.originals import S3_ROLE
+from tests.test_runbook import (  # the fixture is used by name
+    MATRIX,
+    World,
+    assert_restored,
+    instances,
+    original,  # noqa: F401
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "restore-crash-matrix.md"
+SNAPSHOT = SourceChoice(snapshot="shop-nightly")
+
+#: Kill points inside a ``pulumi up`` (engine kill point or fault, the step it hits).
+MID_UP = [
+    ("killed after the restore call", "up", "create-call"),
+    ("create timed out (provider's wait)", "up", "timeout"),
+    ("killed after the rename call (rename in flight)", "cut-over", "rename-call"),
+]
+MID_UP_CASES = [
+    (strategy, name, step, kill)
+    for strategy in Strategy
+    for name, step, kill in MID_UP
+    if step != "cut-over" or strategy is Strategy.SWAP
+]
+
+
+def _ids(case: tuple[Any, ...]) -> str:
+    return f"{case[0]}-{case[3]}"
+
+
+CASES = pytest.mark.parametrize(
+    ("strategy", "name", "step", "kill"), MID_UP_CASES, ids=[_ids(c) for c in MID_UP_CASES]
+)
+
+
+def _interrupted(moto: str, tmp_path: Path, strategy: Strategy, step: str, kill: str) -> Any:
+    """A run whose ``pulumi up`` died at ``kill`` during ``step``: its plan and clock (the
+    next world shares it, as two processes share the real clock)."""
+    clock = FakeClock()
+    world = World(moto, tmp_path / "state", clock)
+    plan = world.plan(strategy, SNAPSHOT, maintenance_env="production")
+    world.runbook.check_can_start(plan)
+    _interrupt(world, plan, step, kill)
+    return plan, clock
+
+
+def _interrupt(world: World, plan: Any, step: str, kill: str) -> None:
+    """Start ``plan`` and have ``pulumi up`` die at ``kill`` during ``step``."""
+    engine = world.engine
+    if kill == "timeout":
+        engine.restore_seconds = 7 * 3600  # beyond the declared 6 h create timeout
+        with pytest.raises(errors.EngineError, match="timeout while waiting"):
+            world.runbook.start(plan)
+        return
+    if step == "cut-over":  # let the first up through, die in the one that renames
+        real_up = engine.up
+
+        def up(stack: str, spec: Any, on_output: Any) -> Any:
+            if spec.target_identifier == "shop":
+                engine.kill_at = kill
+            return real_up(stack, spec, on_output)
+
+        engine.up = up  # type: ignore[method-assign]
+    else:
+        engine.kill_at = kill
+    with pytest.raises(Killed):
+        world.runbook.start(plan)
+
+
+def _restored_ids(rds: Any, kept: dict[str, Any]) -> set[str]:
+    return {
+        d["DbiResourceId"]
+        for d in instances(rds).values()
+        if d["DbiResourceId"] != kept["DbiResourceId"]
+    }
+
+
+@CASES
+def test_an_interrupted_up_resumes_without_creating_twice(
+    moto: str,
+    rds: Any,
+    original: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+    strategy: Strategy,
+    name: str,
+    step: str,
+    kill: str,
+) -> None:
+    plan, clock = _interrupted(moto, tmp_path, strategy, step, kill)
+    created = _restored_ids(rds, original)
+    assert len(created) == 1, "the interrupted up created the instance"
+
+    second = World(moto, tmp_path / "state", clock)
+    second.runbook.resume("shop")
+    assert_restored(rds, original, plan)
+    assert _restored_ids(rds, original) == created, "adopted, never created twice"
+    if step == "up":
+        assert ("import", plan.restore_as) in second.engine.operations
+    assert second.engine.pending(plan.stack) == []
+
+
+@CASES
+def test_an_interrupted_up_rolls_back(
+    moto: str,
+    rds: Any,
+    original: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+    strategy: Strategy,
+    name: str,
+    step: str,
+    kill: str,
+) -> None:
+    plan, clock = _interrupted(moto, tmp_path, strategy, step, kill)
+
+    second = World(moto, tmp_path / "state", clock)
+    second.runbook.rollback("shop")
+    found = instances(rds)
+    assert found["shop"]["DbiResourceId"] == original["DbiResourceId"]
+    assert [
+        d["DBInstanceIdentifier"]
+        for d in found.values()
+        if d["DbiResourceId"] != original["DbiResourceId"]
+    ] == [plan.names.rolled_back]
+    assert second.runbook.active_run("shop") is None
+
+
+def test_a_restore_slower_than_the_provider_default_timeout_completes(
+    moto: str,
+    rds: Any,
+    original: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """pulumi-aws waits 40 minutes by default; the declaration gives it the runbook's 6 h."""
+    clock = FakeClock()
+    world = World(moto, tmp_path / "state", clock)
+    world.engine.restore_seconds = 3 * 3600
+    world.engine.sleep = clock.sleep
+    plan = world.plan(Strategy.IN_PLACE, SNAPSHOT)
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    assert_restored(rds, original, plan)
+
+
+def test_a_swap_with_an_iam_role_survives_the_cut_over(
+    moto: str,
+    rds: Any,
+    original: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The role moves with a rename and a RoleAssociation is replaced when its identifier
+    changes: associated only under the final name, the cut-over never re-adds it."""
+    rds.add_role_to_db_instance(
+        DBInstanceIdentifier="shop", RoleArn=S3_ROLE, FeatureName="s3Import"
+    )
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = world.plan(Strategy.SWAP, SNAPSHOT, maintenance_env="production")
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    restored = instances(rds)["shop"]
+    assert restored["DbiResourceId"] != original["DbiResourceId"]
+    assert [(r["RoleArn"], r["FeatureName"]) for r in restored["AssociatedRoles"]] == [
+        (S3_ROLE, "s3Import")
+    ]
+    assert [op for op in world.engine.operations if op[0] == "add-role"] == [
+        ("add-role", f"shop,{S3_ROLE}")
+    ]
+    aside = instances(rds)[plan.names.aside]
+    assert [r["RoleArn"] for r in aside["AssociatedRoles"]] == [S3_ROLE], "the original keeps it"
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+RESUMED = "restored under `shop`; original kept as `shop-pre-restore-<run>`"
+ROLLED_BACK = "original back under `shop`; a restored instance renamed `shop-rolled-back-<run>`"
+
+
+def crash_matrix() -> str:
+    """The table of docs/restore-crash-matrix.md, from the lists the tests run."""
+    rows = ["| strategy | interrupted | after `restore resume` | after `restore rollback` |"]
+    rows.append("| --- | --- | --- | --- |")
+    for strategy, key in MATRIX:
+        rows.append(f"| {strategy} | after step `{key}` | {RESUMED} | {ROLLED_BACK} |")
+    for strategy, name, step, _ in MID_UP_CASES:
+        resumed = RESUMED + (" (instance adopted, not created again)" if step == "up" else "")
+        rows.append(f"| {strategy} | in step `{step}`: {name} | {resumed} | {ROLLED_BACK} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_the_crash_matrix_page_is_the_table_the_tests_run() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    start = text.index("<!-- matrix:start -->\n") + len("<!-- matrix:start -->\n")
+    end = text.index("<!-- matrix:end -->")
+    assert text[start:end] == crash_matrix(), (
+        "regenerate the table between the markers: python -c 'import sys; from "
+        "tests.test_runbook_crashes import crash_matrix; sys.stdout.write(crash_matrix())'"
+    )
