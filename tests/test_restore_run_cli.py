@@ -394,3 +394,31 @@ def test_every_problem_before_the_first_change_is_reported_at_once(
     result = cli("restore", "run", "shop", "--snapshot", "shop-nighty", "--yes")
     one_error_line(result, 3, "2 problems", "shop-nighty", "JENKINS_URL")
     assert aws_state(rds) == before
+
+
+def test_a_resumed_run_follows_a_resync_already_running(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    from sccos_backup.jenkins.jobxml import ShellJob, freestyle_config
+    from sccos_backup.resync.job import JOB_DESCRIPTION
+    from tests.fake_jenkins import BuildPlan, FakeBuild
+
+    job = "sccos-backup-sync-data"
+    cli = Cli(moto, tmp_path, jenkins)
+    real_up = cli.engine.up
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = interrupted  # type: ignore[method-assign]
+    assert cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes").exit_code == 130
+    cli.engine.up = real_up  # type: ignore[method-assign]
+    config = freestyle_config(
+        ShellJob("vendor/bin/console sync:data\n"), description=JOB_DESCRIPTION
+    )
+    jenkins.add_job(job, config)
+    jenkins.builds[job] = [FakeBuild(job, 1, BuildPlan())]  # a sync:data already running
+    resumed = cli("restore", "resume", "shop")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(jenkins.builds[job]) == 1, "no second sync:data build was started"
+    assert not [c for c in jenkins.calls("POST") if "/build" in c.path]

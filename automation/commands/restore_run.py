@@ -149,7 +149,14 @@ def run_command(
         plan = problems.collect(lambda: prepare(context.rds(), request, context.clock()))
     resync = problems.collect(
         lambda: resync_step(
-            context, request.resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
+            context,
+            request.resync,
+            jenkins_url,
+            jenkins_user,
+            jenkins_token,
+            jenkins_job,
+            store,
+            attach=active is not None,
         )
     )
     built = problems.collect(
@@ -217,7 +224,14 @@ def resume_command(
     db = instance_identifier(db_id)
     context = app_context(ctx)
     resync = resync_step(
-        context, not no_resync, jenkins_url, jenkins_user, jenkins_token, jenkins_job, store
+        context,
+        not no_resync,
+        jenkins_url,
+        jenkins_user,
+        jenkins_token,
+        jenkins_job,
+        store,
+        attach=True,
     )
     runbook, status, _ = make_runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync

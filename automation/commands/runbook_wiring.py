@@ -220,20 +220,25 @@ def resync_step(
     token: str | None,
     job: str,
     store: str | None,
+    *,
+    attach: bool = False,
 ) -> Any:
-    """The runbook's re-sync step, or None when it is not wanted; settings checked now."""
+    """The runbook's re-sync step, or None when it is not wanted; settings checked now. With
+    ``attach`` (a resumed run) a build of the job already running is followed, not started
+    again."""
     if not wanted:
         return None
     from automation.commands.resync import jenkins_config
     from sccos_backup.jenkins.client import make_jenkins_adapter
-    from sccos_backup.resync.job import ResyncRequest, run_resync
+    from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
     config = jenkins_config(url, user, token)
     request = ResyncRequest(job=job, store=store)
+    runner = attach_or_run_resync if attach else run_resync
 
     def step(on_output: Any) -> object:
         adapter = make_jenkins_adapter(config, sleep=context.sleep, clock=context.clock)
-        return run_resync(adapter, request, on_output)
+        return runner(adapter, request, on_output)
 
     return step
 
