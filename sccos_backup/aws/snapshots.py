@@ -43,6 +43,8 @@ class Snapshot:
     source_snapshot: str = ""
     #: When the snapshot this one was copied from was taken (``OriginalSnapshotCreateTime``).
     original_created: datetime | None = None
+    #: The KMS key of an encrypted snapshot ("" if not encrypted or not reported).
+    kms_key_id: str = ""
 
     @property
     def available(self) -> bool:
@@ -71,6 +73,7 @@ class Snapshot:
             tags=_tags(data.get("TagList")),
             source_snapshot=str(data.get("SourceDBSnapshotIdentifier") or ""),
             original_created=_utc(data.get("OriginalSnapshotCreateTime")),
+            kms_key_id=str(data.get("KmsKeyId") or ""),
         )
 
 

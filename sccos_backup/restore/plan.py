@@ -242,6 +242,18 @@ def _warnings(request: RestoreRequest, observed: Observed) -> list[str]:
             f"snapshot '{snap.identifier}' was taken of another instance "
             f"('{snap.instance_identifier}'), not of '{original.identifier}'"
         )
+    if snap is not None and snap.engine_version and snap.engine_version != original.engine_version:
+        out.append(
+            f"snapshot '{snap.identifier}' is of {original.engine} {snap.engine_version}, the "
+            f"original runs {original.engine_version}: after the restore pulumi-aws upgrades "
+            "the restored instance in place (an extra reboot and minutes of downtime)"
+        )
+    if original.raw.get("MasterUserSecret"):
+        out.append(
+            "the master password is managed in Secrets Manager: RDS generates a new password "
+            "and a new secret for the restored instance (point applications at the new secret), "
+            "and `restore cleanup` deletes the original together with its secret"
+        )
     if original.raw.get("ReadReplicaDBInstanceIdentifiers"):
         out.append("read replicas of the original are not recreated; recreate them afterwards")
     if observed.window is not None and observed.window.estimated and not request.choice.snapshot:

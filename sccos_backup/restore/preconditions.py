@@ -60,6 +60,26 @@ def observe(
     return Observed(original, snapshot, window, family, taken)
 
 
+def _arn_place(arn: str) -> tuple[str, str] | None:
+    """(region, account) of an ARN, None if it is not one."""
+    parts = arn.split(":")
+    return (parts[3], parts[4]) if len(parts) >= 6 and parts[0] == "arn" else None
+
+
+def check_source_place(db_identifier: str, choice: SourceChoice, original: Instance) -> None:
+    """A snapshot ARN must name the original's region and account: a restore reads snapshots
+    of the target's region only (a same-named local snapshot would be restored instead)."""
+    if not choice.snapshot or not choice.snapshot.startswith("arn:"):
+        return
+    given, target = _arn_place(choice.snapshot), _arn_place(original.arn)
+    if given is not None and target is not None and given != target:
+        raise errors.Incompatible(
+            f"snapshot ARN '{choice.snapshot}' is in region {given[0]}, account {given[1]}, "
+            f"but '{db_identifier}' is in region {target[0]}, account {target[1]}; copy the "
+            "snapshot into the target's region and account first (`aws rds copy-db-snapshot`)"
+        )
+
+
 def check(db_identifier: str, choice: SourceChoice, observed: Observed) -> None:
     """Raise the first failed precondition; return quietly when the restore may proceed."""
     original = observed.original
@@ -68,6 +88,13 @@ def check(db_identifier: str, choice: SourceChoice, observed: Observed) -> None:
             f"DB instance '{db_identifier}' runs {original.engine}; only RDS DB instances "
             "(not Aurora clusters) can be restored with this tool"
         )
+    cluster = original.raw.get("DBClusterIdentifier")
+    if cluster:
+        raise errors.Incompatible(
+            f"DB instance '{db_identifier}' is a member of DB cluster '{cluster}'; restore the "
+            "cluster (RestoreDBClusterFromSnapshot), not one of its instances"
+        )
+    check_source_place(db_identifier, choice, original)
     if not original.available:
         raise errors.NotAvailable(
             f"DB instance '{db_identifier}' is '{original.status}', not available; "
@@ -98,6 +125,13 @@ def check(db_identifier: str, choice: SourceChoice, observed: Observed) -> None:
                 f"snapshot '{snap.identifier}' is {'' if snap.encrypted else 'not '}encrypted "
                 f"but '{db_identifier}' is {'' if encrypted else 'not '}; copy the snapshot with "
                 "the original's KMS key first"
+            )
+        key = str(original.raw.get("KmsKeyId") or "")
+        if snap.encrypted and encrypted and snap.kms_key_id and key and snap.kms_key_id != key:
+            raise errors.Incompatible(
+                f"snapshot '{snap.identifier}' is encrypted with KMS key {snap.kms_key_id} but "
+                f"'{db_identifier}' uses {key}; a restore keeps the snapshot's key: copy the "
+                "snapshot with the original's key first (`aws rds copy-db-snapshot --kms-key-id`)"
             )
         version = snap.engine_version
     else:
