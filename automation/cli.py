@@ -190,5 +190,11 @@ def main_options(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. SIGTERM (a cancelled CI job, ``systemctl stop``) ends a
+    command as Ctrl-C does: its interrupt message and exit 130, not a silent kill. Commands
+    that forward or handle signals themselves (Pulumi operations, resync) install their own
+    handlers for their duration."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()

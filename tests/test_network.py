@@ -50,6 +50,20 @@ class SilentServer:
             conn.close()
 
 
+def subprocess_env() -> dict[str, str]:
+    """The environment of a CLI subprocess: test credentials, no profile or config files."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }
+    env.pop("AWS_PROFILE", None)
+    return env
+
+
 @pytest.fixture
 def silent() -> Iterator[SilentServer]:
     server = SilentServer()
@@ -124,15 +138,7 @@ def test_the_defaults_bound_a_silent_endpoint_under_a_minute() -> None:
 @pytest.mark.slow
 def test_a_silent_endpoint_with_the_real_defaults(silent: SilentServer, tmp_path: Path) -> None:
     """The installed command against a socket that never answers: done within 60 s."""
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": "/nonexistent",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-    }
-    env.pop("AWS_PROFILE", None)
+    env = subprocess_env()
     command = Path(sys.executable).parent / "sccos-backup"
     started = time.monotonic()
     done = subprocess.run(
@@ -148,3 +154,32 @@ def test_a_silent_endpoint_with_the_real_defaults(silent: SilentServer, tmp_path
     assert done.returncode == 1, done.stderr
     assert done.stderr.count("\n") == 1 and silent.url in done.stderr, done.stderr
     assert took < 60, took
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_sigterm_ends_a_waiting_command_like_ctrl_c(
+    silent: SilentServer, tmp_path: Path, sig: str
+) -> None:
+    """Outside a Pulumi operation and resync, SIGTERM (a CI job cancelled, systemd stop) killed
+    the command without a word (exit -15); it now ends as Ctrl-C does: one line, exit 130."""
+    import signal
+
+    env = subprocess_env()
+    argv = ["--endpoint-url", silent.url, "snapshot", "list", "shop"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from automation.cli import main; main()", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    deadline = time.monotonic() + 30
+    while not silent.accepted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert silent.accepted, "the command never connected"
+    process.send_signal(getattr(signal, sig))
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, (process.returncode, err)
+    assert err.count("\n") == 1 and err.startswith("error: interrupted"), err
+    assert "Traceback" not in err
