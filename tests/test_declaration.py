@@ -272,3 +272,49 @@ def test_stack_file_keeps_foreign_keys_and_holds_no_secret(moto: str, tmp_path: 
         "managemasteruserpassword", ""
     )
     assert f"{PROJECT}:settings" in text
+
+
+#: A value for every setting the capture knows but moto cannot report (Outposts, Active
+#: Directory, Database Insights...): the declaration must pass each one to pulumi-aws. Run with
+#: the dependency floors (`.ci/run`), this proves the lowest pulumi-aws allowed declares them.
+OPTIONAL_VALUES = {
+    "manage_master_user_password": True,
+    "master_user_secret_kms_key_id": "arn:aws:kms:eu-central-1:123456789012:key/secret-key",
+    "dedicated_log_volume": True,
+    "database_insights_mode": "advanced",
+    "engine_lifecycle_support": "open-source-rds-extended-support-disabled",
+    "backup_target": "region",
+    "customer_owned_ip_enabled": True,
+    "domain": "d-1234567890",
+    "domain_iam_role_name": "rds-directory-service",
+}
+
+
+@pulumi.runtime.test
+def test_every_captured_setting_reaches_pulumi_aws(moto: str) -> Any:
+    from dataclasses import replace
+
+    from sccos_backup.restore.settings import FIELDS
+
+    make_full_original(moto, multi_az=False)
+    spec = _spec(moto, SourceChoice(latest=True))
+    spec = replace(spec, settings=replace(spec.settings, **OPTIONAL_VALUES))
+    mocks, _ = pulumi_mocks.install()
+    from sccos_backup.restore.declaration import declare
+
+    database = declare(spec)
+
+    def check(_: Any) -> None:
+        [instance] = mocks.of_type(INSTANCE)
+        declared = [f for f in FIELDS if f.pulumi and f.api != "Tags"]
+        assert {f.attr for f in declared} >= set(OPTIONAL_VALUES)
+        for field in declared:
+            head, *rest = field.pulumi.split("_")
+            name = head + "".join(part.capitalize() for part in rest)
+            want = getattr(spec.settings, field.attr)
+            if want is None:
+                continue
+            got = _normal(instance.inputs.get(name))
+            assert got == _normal(list(want) if isinstance(want, tuple) else want), field.api
+
+    return settled(database).apply(check)
