@@ -422,3 +422,27 @@ def test_a_resumed_run_follows_a_resync_already_running(
     assert resumed.exit_code == 0, resumed.output
     assert len(jenkins.builds[job]) == 1, "no second sync:data build was started"
     assert not [c for c in jenkins.calls("POST") if "/build" in c.path]
+
+
+def test_an_interrupted_rollback_says_to_roll_back_again_and_leaves_no_lock(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path, None)
+    real_up, real_outputs = cli.engine.up, cli.engine.outputs
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = interrupted  # type: ignore[method-assign]
+    first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    assert first.exit_code == 130
+    cli.engine.up = real_up  # type: ignore[method-assign]
+    cli.engine.outputs = interrupted  # type: ignore[method-assign]
+    stopped = cli("restore", "rollback", "shop", "--yes")
+    one_error_line(
+        stopped, 130, "rollback of 'shop'", "restore rollback shop` again", progress=True
+    )
+    assert "restore resume" not in stopped.stderr
+    cli.engine.outputs = real_outputs  # type: ignore[method-assign]
+    again = cli("restore", "rollback", "shop", "--yes")
+    assert again.exit_code == 0, again.output

@@ -81,9 +81,19 @@ def rollback_command(
         yes,
         f"Roll back run {runs[0].run_id}{finished}: '{db}' becomes the original again{extra}?",
     )
-    done = runbook.rollback(
-        db, delete_restored=delete_restored, force=force, refresh_skipped=skipped
-    )
+    try:
+        done = runbook.rollback(
+            db, delete_restored=delete_restored, force=force, refresh_skipped=skipped
+        )
+    except KeyboardInterrupt:
+        from automation.commands.context import fail
+        from automation.commands.exit_codes import ExitStatus
+
+        raise fail(
+            f"interrupted during the rollback of '{db}'; run `sccos-backup restore rollback {db}` "
+            f"again to finish it (`sccos-backup restore status {db}` shows where it stands)",
+            ExitStatus.INTERRUPTED,
+        ) from None
     status.done()
     if json_output:
         echo_json({"database": db, "run": runs[0].run_id, "done": done})
