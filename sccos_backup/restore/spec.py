@@ -76,8 +76,9 @@ class RestoreSpec:
     def declares_roles(self) -> bool:
         """Role associations are declared only under the original's name: a rename replaces
         them (every field of ``aws.rds.RoleAssociation`` forces replacement) while the role
-        itself moves with the instance, so the new association would already exist."""
-        return self.target_identifier == self.original_identifier
+        itself moves with the instance, so the new association would already exist. A throw-away
+        copy (a drill) is never renamed and declares them under its own name."""
+        return self.throwaway or self.target_identifier == self.original_identifier
 
     def to_config(self) -> dict[str, Any]:
         """Configuration values by key (without namespace); optional keys only when set."""
