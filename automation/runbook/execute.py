@@ -30,7 +30,7 @@ from sccos_backup.restore.source import (
     iso,
 )
 from sccos_backup.restore.spec import RestoreSpec
-from sccos_backup.restore.verify import spec_differences
+from sccos_backup.restore.verify import spec_differences, status_problems
 
 
 class Execution(RunbookCore):
@@ -261,6 +261,13 @@ class Execution(RunbookCore):
                 f"restored instance '{identifier}' differs from the original: "
                 + "; ".join(found)
                 + "; fix it or roll back with `sccos-backup restore rollback`"
+            )
+        unsettled = status_problems(restored.raw)
+        if unsettled:
+            raise errors.VerificationFailed(
+                f"restored instance '{identifier}' is not settled: "
+                + "; ".join(unsettled)
+                + "; then `sccos-backup restore resume`, or roll back with `restore rollback`"
             )
         changes = self.engine.preview_changes(record.stack, spec, self.callbacks.on_output)
         if changes:

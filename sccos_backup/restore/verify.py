@@ -61,3 +61,47 @@ def declared_settings(spec: RestoreSpec) -> InstanceSettings:
 def spec_differences(spec: RestoreSpec, described: Mapping[str, Any]) -> list[str]:
     """:func:`differences` against what ``spec`` declares."""
     return differences(declared_settings(spec), described)
+
+
+#: Statuses that mean "done" for each part of an instance that RDS applies asynchronously.
+SETTLED = {
+    "DBParameterGroups": ("ParameterApplyStatus", {"in-sync"}),
+    "OptionGroupMemberships": ("Status", {"in-sync"}),
+    "AssociatedRoles": ("Status", {"ACTIVE"}),
+    "VpcSecurityGroups": ("Status", {"active"}),
+}
+_NAME = {
+    "DBParameterGroups": ("parameter group", "DBParameterGroupName"),
+    "OptionGroupMemberships": ("option group", "OptionGroupName"),
+    "AssociatedRoles": ("role", "RoleArn"),
+    "VpcSecurityGroups": ("security group", "VpcSecurityGroupId"),
+}
+
+
+def status_problems(described: Mapping[str, Any]) -> list[str]:
+    """What RDS has not finished applying to an instance, one line each with what to do.
+
+    Names match on a restored instance can hide a parameter group that waits for a reboot, an
+    option group still being applied, modifications still pending, a role or security group
+    that is not active.
+    """
+    identifier = described.get("DBInstanceIdentifier", "the instance")
+    found: list[str] = []
+    for key, (status_key, settled) in SETTLED.items():
+        kind, name_key = _NAME[key]
+        for item in described.get(key) or ():
+            status = item.get(status_key)
+            if status is None or status in settled:
+                continue
+            name = item.get(name_key)
+            if status == "pending-reboot":
+                found.append(
+                    f"{kind} {name} is pending-reboot: reboot with `aws rds reboot-db-instance "
+                    f"--db-instance-identifier {identifier}`, then `sccos-backup restore resume`"
+                )
+            else:
+                found.append(f"{kind} {name} is {status}, not {'/'.join(sorted(settled))}")
+    pending = described.get("PendingModifiedValues") or {}
+    if pending:
+        found.append(f"modifications still pending: {', '.join(sorted(pending))}")
+    return found
