@@ -78,3 +78,120 @@ def test_up_restores_the_snapshot_into_moto_and_a_second_preview_is_clean(
     assert engine.outputs("never-created") is None
 
     assert engine.preview_changes("it", spec, lines.append) == 0
+
+
+# -- the paths issue 9 found fragile, on the real engine ----------------------------------------
+
+
+def _real_world(moto: str, tmp_path: Path, notices: list[str]) -> Any:
+    """The runbook test world (tests/test_runbook.py) with the real engine in place of the
+    in-process one."""
+    from tests.conftest import FakeClock
+    from tests.test_runbook import World
+
+    work_dir = tmp_path / "project"
+    work_dir.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
+    world = World(moto, tmp_path / "unused", FakeClock())
+    engine = AutomationEngine(
+        work_dir=work_dir,
+        backend_url=f"file://{tmp_path / 'state'}",
+        passphrase="integration-test-passphrase",
+        aws=AwsTarget(region=REGION, endpoint_url=moto),
+        data_dir=tmp_path / "data",
+        on_notice=notices.append,
+    )
+    world.engine = engine
+    world.runbook.engine = engine
+    return world
+
+
+def _original(rds: Any, **extra: Any) -> dict[str, Any]:
+    created = make_instance(
+        rds,
+        MultiAZ=True,
+        DeletionProtection=False,
+        PreferredBackupWindow="01:30-02:00",
+        PreferredMaintenanceWindow="tue:03:00-tue:03:30",
+        **extra,
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    return created
+
+
+def test_point_in_time_restore_converges_in_place(moto: str, rds: Any, tmp_path: Path) -> None:
+    from sccos_backup.restore.plan import Strategy
+    from sccos_backup.restore.source import SourceChoice
+    from tests.test_runbook import assert_restored
+
+    original = _original(rds)
+    world = _real_world(moto, tmp_path, [])
+    plan = world.plan(Strategy.IN_PLACE, SourceChoice(latest=True))
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    assert_restored(rds, original, plan)
+
+
+def test_swap_with_an_iam_role_survives_the_cut_over(moto: str, rds: Any, tmp_path: Path) -> None:
+    from sccos_backup.restore.plan import Strategy
+    from sccos_backup.restore.source import SourceChoice
+    from tests.originals import S3_ROLE
+
+    original = _original(rds)
+    rds.add_role_to_db_instance(
+        DBInstanceIdentifier="shop", RoleArn=S3_ROLE, FeatureName="s3Import"
+    )
+    world = _real_world(moto, tmp_path, [])
+    plan = world.plan(Strategy.SWAP, SourceChoice(snapshot="shop-nightly"))
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    [restored] = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"]
+    assert restored["DbiResourceId"] != original["DbiResourceId"]
+    assert [r["RoleArn"] for r in restored["AssociatedRoles"]] == [S3_ROLE]
+
+
+def test_a_kill_during_up_is_resumed_by_adopting(moto: str, rds: Any, tmp_path: Path) -> None:
+    """SIGKILL the whole `restore run` (driver and Pulumi CLI) once the restored instance
+    exists, then `restore resume`: the instance is adopted, not created twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sccos_backup.restore.settings import RESTORED_BY_TAG
+
+    _original(rds)
+    _real_world(moto, tmp_path, [])  # the project folder
+    env = {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
+        "PULUMI_CONFIG_PASSPHRASE": "integration-test-passphrase",
+        "AWS_ENDPOINT_URL": moto,
+    }
+    command = [
+        *(sys.executable, "-c", "from automation.cli import main; main()"),
+        *("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync"),
+        *("--work-dir", str(tmp_path / "project")),
+    ]
+    child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and child.poll() is None:
+        found = rds.describe_db_instances()["DBInstances"]
+        if any(  # moto_server gives every instance one DbiResourceId: tell them by tag
+            d["DBInstanceIdentifier"] == "shop"
+            and any(t["Key"] == RESTORED_BY_TAG for t in d.get("TagList") or ())
+            for d in found
+        ):
+            break
+        time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+
+    resume = [*command[:3], "restore", "resume", "shop", "--no-resync", *command[-2:]]
+    resumed = subprocess.run(resume, cwd=ROOT, env=env, check=False, timeout=900)
+    assert resumed.returncode == 0
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    tags = {t["Key"] for t in found["shop"]["TagList"]}
+    assert RESTORED_BY_TAG in tags, "'shop' is the restored instance"
+    assert len(found) == 2, "the original and one restored instance: never created twice"

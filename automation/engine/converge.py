@@ -11,8 +11,9 @@ not convergence and stops the run.
 Why adopt: the provider records the instance in the stack only after its wait for
 ``available``, so an ``up`` that was killed or timed out leaves an instance the stack does not
 hold (a pending create); the next ``up`` would try to create it again and fail with
-``DBInstanceAlreadyExists``. The instance is recognised by the run's tag and by its
-DbiResourceId (not the original's), the pending create is cleared and the instance imported.
+``DBInstanceAlreadyExists``. The instance is recognised by the run's tag (which the original
+never carries: capture strips it), also where a moto server gives every instance one
+DbiResourceId; the pending create is cleared and the instance imported.
 """
 
 from __future__ import annotations
@@ -40,18 +41,20 @@ def adoptable(
     if not spec.run_id:
         return None
     found = rds.find_instance(spec.target_identifier)
-    if found is None or found.resource_id == original_resource_id:
+    if found is None:
         return None
     outputs = engine.outputs(stack) or {}
     if outputs.get(OUTPUT_RESOURCE_ID) == found.resource_id:
+        return None  # the stack holds it
+    if found.tag(RESTORED_BY_TAG) == spec.run_id:  # never on the original: capture strips it
+        return found
+    if found.resource_id == original_resource_id:
         return None
-    if found.tag(RESTORED_BY_TAG) != spec.run_id:
-        raise errors.IdentifierTaken(
-            f"'{spec.target_identifier}' exists ({found.resource_id}) but was not restored by "
-            f"run {spec.run_id} (tag {RESTORED_BY_TAG}: {found.tag(RESTORED_BY_TAG)!r}); "
-            "nothing was changed; check the RDS console, then roll back"
-        )
-    return found
+    raise errors.IdentifierTaken(
+        f"'{spec.target_identifier}' exists ({found.resource_id}) but was not restored by "
+        f"run {spec.run_id} (tag {RESTORED_BY_TAG}: {found.tag(RESTORED_BY_TAG)!r}); "
+        "nothing was changed; check the RDS console, then roll back"
+    )
 
 
 def apply_spec(
