@@ -267,10 +267,12 @@ def test_workspace_options_leave_pulumi_yaml_untouched(project: Path, tmp_path: 
     """LocalWorkspace rewrites Pulumi.yaml from project_settings; ours carry none."""
     from pulumi.automation import LocalWorkspace, ProjectBackend, ProjectSettings
 
+    from automation.engine.readiness import workspace_options
+
     before = (project / "Pulumi.yaml").read_bytes()
     engine = _engine(project, tmp_path / "data")
     command = Mock(spec=PulumiCommand)
-    options = engine._workspace_options(lambda: None, command)
+    options = workspace_options(engine.settings, lambda: None, command)
     assert options.project_settings is None
     assert options.work_dir == str(project.absolute())
     assert options.secrets_provider == "passphrase"

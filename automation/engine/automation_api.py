@@ -27,36 +27,36 @@ the workspace's environment and never appears in a message or a ``repr``.
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.error import URLError
 
 from automation.engine.base import OnOutput
 from automation.engine.interrupts import ForwardingCommand, forwarding_signals
+from automation.engine.readiness import (
+    check_project_folder,
+    find_or_install_cli,
+    install_aws_plugin,
+    one_line_errors,
+    workspace_options,
+)
 from automation.engine.workspace import (
     CLI_FOLDER,
-    INSTALL_DOCS,
     PULUMI_VERSION,
     STATE_FOLDER,
     Program,
     WorkspaceSettings,
-    _hint,
-    _plugins_installed,
     changes_by_op,
     count_changes,
     file_backend_url,
     last_meaningful_line,
     one_line,
     outputs_to_dict,
-    pasteable,
     preview_count,
     preview_summary,
     workspace_settings,
 )
-from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
+from sccos_backup.errors import EngineError
 
 #: Re-exported: importers of this module keep working after the split into workspace.py.
 __all__ = [
@@ -75,14 +75,13 @@ __all__ = [
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
     AwsTarget,
-    check_project,
     read_stack_spec,
     stack_config,
     write_stack_file,
 )
 
 if TYPE_CHECKING:
-    from pulumi.automation import LocalWorkspaceOptions, PulumiCommand, Stack
+    from pulumi.automation import PulumiCommand, Stack
 
 
 class AutomationEngine:
@@ -131,7 +130,7 @@ class AutomationEngine:
 
     def ensure_ready(self) -> None:
         """Find or install the CLI, prepare the state folder, install the aws plugin once."""
-        self._check_project()
+        check_project_folder(self._settings.work_dir, self.project)
         if self._settings.state_dir is not None:
             try:
                 self._settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -141,107 +140,17 @@ class AutomationEngine:
                     f"({error.strerror}); pass --backend-url or fix the folder's permissions"
                 ) from None
         if self._command is None:
-            self._command = cast("PulumiCommand", ForwardingCommand(self._find_or_install_cli()))
-        self._install_aws_plugin(self._command)
-
-    def _check_project(self) -> None:
-        import yaml
-
-        work_dir = self._settings.work_dir
-        check_project(work_dir)
-        try:
-            project = yaml.safe_load((work_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise InvalidInput(f"cannot read '{work_dir / 'Pulumi.yaml'}': {error}") from None
-        name = project.get("name") if isinstance(project, dict) else None
-        if name != self.project:
-            raise InvalidInput(
-                f"'{work_dir / 'Pulumi.yaml'}' is project '{name}', not '{self.project}'; "
-                "run from the sccos-backup project folder or pass --work-dir"
+            found = find_or_install_cli(
+                self.cli_root, self._pulumi_version, notice=self._notice, line=self._line
             )
+            self._command = cast("PulumiCommand", ForwardingCommand(found))
+        install_aws_plugin(self._settings, self._command, self._line)
 
     def _notice(self, message: str) -> None:
         if self._on_notice is not None:
             self._on_notice(message)
 
-    def _find_or_install_cli(self) -> PulumiCommand:
-        from pulumi.automation import PulumiCommand
-        from pulumi.automation.errors import InvalidVersionError
-        from semver import VersionInfo
-
-        problems: list[str] = []
-        for root, where in ((None, "on PATH"), (self.cli_root, f"in {self.cli_root}")):
-            try:
-                return PulumiCommand(root=str(root) if root else None)
-            except FileNotFoundError:
-                continue
-            except (InvalidVersionError, subprocess.CalledProcessError, OSError) as error:
-                problems.append(f"the CLI {where} is unusable: {self._line(str(error))}")
-        try:
-            version = VersionInfo.parse(self._pulumi_version)
-        except ValueError:
-            raise PulumiUnavailable(
-                f"no usable Pulumi CLI and '{self._pulumi_version}' is not a version to install; "
-                f"install it from {INSTALL_DOCS} or put `pulumi` on PATH, then run again; "
-                "nothing was changed"
-            ) from None
-        self._notice(f"installing Pulumi CLI v{version} into {self.cli_root} ...")
-        try:
-            return PulumiCommand.install(root=str(self.cli_root), version=version)
-        except URLError as error:
-            problems.append(f"download failed: {self._line(str(error.reason))}")
-        except subprocess.CalledProcessError as error:
-            raw = error.output
-            output = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw or "")
-            problems.append(f"the installer failed: {self._line(last_meaningful_line(output))}")
-        except (InvalidVersionError, OSError) as error:
-            problems.append(f"the installer failed: {self._line(str(error))}")
-        raise PulumiUnavailable(
-            "no Pulumi CLI on PATH and it could not be installed "
-            f"({'; '.join(problems)}); install it from {INSTALL_DOCS} or put `pulumi` on PATH, "
-            "then run again; nothing was changed"
-        )
-
-    def _install_aws_plugin(self, command: PulumiCommand) -> None:
-        try:
-            version = "v" + importlib.metadata.version("pulumi_aws")
-        except importlib.metadata.PackageNotFoundError:
-            raise PulumiUnavailable(
-                "the pulumi-aws Python package is not installed; reinstall sccos-backup"
-            ) from None
-        key = (command.command, version)
-        if key in _plugins_installed:
-            return
-        from pulumi.automation import LocalWorkspace
-        from pulumi.automation.errors import CommandError
-
-        options = self._workspace_options(None, command)
-        try:
-            LocalWorkspace(**vars(options)).install_plugin("aws", version)
-        except CommandError as error:
-            raise PulumiUnavailable(
-                f"the Pulumi aws plugin {version} could not be installed "
-                f"({self._line(last_meaningful_line(str(error)))}); run "
-                f"`pulumi plugin install resource aws {version}`, then run again; "
-                "nothing was changed"
-            ) from None
-        _plugins_installed.add(key)
-
     # -- workspace ---------------------------------------------------------------------------
-
-    def _workspace_options(
-        self, program: Program | None, command: PulumiCommand
-    ) -> LocalWorkspaceOptions:
-        """The workspace: the project folder, our backend and passphrase; no project_settings."""
-        from pulumi.automation import LocalWorkspaceOptions
-
-        return LocalWorkspaceOptions(
-            work_dir=str(self._settings.work_dir),
-            program=program,
-            env_vars=dict(self._settings.env_vars),
-            secrets_provider=self._settings.secrets_provider,
-            pulumi_command=command,
-        )
 
     def _ready_command(self) -> PulumiCommand:
         self.ensure_ready()
@@ -251,7 +160,7 @@ class AutomationEngine:
     def _stack(self, stack: str, program: Program, *, create: bool) -> Stack:
         from pulumi import automation as auto
 
-        options = self._workspace_options(program, self._ready_command())
+        options = workspace_options(self._settings, program, self._ready_command())
         if create:
             return auto.create_or_select_stack(
                 stack, project_name=self.project, program=program, opts=options
@@ -295,51 +204,17 @@ class AutomationEngine:
         """Turn Automation API failures into one-line EngineErrors; SIGINT/SIGTERM meanwhile
         are forwarded to the CLI, waited for, and end as KeyboardInterrupt."""
         command = self._command if isinstance(self._command, ForwardingCommand) else None
-        with forwarding_signals(command, self._interrupt_notice), self._errors(what, stack):
+        errors = one_line_errors(
+            self._settings, what, stack, line=self._line, on_cli_gone=self._forget_cli
+        )
+        with forwarding_signals(command, self._interrupt_notice), errors:
             yield
 
     def _interrupt_notice(self, message: str) -> None:
         self._notice(message)
 
-    @contextlib.contextmanager
-    def _errors(self, what: str, stack: str) -> Iterator[None]:
-        """Turn Automation API failures into one-line EngineErrors."""
-        from pulumi.automation.errors import (
-            CommandError,
-            ConcurrentUpdateError,
-            InvalidVersionError,
-            StackNotFoundError,
-        )
-
-        try:
-            yield
-        except ConcurrentUpdateError:
-            raise EngineError(
-                f"stack {stack} is locked by another update; wait for it or run "
-                f"`{pasteable(self._settings, f'cancel --stack {stack}')}`"
-            ) from None
-        except StackNotFoundError:
-            raise EngineError(
-                f"stack {stack} does not exist in {self._settings.backend_url}; "
-                "check --stack and the backend URL"
-            ) from None
-        except CommandError as error:
-            detail = self._line(last_meaningful_line(str(error)))
-            hint = _hint(detail, stack, self._settings)
-            raise EngineError(f"pulumi {what} on stack {stack} failed: {detail}; {hint}") from None
-        except InvalidVersionError as error:
-            raise PulumiUnavailable(
-                f"the Pulumi CLI is unusable ({self._line(str(error))}); install a current one "
-                f"from {INSTALL_DOCS}, then run again"
-            ) from None
-        except FileNotFoundError as error:
-            if error.filename and "pulumi" in str(error.filename):
-                self._command = None
-                raise PulumiUnavailable(
-                    f"the Pulumi CLI disappeared while running {what}; install it from "
-                    f"{INSTALL_DOCS} or put `pulumi` on PATH, then run again"
-                ) from None
-            raise
+    def _forget_cli(self) -> None:
+        self._command = None
 
     # -- the Engine protocol -----------------------------------------------------------------
 
