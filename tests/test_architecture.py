@@ -33,3 +33,29 @@ def test_import_contracts_are_kept() -> None:
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+#: "No module over about 400 lines, no class over about 250" (issue 16), with a little slack.
+MAX_MODULE_LINES = 420
+MAX_CLASS_LINES = 260
+
+
+def modules() -> list[Path]:
+    return sorted(p for top in ("sccos_backup", "automation") for p in (ROOT / top).rglob("*.py"))
+
+
+def test_no_module_or_class_outgrows_one_job() -> None:
+    import ast
+
+    too_big = []
+    for path in modules():
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        if (lines := len(text.splitlines())) > MAX_MODULE_LINES:
+            too_big.append(f"{name}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.ClassDef) or node.end_lineno is None:
+                continue
+            if (size := node.end_lineno - node.lineno + 1) > MAX_CLASS_LINES:
+                too_big.append(f"{name}: class {node.name} {size} lines")
+    assert not too_big, "split along its jobs: " + "; ".join(too_big)

@@ -14,9 +14,9 @@ import pulumi
 import pytest
 
 from sccos_backup.aws.rds import Instance, RdsAdapter, make_rds_client
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
-from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
@@ -294,7 +294,7 @@ OPTIONAL_VALUES = {
 def test_every_captured_setting_reaches_pulumi_aws(moto: str) -> Any:
     from dataclasses import replace
 
-    from sccos_backup.restore.settings import FIELDS
+    from sccos_backup.restore.fields import FIELDS
 
     make_full_original(moto, multi_az=False)
     spec = _spec(moto, SourceChoice(latest=True))

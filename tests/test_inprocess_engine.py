@@ -15,9 +15,9 @@ import pytest
 
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
-from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.spec import RestoreSpec
 from tests import rds_provider

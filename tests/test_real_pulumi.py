@@ -159,7 +159,7 @@ def test_a_kill_during_up_is_resumed_by_adopting(moto: str, rds: Any, tmp_path: 
     import sys
     import time
 
-    from sccos_backup.restore.settings import RESTORED_BY_TAG
+    from sccos_backup.restore.fields import RESTORED_BY_TAG
 
     _original(rds)
     _real_world(moto, tmp_path, [])  # the project folder

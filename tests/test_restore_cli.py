@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from automation.cli import app
 from automation.commands.context import AppContext
-from sccos_backup.restore.settings import BY_API
+from sccos_backup.restore.fields import BY_API
 from tests.conftest import aws_state, make_instance, one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent

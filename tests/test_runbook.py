@@ -10,9 +10,9 @@ import pytest
 from automation.runbook.runbook import DONE, TAG_STEP, Callbacks, Runbook
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
-from sccos_backup.restore.settings import RESTORED_BY_TAG
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance

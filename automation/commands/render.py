@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from automation.runbook.runbook import RunSummary
+from sccos_backup.restore.fields import BY_API
 from sccos_backup.restore.plan import RestorePlan
-from sccos_backup.restore.settings import BY_API
 
 
 def _show(value: Any) -> str:

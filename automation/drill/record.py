@@ -26,7 +26,7 @@ from sccos_backup.drill.plan import (
     TAG_PROGRESS_VERIFIED,
     DrillNames,
 )
-from sccos_backup.restore.settings import DRILL_PROGRESS_PREFIX
+from sccos_backup.restore.fields import DRILL_PROGRESS_PREFIX
 from sccos_backup.restore.source import parse_time
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from automation.engine.base import Engine, OnOutput
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
-from sccos_backup.restore.settings import RESTORED_BY_TAG
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.spec import OUTPUT_RESOURCE_ID, RestoreSpec
 
 #: ``pulumi up`` runs at most this often for one step (the first and the converging ones).

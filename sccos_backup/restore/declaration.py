@@ -35,7 +35,7 @@ import pulumi
 import pulumi_aws as aws
 
 from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
-from sccos_backup.restore.settings import RESTORED_BY_TAG
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.source import PointInTimeSource, SnapshotSource, iso
 from sccos_backup.restore.spec import (
     OUTPUT_ADDRESS,

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sccos_backup.restore.settings import FIELDS, InstanceSettings
+from sccos_backup.restore.fields import FIELDS
+from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.spec import RestoreSpec
 
 
