@@ -2,11 +2,11 @@
 
 The lock is an object (S3) or a file (local folder) in the Pulumi state backend that every
 machine running restores of a database shares. It is created with an *exclusive* write: S3
-``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3lock.S3LockStore`), or
-``open(..., O_CREAT | O_EXCL)`` in the backend folder (:class:`FileLockStore`). Whoever creates
-it holds it until the command ends; a command that dies without releasing it (power loss,
-``kill -9``) leaves it behind, and only ``restore unlock DB_ID`` (with a confirmation showing
-who holds it and since when) breaks it.
+``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3lock.S3LockStore`), or an
+exclusive hard link (``os.link``, refused when the name exists) in the backend folder
+(:class:`FileLockStore`). Whoever creates it holds it until the command ends; a command that
+dies without releasing it (power loss, ``kill -9``) leaves it behind, and only
+``restore unlock DB_ID`` (with a confirmation showing who holds it and since when) breaks it.
 
 The lock is one guard; the run tags on the original are the second (see
 :mod:`automation.runbook.claim`), for runs that were started on different backends.
@@ -109,7 +109,8 @@ def whoami() -> str:
 
 
 class FileLockStore:
-    """Locks as files in a local (or network-mounted) folder: ``O_CREAT | O_EXCL``."""
+    """Locks as files in a local (or network-mounted) folder, created exclusively (a hard link
+    that fails when the name exists)."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
@@ -119,10 +120,17 @@ class FileLockStore:
         return self._folder / key
 
     def create(self, key: str, body: bytes) -> bool:
+        """Write the body to a file of our own, then hard-link it to the lock's name: the link
+        fails if the name exists (as ``O_EXCL`` does) and a reader never sees a half-written
+        lock."""
         path = self._path(key)
+        draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(body)
+            os.link(draft, path)
         except FileExistsError:
             return False
         except OSError as error:
@@ -130,8 +138,8 @@ class FileLockStore:
                 f"cannot create the lock file '{path}' ({error.strerror}); check the state "
                 "folder's permissions"
             ) from None
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(body)
+        finally:
+            draft.unlink(missing_ok=True)
         return True
 
     def read(self, key: str) -> bytes | None:
