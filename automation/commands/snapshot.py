@@ -326,7 +326,7 @@ def prune(
     ] = False,
     as_json: Json = False,
 ) -> None:
-    """Delete expired hourly snapshots whose database is gone under every name (run by
+    """Delete expired hourly snapshots whose database is gone under every name (run it after
     `restore cleanup`); snapshots of existing databases are their rotation's business."""
     from sccos_backup.backups.prune import prune_orphans
 

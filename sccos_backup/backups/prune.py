@@ -4,8 +4,8 @@ An hourly series is normally expired by the rotation of the database that owns i
 or by resource id after a rename; see :mod:`.ownership`). When no instance holds the series'
 name nor its resource id any more (the original was deleted, e.g. by ``restore cleanup``, and
 nothing took its name), nobody rotates it: :func:`plan_prune` finds those snapshots once they
-are older than the retention, :func:`execute_prune` deletes them. ``restore cleanup`` runs
-:func:`prune_orphans` after deleting a renamed original.
+are older than the retention, :func:`execute_prune` deletes them. ``restore cleanup`` does not
+run it (yet): run ``sccos-backup snapshot prune`` after it, e.g. from the hourly schedule.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def prune_orphans(
     dry_run: bool = False,
 ) -> PruneResult:
     """Observe the region, plan and (unless ``dry_run``) delete expired orphaned hourly
-    snapshots. The library entry point ``restore cleanup`` calls after deleting an original."""
+    snapshots: the library entry point of ``snapshot prune``."""
     plan = plan_prune(take_census(rds), now or rds.clock(), keep_hours)
     if dry_run:
         return PruneResult(plan=plan, deleted=(), gone=())
