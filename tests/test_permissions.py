@@ -186,7 +186,33 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
             clock.now += timedelta(minutes=1)
             drill = cli(*args)
             assert drill.exit_code == 0, (args, drill.output)
+        # A restore and a drill whose new instance fails: the wait reads its events.
+        _fail_what_up_creates(engine)
+        for args in (
+            ("drill", "run", "blog", "--snapshot", "blog-manual", "--yes"),
+            ("restore", "run", "blog", "--snapshot", "blog-manual", "--yes", "--no-resync"),
+        ):
+            clock.now += timedelta(minutes=1)
+            failed = cli(*args)
+            assert failed.exit_code == 1 and "incompatible-parameters" in failed.stderr, (
+                args,
+                failed.output,
+            )
     return recorder.calls
+
+
+def _fail_what_up_creates(engine: Any) -> None:
+    """Every instance a later ``up`` declares ends ``incompatible-parameters``."""
+    from tests.test_failed_states import fail_instance
+
+    real_up = engine.up
+
+    def up(stack: str, spec: Any, on_output: Any) -> Any:
+        result = real_up(stack, spec, on_output)
+        fail_instance(spec.target_identifier, "incompatible-parameters", "parameters invalid")
+        return result
+
+    engine.up = up
 
 
 #: One worker runs every test of this group, so the scenarios run once (pytest-xdist).

@@ -174,6 +174,15 @@ class RunbookCore:
     def _tag(self, record: RunRecord, tags: dict[str, str]) -> None:
         self.rds.add_tags(self._original(record).arn, tags)
 
+    @staticmethod
+    def _failed_hint(db_identifier: str) -> str:
+        """The way on when the restored instance fails: the original is kept."""
+        return (
+            "the original is kept: fix the cause the event names and run `sccos-backup restore "
+            f"resume {db_identifier}`, or roll back with `sccos-backup restore rollback "
+            f"{db_identifier}`"
+        )
+
     def _wait(self, timeout: float) -> dict[str, Any]:
         return {
             "timeout": timeout,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +130,24 @@ class Instance:
             tags=_tags(data.get("TagList")),
             raw=_freeze(dict(data)),
         )
+
+
+#: Instance states that never become ``available`` by themselves: botocore 1.44's
+#: ``DBInstanceAvailable`` waiter fails on the first five (data/rds/2014-10-31/waiters-2.json);
+#: the RDS user guide ("Viewing Amazon RDS DB instance status") says the others need action.
+FAILED_STATES = frozenset(
+    {
+        "deleted",
+        "deleting",
+        "failed",
+        "incompatible-restore",
+        "incompatible-parameters",
+        "incompatible-network",
+        "incompatible-option-group",
+        "storage-full",
+        "inaccessible-encryption-credentials",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -279,11 +297,22 @@ class RdsAdapter(SnapshotCalls):
         timeout: float,
         on_poll: Callable[[Poll], None] | None = None,
         first_interval: float = 15.0,
+        failed_hint: str = "check the RDS console's events for it and fix the cause",
     ) -> Instance:
-        """Wait until ``identifier`` exists and is available (also after a rename)."""
+        """Wait until ``identifier`` exists and is available (also after a rename).
+
+        An instance in one of :data:`FAILED_STATES` ends the wait at once with
+        :class:`~sccos_backup.errors.AwsError`: its status, RDS's latest event for it and
+        ``failed_hint`` (the way on)."""
 
         def observe() -> Instance | None:
-            return self._polled(self.find_instance(identifier))
+            found = self._polled(self.find_instance(identifier))
+            if found is not None and found.status in FAILED_STATES:
+                raise errors.AwsError(
+                    f"DB instance '{identifier}' is '{found.status}', a state it does not "
+                    f"leave by itself ({self.latest_event(identifier)}); {failed_hint}"
+                )
+            return found
 
         found = poll_until(
             observe,
@@ -300,6 +329,21 @@ class RdsAdapter(SnapshotCalls):
         )
         assert found is not None
         return found
+
+    def latest_event(self, identifier: str) -> str:
+        """RDS's latest event for an instance in the last 14 days, as a phrase for a message;
+        a failure to read them is said, not raised (the caller is reporting another error)."""
+        try:
+            with translate(f"events of DB instance '{identifier}'"):
+                found = self._client.describe_events(
+                    SourceIdentifier=identifier, SourceType="db-instance", Duration=14 * 24 * 60
+                )["Events"]
+        except errors.SccosBackupError as error:
+            return f"its events could not be read: {error}"
+        if not found:
+            return "no RDS event for it in the last 14 days"
+        latest = max(found, key=lambda e: e.get("Date") or datetime.min.replace(tzinfo=UTC))
+        return f"latest RDS event: {latest.get('Message', '').strip()!r}"
 
     def wait_absent(
         self,

@@ -195,6 +195,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
         "pg", "DBParameterGroupName", "rds:DescribeDBParameterGroups"
     ),
     ("rds", "DescribeAccountAttributes"): _simple("rds:DescribeAccountAttributes", "*"),
+    ("rds", "DescribeEvents"): _simple("rds:DescribeEvents", "*"),
     ("rds", "ListTagsForResource"): _resource("rds:ListTagsForResource"),
     ("rds", "AddTagsToResource"): _resource("rds:AddTagsToResource"),
     ("rds", "RemoveTagsFromResource"): _resource("rds:RemoveTagsFromResource"),

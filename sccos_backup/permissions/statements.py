@@ -82,6 +82,15 @@ DELETE_SNAPSHOT = Statement(
     "them and other databases' snapshots before calling.",
 )
 
+READ_EVENTS = Statement(
+    sid="ReadEvents",
+    actions=("rds:DescribeEvents",),
+    resources=("*",),
+    why="When a restored instance or a drill's copy ends in a state it never leaves by itself "
+    "(failed, incompatible-restore, ...), read RDS's latest event for it to say why. This "
+    "action has no resource type, so IAM accepts only `*`.",
+)
+
 READ_PARAMETER_GROUPS = Statement(
     sid="ReadParameterGroups",
     actions=("rds:DescribeDBParameterGroups",),
@@ -270,6 +279,7 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         READ_RDS,
         READ_RESTORE_WINDOW,
         READ_PARAMETER_GROUPS,
+        READ_EVENTS,
         MODIFY_INSTANCES,
         TAG_INSTANCES,
         RESTORE,
@@ -286,6 +296,7 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         READ_RDS,
         READ_RESTORE_WINDOW,
         READ_PARAMETER_GROUPS,
+        READ_EVENTS,
         DRILL_RESTORE,
         DRILL_PITR_SOURCE,
         DRILL_MODIFY,
