@@ -27,6 +27,7 @@ from automation.commands.options import (
     ToTimeOpt,
     WorkDirOpt,
     YesOpt,
+    local_zone,
 )
 from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm, data_dir
 from sccos_backup import errors
@@ -105,7 +106,12 @@ def _request(
     return DrillRequest(
         db_identifier=instance_identifier(db_id),
         choice=DrillChoice.from_options(
-            snapshot=snapshot, to_time=to_time, latest=latest, hourly=hourly, random=random
+            snapshot=snapshot,
+            to_time=to_time,
+            latest=latest,
+            hourly=hourly,
+            random=random,
+            local_zone=local_zone(),
         ),
         check_command=check_command,
         keep=keep,

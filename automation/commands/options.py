@@ -26,7 +26,8 @@ ToTimeOpt = Annotated[
     typer.Option(
         "--to-time",
         metavar="TIME",
-        help="Restore the original as of this ISO 8601 time (UTC if no offset).",
+        help="Restore the original as of this ISO 8601 time with its UTC offset "
+        "(2026-11-25T09:30:00Z or ...+01:00).",
     ),
 ]
 LatestOpt = Annotated[
@@ -72,6 +73,19 @@ WorkDirOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")]
 
 
+def local_zone() -> str | None:
+    """The IANA name of the caller's zone (``Europe/Berlin``): TZ, else /etc/localtime's link;
+    None when neither names one. Only to spell out a time's local reading."""
+    import os
+    from pathlib import Path
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        link = Path("/etc/localtime")
+        name = str(link.resolve()).partition("/zoneinfo/")[2] if link.is_symlink() else ""
+    return name or None
+
+
 def build_request(
     db_id: str,
     *,
@@ -91,7 +105,9 @@ def build_request(
 
     return RestoreRequest(
         db_identifier=instance_identifier(db_id),
-        choice=SourceChoice.from_options(snapshot=snapshot, to_time=to_time, latest=latest),
+        choice=SourceChoice.from_options(
+            snapshot=snapshot, to_time=to_time, latest=latest, local_zone=local_zone()
+        ),
         strategy=strategy,
         stack=None if stack is None else stack_name(stack),
         maintenance_env=None if maintenance is None else maintenance_env(maintenance),

@@ -174,13 +174,14 @@ class RunbookCore:
     def _tag(self, record: RunRecord, tags: dict[str, str]) -> None:
         self.rds.add_tags(self._original(record).arn, tags)
 
-    @staticmethod
-    def _failed_hint(db_identifier: str) -> str:
-        """The way on when the restored instance fails: the original is kept."""
-        return (
-            "the original is kept: fix the cause the event names and run `sccos-backup restore "
-            f"resume {db_identifier}`, or roll back with `sccos-backup restore rollback "
-            f"{db_identifier}`"
+    def _wait_restored(self, identifier: str, db_identifier: str, timeout: float) -> None:
+        """Wait for the restored instance; a state it never leaves says the way on."""
+        self.rds.wait_instance(
+            identifier,
+            failed_hint="the original is kept: fix the cause the event names and run "
+            f"`sccos-backup restore resume {db_identifier}`, or roll back with "
+            f"`sccos-backup restore rollback {db_identifier}`",
+            **self._wait(timeout),
         )
 
     def _wait(self, timeout: float) -> dict[str, Any]:

@@ -201,17 +201,13 @@ class Execution(RunbookCore):
         elif key == "up":
             self._apply(record, restore_as)
         elif key == "wait":
-            self.rds.wait_instance(
-                restore_as, failed_hint=self._failed_hint(db), **self._wait(self.timeouts.restore)
-            )
+            self._wait_restored(restore_as, db, self.timeouts.restore)
         elif key == "verify":
             self._verify(record, restore_as)
         elif key == "cut-over":
             self._apply(record, db)
             self.rds.wait_absent(names.temporary, **self._wait(self.timeouts.rename))
-            self.rds.wait_instance(
-                db, failed_hint=self._failed_hint(db), **self._wait(self.timeouts.rename)
-            )
+            self._wait_restored(db, db, self.timeouts.rename)
         elif key == "verify-final":
             self._verify(record, db)
         elif key == "resync":

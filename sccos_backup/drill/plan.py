@@ -25,7 +25,7 @@ from sccos_backup.restore.source import (
     RestoreSource,
     SnapshotSource,
     iso,
-    parse_time,
+    parse_point_in_time,
     source_from_config,
 )
 from sccos_backup.restore.spec import RestoreSpec
@@ -67,6 +67,7 @@ class DrillChoice:
         latest: bool,
         hourly: bool,
         random: bool,
+        local_zone: str | None = None,
     ) -> DrillChoice:
         from sccos_backup.aws.rds import snapshot_identifier_from
         from sccos_backup.identifiers import snapshot_identifier
@@ -90,7 +91,7 @@ class DrillChoice:
         if snapshot:
             return cls("snapshot", snapshot=snapshot_identifier(snapshot_identifier_from(snapshot)))
         if to_time:
-            return cls("to-time", to_time=parse_time(to_time))
+            return cls("to-time", to_time=parse_point_in_time(to_time, local_zone=local_zone))
         return cls("latest" if latest else "hourly" if hourly else "random")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sccos_backup.aws.rds import snapshot_identifier_from
 from sccos_backup.errors import InvalidInput
@@ -28,6 +30,45 @@ def parse_time(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def parse_point_in_time(text: str, *, local_zone: str | None = None) -> datetime:
+    """A point in time a person gave (``--to-time``): ISO 8601 with its UTC offset.
+
+    Without an offset the time is ambiguous (UTC, or the person's own zone?), and a date alone
+    more so; both are refused with the two readings written out, ``local_zone`` (an IANA name
+    such as ``Europe/Berlin``, from the caller's TZ) giving the second one."""
+    value = text.strip()
+    parsed = parse_time(value)  # refuses what is not ISO 8601 at all
+    written = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    date_alone = _DATE_ALONE.match(value) is not None
+    if datetime.fromisoformat(written).tzinfo is not None and not date_alone:
+        return parsed
+    naive = parsed.replace(tzinfo=None)
+    shown = naive.strftime("%Y-%m-%dT%H:%M:%S")
+    zone = _zone(local_zone)
+    if zone is not None:
+        offset = naive.replace(tzinfo=zone).strftime("%z")
+        local = f"{shown}{offset[:3]}:{offset[3:]} for {local_zone}"
+    else:
+        local = f"{shown}+HH:MM with your zone's offset"
+    what = "a date alone" if date_alone else "a time without a UTC offset"
+    raise InvalidInput(
+        f"--to-time '{text}' is {what}: it could mean UTC or your own zone; write {shown}Z "
+        f"for UTC or {local}"
+    )
+
+
+_DATE_ALONE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -42,7 +83,12 @@ class SourceChoice:
 
     @classmethod
     def from_options(
-        cls, *, snapshot: str | None, to_time: str | None, latest: bool
+        cls,
+        *,
+        snapshot: str | None,
+        to_time: str | None,
+        latest: bool,
+        local_zone: str | None = None,
     ) -> SourceChoice:
         chosen = [
             name
@@ -57,7 +103,7 @@ class SourceChoice:
         if snapshot:
             return cls(snapshot=snapshot_identifier(snapshot_identifier_from(snapshot)))
         if to_time:
-            return cls(to_time=parse_time(to_time))
+            return cls(to_time=parse_point_in_time(to_time, local_zone=local_zone))
         return cls(latest=True)
 
 
