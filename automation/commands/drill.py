@@ -29,7 +29,8 @@ from automation.commands.options import (
     YesOpt,
     local_zone,
 )
-from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm, data_dir
+from automation.commands.projects import data_dir
+from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
 from sccos_backup import errors
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ installed package (:mod:`sccos_backup.restore.program`, :mod:`sccos_backup.sched
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +80,13 @@ SCHEDULE = Template(
 )
 
 
-def packaged_folder(template: Template) -> Path:
-    from automation.commands.runbook_wiring import data_dir
+def data_dir() -> Path:
+    """The user's sccos-backup data folder (packaged projects, default state backend, drills)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sccos-backup"
 
+
+def packaged_folder(template: Template) -> Path:
     return data_dir() / "projects" / template.folder
 
 

@@ -13,6 +13,7 @@ import typer
 
 from automation.commands.context import AppContext, echo_json
 from automation.commands.progress import StatusLine
+from automation.commands.projects import data_dir
 from sccos_backup import errors
 
 if TYPE_CHECKING:
@@ -69,11 +70,6 @@ StoreOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--store", help="APPLICATION_STORE for sync:data.", rich_help_panel=_JENKINS),
 ]
-
-
-def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "sccos-backup"
 
 
 def resolved_backend_url(backend_url: str | None) -> str:

@@ -16,7 +16,8 @@ import typer
 
 from automation.commands.context import AppContext, app_context, echo_json, handle_errors
 from automation.commands.options import JsonOpt, YesOpt
-from automation.commands.runbook_wiring import BackendOpt, confirm, data_dir, notice, passphrase
+from automation.commands.projects import data_dir
+from automation.commands.runbook_wiring import BackendOpt, confirm, notice, passphrase
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS
 
