@@ -22,8 +22,6 @@ from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
 if TYPE_CHECKING:
     from sccos_backup.jenkins.config import JenkinsConfig
 
-_JENKINS = "Jenkins"
-
 
 def jenkins_config(url: str | None, user: str | None, token: str | None) -> JenkinsConfig:
     """The Jenkins settings from options / environment, or one line naming what is missing."""
@@ -85,7 +83,6 @@ def resync(
             "--jenkins-url",
             envvar="JENKINS_URL",
             help="Jenkins URL, e.g. http://jenkins.<env>/.",
-            rich_help_panel=_JENKINS,
         ),
     ] = None,
     jenkins_user: Annotated[
@@ -94,7 +91,6 @@ def resync(
             "--jenkins-user",
             envvar="JENKINS_USER",
             help="Jenkins user name.",
-            rich_help_panel=_JENKINS,
         ),
     ] = None,
     jenkins_token: Annotated[
@@ -105,7 +101,6 @@ def resync(
             help="Jenkins API token (prefer the JENKINS_API_TOKEN environment variable).",
             show_default=False,
             hide_input=True,
-            rich_help_panel=_JENKINS,
         ),
     ] = None,
     job: Annotated[

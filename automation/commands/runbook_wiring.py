@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from automation.runbook.runbook import Runbook, RunSummary
     from sccos_backup.restore.lock import DatabaseLock
 
-_JENKINS = "Jenkins (re-sync step)"
-_PULUMI = "Pulumi"
 
 BackendOpt = Annotated[
     Optional[str],  # noqa: UP045 - Typer reads Optional
@@ -31,20 +29,15 @@ BackendOpt = Annotated[
         envvar="PULUMI_BACKEND_URL",
         help="Pulumi state backend, e.g. s3://bucket/prefix to share runs (default: a local "
         "folder in the user's data directory).",
-        rich_help_panel=_PULUMI,
     ),
 ]
 JenkinsUrlOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(
-        "--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL.", rich_help_panel=_JENKINS
-    ),
+    typer.Option("--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL."),
 ]
 JenkinsUserOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(
-        "--jenkins-user", envvar="JENKINS_USER", help="Jenkins user.", rich_help_panel=_JENKINS
-    ),
+    typer.Option("--jenkins-user", envvar="JENKINS_USER", help="Jenkins user."),
 ]
 JenkinsTokenOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -53,7 +46,6 @@ JenkinsTokenOpt = Annotated[
         envvar="JENKINS_API_TOKEN",
         show_default=False,
         help="Jenkins API token (prefer JENKINS_API_TOKEN).",
-        rich_help_panel=_JENKINS,
     ),
 ]
 JenkinsJobOpt = Annotated[
@@ -63,12 +55,11 @@ JenkinsJobOpt = Annotated[
         "--jenkins-job",
         metavar="NAME",
         help="The sync:data Jenkins job (as `resync --job`).",
-        rich_help_panel=_JENKINS,
     ),
 ]
 StoreOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--store", help="APPLICATION_STORE for sync:data.", rich_help_panel=_JENKINS),
+    typer.Option("--store", help="APPLICATION_STORE for sync:data."),
 ]
 
 
