@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -156,17 +156,17 @@ def main_options(
         ),
     ] = False,
     region: Annotated[
-        Optional[str],  # noqa: UP045 - Typer needs Optional on 3.11
+        str | None,
         typer.Option(
             help="AWS region (default: the profile's or AWS_REGION).", envvar="AWS_REGION"
         ),
     ] = None,
     profile: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="AWS named profile (default: AWS_PROFILE).", envvar="AWS_PROFILE"),
     ] = None,
     endpoint_url: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             help="AWS endpoint, e.g. a local moto_server (default: AWS_ENDPOINT_URL).",
             envvar="AWS_ENDPOINT_URL",

@@ -37,3 +37,23 @@ def test_installed_versions_meet_the_floors() -> None:
         assert installed >= Version(floor), (name, str(installed), floor)
         if exact:
             assert installed == Version(floor), (name, str(installed), floor)
+
+
+def test_every_command_s_options_are_read_by_the_installed_typer() -> None:
+    """Typer turns every option's annotation (``str | None``, ``list[str] | None``) into its
+    parameter: in the floors environment this is Typer 0.26."""
+    import typer
+    from typer.testing import CliRunner
+
+    from automation.cli import app
+
+    def paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+        found = [path]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += paths(sub, (*path, name))
+        return found
+
+    for path in paths(typer.main.get_command(app)):
+        result = CliRunner().invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output

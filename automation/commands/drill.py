@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -58,7 +58,7 @@ RandomOpt = Annotated[
     ),
 ]
 CheckOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer reads Optional
+    str | None,
     typer.Option(
         "--check-command",
         metavar="CMD",
@@ -73,11 +73,11 @@ KeepOpt = Annotated[
     bool, typer.Option("--keep", help="Keep the copy (remove it later with `drill cleanup`).")
 ]
 ReportOpt = Annotated[
-    Optional[Path],  # noqa: UP045
+    Path | None,
     typer.Option("--report", metavar="PATH", help="Also write the report as Markdown here."),
 ]
 ReportsUrlOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option(
         "--reports-url",
         metavar="URL",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ def iam_policy(
         ),
     ] = "all",
     db: Annotated[
-        Optional[list[str]],  # noqa: UP045 - Typer needs Optional on 3.11
+        list[str] | None,
         typer.Option(
             "--db",
             metavar="DB_ID",
@@ -31,7 +31,7 @@ def iam_policy(
         ),
     ] = None,
     tag: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--tag",
             metavar="K=V",

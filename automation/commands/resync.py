@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -78,7 +78,7 @@ def resync(
     ctx: typer.Context,
     *,
     jenkins_url: Annotated[
-        Optional[str],  # noqa: UP045 - Typer needs Optional on 3.11
+        str | None,
         typer.Option(
             "--jenkins-url",
             envvar="JENKINS_URL",
@@ -86,7 +86,7 @@ def resync(
         ),
     ] = None,
     jenkins_user: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--jenkins-user",
             envvar="JENKINS_USER",
@@ -94,7 +94,7 @@ def resync(
         ),
     ] = None,
     jenkins_token: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--jenkins-token",
             envvar="JENKINS_API_TOKEN",
@@ -107,11 +107,11 @@ def resync(
         str, typer.Option("--job", help="Job to create or reuse; folders as a/b/job.")
     ] = DEFAULT_JOB,
     command: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--command", help="Run this instead of `vendor/bin/console sync:data`."),
     ] = None,
     copy_script_from: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--copy-script-from",
             metavar="JOB",
@@ -119,11 +119,11 @@ def resync(
         ),
     ] = None,
     store: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--store", help="Export APPLICATION_STORE=STORE (e.g. DE) in the script."),
     ] = None,
     resource: Annotated[
-        Optional[list[str]],  # noqa: UP045
+        list[str] | None,
         typer.Option(
             "--resource",
             metavar="RESOURCE",

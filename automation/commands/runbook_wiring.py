@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 BackendOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer reads Optional
+    str | None,
     typer.Option(
         "--backend-url",
         envvar="PULUMI_BACKEND_URL",
@@ -32,15 +32,15 @@ BackendOpt = Annotated[
     ),
 ]
 JenkinsUrlOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL."),
 ]
 JenkinsUserOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--jenkins-user", envvar="JENKINS_USER", help="Jenkins user."),
 ]
 JenkinsTokenOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option(
         "--jenkins-token",
         envvar="JENKINS_API_TOKEN",
@@ -58,7 +58,7 @@ JenkinsJobOpt = Annotated[
     ),
 ]
 StoreOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--store", help="APPLICATION_STORE for sync:data."),
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -103,22 +103,22 @@ def capture_command(
     ctx: typer.Context,
     stack: StackArg,
     db: Annotated[
-        Optional[list[str]],  # noqa: UP045 - Typer reads Optional
+        list[str] | None,
         typer.Option("--db", metavar="ID", help="A database to cover (repeat for several)."),
     ] = None,
     tag: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--tag", metavar="K=V", help="Cover every database with this tag."),
     ] = None,
     keep_hours: Annotated[
         int, typer.Option("--keep-hours", help="Hours an hourly snapshot is kept.")
     ] = DEFAULT_KEEP_HOURS,
     alarm_email: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--alarm-email", metavar="ADDR", help="Send alarms to this address (SNS)."),
     ] = None,
     alarm_topic_arn: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--alarm-topic-arn", metavar="ARN", help="Send alarms to an existing SNS topic."
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -51,7 +51,7 @@ def create(
     ctx: typer.Context,
     db_id: DbId,
     name: Annotated[
-        Optional[str],  # noqa: UP045 - Typer needs Optional on 3.11
+        str | None,
         typer.Argument(
             metavar="[NAME]",
             help="Snapshot name; default: INSTANCE-PURPOSE-YYYYMMDD-HHMM (UTC).",
@@ -63,7 +63,7 @@ def create(
         str, typer.Option(help="Middle word of a proposed name, e.g. before-release.")
     ] = "manual",
     note: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Free text kept as the tag sccos-backup:note."),
     ] = None,
     wait: Annotated[
@@ -147,11 +147,11 @@ def list_(
     ctx: typer.Context,
     db_id: DbId,
     since: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Only restore points from this time on: ISO 8601 (UTC) or 6h, 2d."),
     ] = None,
     kind: Annotated[
-        Optional[list[str]],  # noqa: UP045
+        list[str] | None,
         typer.Option(help=f"Only this kind (repeatable): {', '.join(KIND_NAMES)}."),
     ] = None,
     keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
