@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from automation.commands.context import app_context, echo_json, handle_errors
@@ -22,9 +20,6 @@ from automation.commands.options import (
     build_request,
 )
 from sccos_backup.restore.strategy import Strategy
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="Restore a database from a snapshot or a point in time, with the original's settings.",

@@ -183,10 +183,6 @@ class SnapshotCalls:
             first_interval=first_interval,
         )
 
-    def manual_snapshot_quota(self) -> tuple[int, int] | None:
-        """(used, max) of the region's manual snapshots, or None where it cannot be read."""
-        return self.read_snapshot_quota().figures
-
     def read_snapshot_quota(self) -> SnapshotQuota:
         """The region's manual-snapshot quota (DescribeAccountAttributes ``ManualSnapshots``),
         or why it cannot be read: the reason is reported, never swallowed."""
@@ -211,9 +207,3 @@ class SnapshotQuota:
     used: int | None
     limit: int | None
     problem: str | None = None
-
-    @property
-    def figures(self) -> tuple[int, int] | None:
-        if self.used is None or self.limit is None:
-            return None
-        return self.used, self.limit

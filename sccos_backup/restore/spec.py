@@ -24,7 +24,6 @@ OUTPUT_ADDRESS = "address"
 OUTPUT_PORT = "port"
 OUTPUT_ARN = "arn"
 OUTPUT_RESOURCE_ID = "resourceId"
-OUTPUTS = (OUTPUT_IDENTIFIER, OUTPUT_ADDRESS, OUTPUT_PORT, OUTPUT_ARN, OUTPUT_RESOURCE_ID)
 
 #: Configuration keys (without the ``sccos-backup:`` namespace).
 CONFIG_TARGET = "target"
