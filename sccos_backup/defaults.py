@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-#: Hourly snapshots are kept this long (the seed: 60 hours).
+#: Hourly snapshots are kept this long (Spryker's runbook: 60 hours).
 DEFAULT_KEEP_HOURS = 60
 #: ``snapshot check``: the newest hourly snapshot may be this old.
 DEFAULT_MAX_HOURLY_AGE = timedelta(minutes=75)

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-#: No secret in any output of the suite (issue 11): see tests/secret_guard.py.
+#: No secret in any output of the suite: see tests/secret_guard.py.
 pytest_plugins = ["tests.secret_guard"]
 
 REGION = "eu-central-1"

@@ -1,4 +1,4 @@
-"""A suite-wide check that no secret reaches any output (issue 11's "done when").
+"""A suite-wide check that no secret reaches any output.
 
 Loaded from ``tests/conftest.py`` (``pytest_plugins``). Two nets:
 

@@ -35,7 +35,7 @@ def test_import_contracts_are_kept() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
-#: "No module over about 400 lines, no class over about 250" (issue 16), with a little slack.
+#: No module over about 400 lines, no class over about 250, with a little slack.
 MAX_MODULE_LINES = 420
 MAX_CLASS_LINES = 260
 

@@ -80,3 +80,25 @@ def test_every_name_the_library_defines_is_used() -> None:
                 if not name.startswith("__") and mentions[name] < 2
             ]
     assert not unused, f"defined and never used: {unused}"
+
+
+#: History told in code: the project's issue numbers, "split out of", the seed document's
+#: nickname. Upstream references (CPython issue N, terraform-provider-aws issue N) say why.
+HISTORY = re.compile(
+    r"(?<!CPython )(?<!terraform-provider-aws )\bissues? \d+|\bissue's\b|split out of"
+    r"|no behaviour change|\bthe seed\b|\bseed's\b|\(seed[: ]|\bseed runbook\b",
+    re.IGNORECASE,
+)
+
+
+def test_no_comment_docstring_or_help_tells_history() -> None:
+    files = [p for top in (*LIBRARY, "tests", "docs") for p in (ROOT / top).rglob("*.py")]
+    files += [ROOT / "__main__.py", ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    told = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        if path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if HISTORY.search(line)
+    ]
+    assert not told, "say why, not when or which issue:\n" + "\n".join(told)

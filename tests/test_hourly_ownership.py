@@ -1,4 +1,4 @@
-"""Issue 12's findings, one test each: ownership by name and tags, copies, restores, statuses,
+"""Hourly snapshots, one test per finding: ownership by name and tags, copies, restores, statuses,
 races, failed snapshots, gaps, the quota projection, pagination, prune, shared resource ids."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""120 simulated hours of the hourly policy at SCCOS scale (issue 12's "done when").
+"""120 simulated hours of the hourly policy at SCCOS scale.
 
 Two databases in one region with the default quota of 100 manual snapshots; two schedulers
 that plan and run the same rotation at the same minute (the second always races the first);

@@ -1,4 +1,4 @@
-"""Issue 11: what a real Jenkins does that the first fake did not, one test per finding.
+"""What a real Jenkins does that a simpler fake would not, one test per finding.
 
 Each test drives the real python-jenkins client against :mod:`tests.fake_jenkins` (modelled on
 Jenkins core's sources, see its docstring) with injected time.

@@ -80,7 +80,7 @@ def test_up_restores_the_snapshot_into_moto_and_a_second_preview_is_clean(
     assert engine.preview_changes("it", spec, lines.append) == 0
 
 
-# -- the paths issue 9 found fragile, on the real engine ----------------------------------------
+# -- the fragile paths (point in time, swap with a role, a kill during up), on the real engine ---
 
 
 def _real_world(moto: str, tmp_path: Path, notices: list[str]) -> Any:

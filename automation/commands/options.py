@@ -37,7 +37,7 @@ StrategyOpt = Annotated[
     Strategy,
     typer.Option(
         "--strategy",
-        help="in-place: rename, then restore under the name (the seed's order). "
+        help="in-place: rename, then restore under the name (the order of Spryker's runbook). "
         "swap: restore aside while the original serves, then two renames.",
     ),
 ]

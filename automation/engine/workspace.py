@@ -1,6 +1,5 @@
 """What the Automation API engine is built from, as plain data, and the text of its failures:
-backend and workspace settings, change counts, one-line messages, pasteable hints. Split out of
-:mod:`automation.engine.automation_api` (no behaviour change)."""
+backend and workspace settings, change counts, one-line messages, pasteable hints."""
 
 from __future__ import annotations
 

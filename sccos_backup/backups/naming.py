@@ -14,7 +14,7 @@ TAG_KIND = "sccos-backup:kind"
 TAG_NOTE = "sccos-backup:note"
 CREATED_BY = "sccos-backup"
 
-#: The policy's minimum retention of automated daily backups, in days (seed: 5 days).
+#: The policy's minimum retention of automated daily backups, in days (Spryker's runbook: 5 days).
 MIN_RETENTION_DAYS = 5
 #: How far the latest restorable time may lag behind now (AWS: usually under 5 minutes).
 DEFAULT_MAX_PITR_LAG = timedelta(minutes=15)

@@ -1,4 +1,4 @@
-"""Backups: the seed's backup policy, evaluated (pure) and checked against RDS."""
+"""Backups: the backup policy of Spryker's runbook, evaluated (pure) and checked against RDS."""
 
 from __future__ import annotations
 
@@ -83,8 +83,8 @@ def evaluate_policy(
     quota: QuotaProjection | None = None,
     allow_unknown_quota: bool = False,
 ) -> PolicyReport:
-    """The seed's backup policy (pure): daily automated backups kept at least 5 days, so
-    point-in-time recovery is on and current, an hourly snapshot younger than
+    """The backup policy of Spryker's runbook (pure): daily automated backups kept at least 5
+    days, so point-in-time recovery is on and current, an hourly snapshot younger than
     ``max_hourly_age``, one for every hour of the last ``keep_hours`` (``gaps``), and, given a
     ``quota`` projection, room for all of it in the region's manual-snapshot quota (``quota``;
     a quota that cannot be read fails unless ``allow_unknown_quota``)."""

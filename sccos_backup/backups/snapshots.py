@@ -1,6 +1,6 @@
 """Backups: named manual snapshots, every restore point in one view, hourly rotation, policy.
 
-SCCOS keeps four kinds of restore points for a database (seed runbook):
+SCCOS keeps four kinds of restore points for a database (Spryker's runbook):
 
 - ``automated``: AWS daily snapshots (``rds:NAME-YYYY-MM-DD-HH-MM``), kept 5 days by default;
 - point-in-time recovery (transaction logs), between the earliest and latest restorable time;

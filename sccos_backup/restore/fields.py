@@ -116,7 +116,7 @@ class Field:
     attr: str
     pulumi: str
     read: Callable[[Mapping[str, Any]], Any]
-    #: Part of the issue's mandatory list (the rest are documented extras).
+    #: A required setting (the rest are documented extras: docs/restore.md, "What is copied").
     required: bool = True
 
 

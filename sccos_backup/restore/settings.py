@@ -5,7 +5,8 @@ because that is the name a reviewer finds in the RDS API reference, in ``restore
 and in the stack configuration. :data:`FIELDS` maps each one to where DescribeDBInstances
 reports it and to the pulumi-aws ``aws.rds.Instance`` argument that declares it.
 
-Decisions on what the describe call returns beyond the issue's list (see README, "What is copied"):
+Decisions on what the describe call returns beyond the required settings (docs/restore.md,
+"What is copied"):
 
 * Declared as well, because a restore silently loses them: ``ManageMasterUserPassword`` and
   ``MasterUserSecretKmsKeyId`` (Secrets Manager-managed master password), ``DedicatedLogVolume``,

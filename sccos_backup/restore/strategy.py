@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Strategy(StrEnum):
-    """``in-place``: the seed's order. ``swap``: restore aside, then two renames."""
+    """``in-place``: the order of Spryker's runbook. ``swap``: restore aside, then two renames."""
 
     IN_PLACE = "in-place"
     SWAP = "swap"
