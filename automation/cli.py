@@ -24,6 +24,9 @@ def _is_usage_error(error: BaseException) -> bool:
     return any(cls.__name__ == "ClickException" for cls in type(error).__mro__)
 
 
+#: Commands read by monitoring: a bad option there is UNKNOWN (exit 3), as plugins report it.
+MONITORING_COMMANDS = frozenset({"snapshot check"})
+
 #: The root's options that take a value; accepted before or after the subcommand.
 GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url")
 
@@ -100,8 +103,13 @@ class OneLineErrors(TyperGroup):
                 sys.stdout.write(error.ctx.get_help() + "\n")  # type: ignore[attr-defined]
                 sys.exit(0)
             message = " ".join(error.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+            code = error.exit_code  # type: ignore[attr-defined]
+            command = getattr(getattr(error, "ctx", None), "command_path", "")
+            if command.partition(" ")[2] in MONITORING_COMMANDS:
+                sys.stdout.write(f"UNKNOWN: {message}; see --help\n")
+                code = 3
             sys.stderr.write(f"error: {message}; see --help\n")
-            sys.exit(error.exit_code)  # type: ignore[attr-defined]
+            sys.exit(code)
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)

@@ -112,7 +112,7 @@ def test_a_silent_endpoint_fails_with_one_line_naming_it(
     started = time.monotonic()
     result = CliRunner().invoke(
         app,
-        ["--endpoint-url", silent.url, "snapshot", "check", "shop"],
+        ["--endpoint-url", silent.url, "snapshot", "list", "shop"],
         obj=AppContext(),
     )
     took = time.monotonic() - started
@@ -142,7 +142,7 @@ def test_a_silent_endpoint_with_the_real_defaults(silent: SilentServer, tmp_path
     command = Path(sys.executable).parent / "sccos-backup"
     started = time.monotonic()
     done = subprocess.run(
-        [str(command), "--endpoint-url", silent.url, "snapshot", "check", "shop"],
+        [str(command), "--endpoint-url", silent.url, "snapshot", "list", "shop"],
         capture_output=True,
         text=True,
         env=env,

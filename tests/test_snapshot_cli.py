@@ -273,19 +273,18 @@ def test_check_met_and_unmet(cli: Run, rds: Any, clock: FakeClock) -> None:
     assert cli("rotate", "shop").exit_code == 0
     met = cli("check", "shop")
     assert met.exit_code == 0, met.output
-    assert met.stdout.splitlines()[-1] == "backup policy of shop: met"
+    assert met.stdout.splitlines()[0] == "OK: backup policy of shop is met (5 points)"
     assert met.stderr == ""
 
     clock.now += timedelta(hours=2)  # the rotation stopped two hours ago
     unmet = cli("check", "shop")
-    assert unmet.exit_code == 7
-    lines = unmet.stderr.strip().splitlines()
+    assert unmet.exit_code == 2
+    verdict = unmet.stdout.splitlines()[0]
     # PITR lags too (moto's latest restorable time is the real now), and 1 hour has a gap
-    assert len(lines) == 3
-    assert all(line.startswith("unmet: ") for line in lines)
-    assert any("newest hourly snapshot" in line for line in lines)
-    assert any("1 hour(s) of the last 60 have no hourly snapshot" in line for line in lines)
-    assert "Traceback" not in unmet.output
+    assert verdict.startswith("CRITICAL: ") and verdict.count("; ") >= 2
+    assert "newest hourly snapshot" in verdict
+    assert "1 hour(s) of the last 60 have no hourly snapshot" in verdict
+    assert unmet.stderr == "" and "Traceback" not in unmet.output
 
     data = json.loads(cli("check", "shop", "--json", "--max-hourly-age", "180").stdout)
     assert [c["name"] for c in data["checks"] if not c["ok"]] == ["pitr", "gaps"]
@@ -296,10 +295,11 @@ def test_check_short_retention(cli: Run, rds: Any) -> None:
     make_db(rds, "shop", BackupRetentionPeriod=1)
     assert cli("rotate", "shop").exit_code == 0
     result = cli("check", "shop")
-    assert result.exit_code == 7
-    assert result.stderr.strip().splitlines() == [
-        "unmet: automated backups of 'shop' are kept 1 day(s); the policy needs at least 5"
-    ]
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0] == (
+        "CRITICAL: backup policy of shop is not met: automated backups of 'shop' are kept "
+        "1 day(s); the policy needs at least 5"
+    )
 
 
 # -- delete ----------------------------------------------------------------------------------

@@ -91,6 +91,15 @@ def fail(message: str, status: ExitStatus) -> typer.Exit:
     return typer.Exit(int(status))
 
 
+def error_object(message: str, status: ExitStatus) -> dict[str, Any]:
+    """The ``error`` of a failed ``--json`` command: its kind, exit code and one-line message."""
+    return {
+        "code": status.name.lower(),
+        "exit_code": int(status),
+        "message": " ".join(message.split()),
+    }
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn library errors into one stderr line and a documented exit code."""
 

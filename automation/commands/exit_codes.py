@@ -10,10 +10,12 @@ code   name                        meaning
 4      VERIFICATION                the restored instance differs from the original
 5      JENKINS                     Jenkins refused, was unreachable, or the build failed
 6      ENGINE                      the Pulumi engine failed or is not installed
-7      POLICY                      ``snapshot check``: the backup policy is not met
 10     ABORTED                     the user declined a confirmation; nothing changed
 130    INTERRUPTED                 interrupted (Ctrl-C); re-run or ``restore resume``
 =====  ==========================  =====================================================
+
+``snapshot check`` is a monitoring plugin and exits as one: 0 OK, 1 WARNING, 2 CRITICAL,
+3 UNKNOWN (the check could not run, a bad option included).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ class ExitStatus(IntEnum):
     VERIFICATION = 4
     JENKINS = 5
     ENGINE = 6
-    POLICY = 7
     ABORTED = 10
     INTERRUPTED = 130
 
@@ -43,7 +44,6 @@ _BY_ERROR: tuple[tuple[type[errors.SccosBackupError], ExitStatus], ...] = (
     (errors.VerificationFailed, ExitStatus.VERIFICATION),
     (errors.JenkinsError, ExitStatus.JENKINS),
     (errors.EngineError, ExitStatus.ENGINE),
-    (errors.PolicyUnmet, ExitStatus.POLICY),
     (errors.Aborted, ExitStatus.ABORTED),
     (errors.Interrupted, ExitStatus.INTERRUPTED),
 )

@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from automation.commands import snapshot_render as render
-from automation.commands.context import app_context, echo_json, fail, handle_errors
-from automation.commands.exit_codes import ExitStatus
+from automation.commands.context import (
+    app_context,
+    echo_json,
+    error_object,
+    fail,
+    handle_errors,
+)
+from automation.commands.exit_codes import ExitStatus, exit_status_for
 from automation.commands.progress import StatusLine
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
@@ -168,8 +174,7 @@ def list_(
     )
     if found.note:
         _err(f"note: {found.note}")
-    if found.quota is not None and found.quota.problem:
-        _err(f"warning: the manual-snapshot quota cannot be read: {found.quota.problem}")
+    # An unreadable quota is said once: by the Quota line (or the JSON's quota.problem).
     if as_json:
         echo_json(found.as_dict())
         return
@@ -244,42 +249,52 @@ def check(
         bool,
         typer.Option(
             "--allow-unknown-quota",
-            help="Pass the quota point when the quota cannot be read (said on stderr).",
+            help="Pass the quota point when the quota cannot be read.",
         ),
     ] = False,
     as_json: Json = False,
 ) -> None:
-    """Check the backup policy (for monitoring): retention, PITR, the newest hourly snapshot,
-    gaps in the hourly series, room in the snapshot quota; exit 7 with one line per unmet
-    point."""
+    """Check the backup policy (a monitoring plugin): retention, PITR, the newest hourly
+    snapshot, gaps in the hourly series, room in the snapshot quota. The first line is the
+    verdict, OK, WARNING, CRITICAL or UNKNOWN with the unmet points; the exit code is 0, 1, 2
+    or 3 as monitoring plugins use them."""
     from sccos_backup.backups import snapshots as backups
 
-    max_age = timedelta(
-        seconds=parse_duration(max_hourly_age, bare_unit="m", option="--max-hourly-age")
-    )
-    report = backups.check_policy(
-        app_context(ctx).rds(),
-        db_id,
-        max_hourly_age=max_age,
-        keep_hours=keep_hours,
-        allow_unknown_quota=allow_unknown_quota,
-    )
+    try:
+        max_age = timedelta(
+            seconds=parse_duration(max_hourly_age, bare_unit="m", option="--max-hourly-age")
+        )
+        report = backups.check_policy(
+            app_context(ctx).rds(),
+            db_id,
+            max_hourly_age=max_age,
+            keep_hours=keep_hours,
+            allow_unknown_quota=allow_unknown_quota,
+        )
+    except errors.SccosBackupError as error:
+        raise unknown_verdict(str(error), exit_status_for(error), as_json) from None
     for note in report.notes:
         _err(f"note: {note}")
     if as_json:
         echo_json(report.as_dict())
     else:
+        typer.echo(report.verdict_line())
         for point in report.checks:
             if point.ok:
                 typer.echo(f"ok  {point.detail}")
-    try:
-        report.raise_if_unmet()
-    except errors.PolicyUnmet as unmet:
-        for problem in unmet.problems:
-            _err(f"unmet: {problem}")
-        raise typer.Exit(int(ExitStatus.POLICY)) from None
-    if not as_json:
-        typer.echo(f"backup policy of {report.instance}: met")
+    raise typer.Exit(report.exit_code)
+
+
+def unknown_verdict(message: str, status: ExitStatus, as_json: bool) -> typer.Exit:
+    """A check that could not run: UNKNOWN first on stdout (where monitoring reads), the
+    usual error line on stderr, exit 3."""
+    text = " ".join(message.split())
+    if as_json:
+        echo_json({"verdict": "UNKNOWN", "exit_code": 3, "error": error_object(text, status)})
+    else:
+        typer.echo(f"UNKNOWN: {text}".replace("|", "/"))
+    fail(text, status)
+    return typer.Exit(3)
 
 
 @app.command()

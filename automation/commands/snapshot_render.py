@@ -40,10 +40,17 @@ def quota_line(quota: QuotaProjection) -> str:
     )
 
 
-def gaps_line(gaps: Sequence[datetime], keep_hours: int) -> str:
+def gaps_line(found: backups.RestorePoints) -> str:
+    from sccos_backup.backups.gaps import describe_gaps, gaps_none_text
+
+    gaps, keep_hours = found.gaps, found.keep_hours
+    if found.gaps_since is None or found.now is None:
+        return (
+            f"Gaps: not counted: no hourly snapshot of {found.query} yet (hourly snapshots "
+            f"start with `sccos-backup snapshot rotate {found.query}` or `schedule up`)"
+        )
     if not gaps:
-        return f"Gaps: none (an hourly snapshot for every hour of the last {keep_hours})"
-    from sccos_backup.backups.gaps import describe_gaps
+        return f"Gaps: none ({gaps_none_text(found.now, found.gaps_since, keep_hours)})"
 
     return f"Gaps: {len(gaps)} hour(s) of the last {keep_hours} without an hourly snapshot: " + (
         describe_gaps(gaps, limit=12)
@@ -88,7 +95,7 @@ def restore_points(found: backups.RestorePoints) -> None:
     elif found.instance is not None:
         typer.echo("Point-in-time recovery: off (backup retention is 0 days)")
     if found.instance is not None:
-        typer.echo(gaps_line(found.gaps, found.keep_hours))
+        typer.echo(gaps_line(found))
     if found.quota is not None:
         typer.echo(quota_line(found.quota))
 
@@ -141,7 +148,8 @@ def _footer(plan: backups.RotationPlan) -> None:
     for snapshot in plan.skipped:
         typer.echo(f"  kept     {snapshot.identifier}  (a copy of it is in progress)")
     typer.echo(f"  kept     {len(plan.keep)} hourly snapshot(s) younger than {plan.keep_hours} h")
-    if plan.quota is not None:
+    # A quota problem is already one warning on stderr: said once.
+    if plan.quota is not None and plan.quota.problem_line() is None:
         typer.echo("  " + quota_line(plan.quota).replace("Quota: ", "quota    ", 1))
 
 

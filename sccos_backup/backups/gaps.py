@@ -45,14 +45,22 @@ def hourly_gaps(
     return tuple(gaps)
 
 
-def series_start(
-    created: datetime | None, owner: Owner, snapshots: Sequence[Snapshot]
-) -> datetime | None:
-    """When the hourly series of ``owner`` could begin: the earlier of the instance's creation
-    and its oldest hourly snapshot (a restored instance inherits the original's series)."""
+def series_start(owner: Owner, snapshots: Sequence[Snapshot]) -> datetime | None:
+    """The first hour the hourly schedule of ``owner`` ran: its oldest hourly snapshot (a
+    restored instance inherits the original's series), or None when it has none. Hours
+    before it are no gaps: a database older than its schedule was not expected to have them."""
     hours = [m.hour for s in snapshots if owner.owns_hourly(s) and (m := hourly_mark(s))]
-    candidates = [utc(t) for t in (created, min(hours, default=None)) if t is not None]
-    return min(candidates, default=None)
+    return utc(min(hours)) if hours else None
+
+
+def gaps_none_text(now: datetime, since: datetime, keep_hours: int) -> str:
+    """What "no gaps" covers: the whole retention, or the hours since the series began."""
+    window_start = utc(now).replace(minute=0, second=0, microsecond=0) - timedelta(
+        hours=keep_hours - 1
+    )
+    if utc(since) <= window_start:
+        return f"an hourly snapshot for every hour of the last {keep_hours}"
+    return f"an hourly snapshot for every hour since {utc(since):%Y-%m-%d %H:00} (the first)"
 
 
 def describe_gaps(gaps: Sequence[datetime], limit: int = 6) -> str:

@@ -97,6 +97,11 @@ class RestorePoints:
     keep_hours: int = DEFAULT_KEEP_HOURS
     #: Restore points left out by ``--since`` / ``--kind``.
     hidden: int = 0
+    #: The first hour gaps are counted from (the hourly series' first snapshot); None when
+    #: there is no hourly snapshot and no gap is counted.
+    gaps_since: datetime | None = None
+    #: When the listing was observed (to say what "no gaps" covers).
+    now: datetime | None = None
 
     @property
     def resource_id(self) -> str | None:
@@ -119,6 +124,7 @@ class RestorePoints:
             "hidden": self.hidden,
             "note": self.note,
             "quota": self.quota.as_dict() if self.quota else None,
+            "gaps_counted_from": iso(self.gaps_since) if self.gaps_since else None,
             "gaps": [iso(g) for g in self.gaps],
         }
 
@@ -160,7 +166,9 @@ def list_restore_points(
         owner = Owner.of(instance, census.instances)
         snapshots = observe_snapshots(rds, db_id, instance.resource_id, owner, census.manual)
         points = tuple(RestorePoint.from_snapshot(s) for s in snapshots)
-        since_start = series_start(instance.created, owner, snapshots)
+        since_start = series_start(owner, snapshots)
+        now = rds.clock()
+        gaps = hourly_gaps(now, owner, snapshots, keep_hours, since_start) if since_start else ()
         return RestorePoints(
             db_id,
             instance,
@@ -168,8 +176,10 @@ def list_restore_points(
             points,
             note=owner.sharing_note(),
             quota=project(census, keep_hours, also=[db_id]),
-            gaps=hourly_gaps(rds.clock(), owner, snapshots, keep_hours, since_start),
+            gaps=gaps,
             keep_hours=keep_hours,
+            gaps_since=since_start,
+            now=now,
         ).filtered(since, kinds)
     snapshots = observe_snapshots(rds, db_id, None)
     if not snapshots:

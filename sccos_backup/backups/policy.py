@@ -1,15 +1,23 @@
-"""Backups: the backup policy of Spryker's runbook, evaluated (pure) and checked against RDS."""
+"""Backups: the backup policy of Spryker's runbook, evaluated (pure) and checked against RDS.
+
+A report ends in one verdict in the monitoring-plugin convention (Nagios, Icinga, Datadog's
+``check_`` integrations read it): OK, WARNING, CRITICAL or UNKNOWN, with exit codes 0 to 3.
+A point that means no restore is possible to where the policy promises (retention, PITR, a
+current hourly snapshot) is CRITICAL; a past hole in the hourly series or a quota the policy
+will outgrow is a WARNING; a point that could not be measured (the quota unread) is UNKNOWN.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sccos_backup import errors, identifiers
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
-from sccos_backup.backups.gaps import describe_gaps, hourly_gaps, series_start
+from sccos_backup.backups.gaps import describe_gaps, gaps_none_text, hourly_gaps, series_start
 from sccos_backup.backups.naming import (
     DEFAULT_MAX_PITR_LAG,
     MIN_RETENTION_DAYS,
@@ -23,13 +31,35 @@ from sccos_backup.backups.quota import QuotaProjection, project, take_census
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE
 
 
+class Verdict(StrEnum):
+    """A monitoring plugin's states, worst last; ``exit_code`` is the plugin's exit status."""
+
+    OK = "OK"
+    UNKNOWN = "UNKNOWN"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def exit_code(self) -> int:
+        return {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(Verdict).index(self)
+
+
 @dataclass(frozen=True)
 class PolicyCheck:
-    """One point of the backup policy and whether it is met."""
+    """One point of the backup policy, whether it is met, and how bad it is when it is not."""
 
     name: str
     ok: bool
     detail: str
+    unmet: Verdict = Verdict.CRITICAL
+
+    @property
+    def state(self) -> Verdict:
+        return Verdict.OK if self.ok else self.unmet
 
 
 @dataclass(frozen=True)
@@ -42,10 +72,32 @@ class PolicyReport:
     quota: QuotaProjection | None = None
     #: Lines to say beside the checks (a DbiResourceId shared with other instances).
     notes: tuple[str, ...] = ()
+    #: The first hour gaps are counted from (the hourly series' first snapshot), or None when
+    #: there is no hourly snapshot yet and no gap is claimed either way.
+    gaps_since: datetime | None = None
 
     @property
     def met(self) -> bool:
         return all(c.ok for c in self.checks)
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((c.state for c in self.checks), key=lambda v: v.rank, default=Verdict.OK)
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+    def verdict_line(self) -> str:
+        """The plugin's first line: ``CRITICAL: backup policy of shop is not met: a; b``. No
+        ``|`` (it would start performance data)."""
+        verdict = self.verdict
+        if verdict is Verdict.OK:
+            return f"OK: backup policy of {self.instance} is met ({len(self.checks)} points)"
+        problems = "; ".join(self.problems).replace("|", "/")
+        if verdict is Verdict.UNKNOWN:
+            return f"UNKNOWN: backup policy of {self.instance}: {problems}"
+        return f"{verdict}: backup policy of {self.instance} is not met: {problems}"
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -62,8 +114,14 @@ class PolicyReport:
         return {
             "instance": self.instance,
             "now": iso(self.now),
+            "verdict": str(self.verdict),
+            "exit_code": self.exit_code,
             "met": self.met,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "checks": [
+                {"name": c.name, "ok": c.ok, "state": str(c.state), "detail": c.detail}
+                for c in self.checks
+            ],
+            "gaps_counted_from": iso(self.gaps_since) if self.gaps_since else None,
             "gaps": [iso(g) for g in self.gaps],
             "quota": self.quota.as_dict() if self.quota else None,
             "notes": list(self.notes),
@@ -164,20 +222,26 @@ def evaluate_policy(
                     f"{age_text(now, newest.created)} old (limit {limit})",
                 )
             )
-    since = series_start(instance.created, owner, snapshots)
-    gaps = hourly_gaps(now, owner, snapshots, keep_hours, since)
-    if gaps:
-        detail = (
-            f"{len(gaps)} hour(s) of the last {keep_hours} have no hourly snapshot of '{name}': "
-            f"{describe_gaps(gaps)}"
-        )
-    else:
-        detail = f"an hourly snapshot for every hour of the last {keep_hours} (since the start)"
-    checks.append(PolicyCheck("gaps", not gaps, detail))
+    # Gaps count from the first hour the schedule ran: before it, and on a database without
+    # any hourly snapshot, the `hourly` point already says what is missing.
+    since = series_start(owner, snapshots)
+    gaps: tuple[datetime, ...] = ()
+    if since is not None:
+        gaps = hourly_gaps(now, owner, snapshots, keep_hours, since)
+        if gaps:
+            detail = (
+                f"{len(gaps)} hour(s) of the last {keep_hours} have no hourly snapshot of "
+                f"'{name}': {describe_gaps(gaps)}"
+            )
+        else:
+            detail = gaps_none_text(now, since, keep_hours)
+        checks.append(PolicyCheck("gaps", not gaps, detail, unmet=Verdict.WARNING))
     if quota is not None:
         checks.append(_quota_check(quota, allow_unknown_quota))
     notes = tuple(n for n in (owner.sharing_note(),) if n)
-    return PolicyReport(name, now, tuple(checks), gaps=gaps, quota=quota, notes=notes)
+    return PolicyReport(
+        name, now, tuple(checks), gaps=gaps, quota=quota, notes=notes, gaps_since=since
+    )
 
 
 def _quota_check(quota: QuotaProjection, allow_unknown: bool) -> PolicyCheck:
@@ -186,7 +250,9 @@ def _quota_check(quota: QuotaProjection, allow_unknown: bool) -> PolicyCheck:
         return PolicyCheck("quota", True, f"snapshot quota fits: {quota.arithmetic()}")
     if not quota.readable and allow_unknown:
         return PolicyCheck("quota", True, f"not checked (--allow-unknown-quota): {problem}")
-    return PolicyCheck("quota", False, problem)
+    return PolicyCheck(
+        "quota", False, problem, unmet=Verdict.WARNING if quota.readable else Verdict.UNKNOWN
+    )
 
 
 def check_policy(
