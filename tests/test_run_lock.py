@@ -20,6 +20,7 @@ from sccos_backup.restore.lock import (
     DatabaseLock,
     FileLockStore,
     backend_identity,
+    lock_key,
     lock_scope,
     same_backend,
 )
@@ -120,6 +121,59 @@ def test_a_file_lock_is_exclusive_and_released_only_by_its_holder(tmp_path: Path
     alice.release("shop", "1/eu", mine)
     assert alice.holder("shop", "1/eu") is None
     bob.release("shop", "2/eu", other)
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has ended (reaped: no such process any more)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_lock_its_own_run_left_is_taken_over_only_when_the_holder_is_gone(
+    tmp_path: Path,
+) -> None:
+    """Same run id and, on this host, a holder process that no longer exists; or a remote
+    holder whose lease expired. Anything else still needs `restore unlock`."""
+    import os
+    import socket
+    from datetime import timedelta
+
+    clock = FakeClock()
+    store = FileLockStore(tmp_path / "backend")
+    host = socket.gethostname()
+    resumer = DatabaseLock(store, backend="file:///b", clock=clock, holder=f"me@{host} pid 7")
+
+    def left_by(holder: str, run: str = "202611251200") -> None:
+        store.delete(lock_key("shop", "1/eu"))
+        DatabaseLock(store, backend="file:///b", clock=clock, holder=holder).acquire(
+            "shop", "1/eu", "restore run", run
+        )
+
+    def takes_over(run: str = "202611251200") -> bool:
+        try:
+            mine = resumer.acquire("shop", "1/eu", "restore resume", run, take_over=True)
+        except errors.RunInProgress:
+            return False
+        resumer.release("shop", "1/eu", mine)
+        return True
+
+    left_by(f"me@{host} pid {_gone_pid()}")
+    assert not takes_over("202611251300"), "another run's lock"
+    assert takes_over()
+    assert resumer.taken_over is not None and resumer.taken_over.run == "202611251200"
+    left_by(f"me@{host} pid {os.getpid()}")
+    assert not takes_over(), "its holder is alive"
+    left_by("me@elsewhere pid 1")
+    assert not takes_over(), "a remote holder within its lease"
+    clock.now += timedelta(hours=25)
+    assert takes_over(), "a remote holder whose lease expired"
+    with pytest.raises(errors.RunInProgress, match="restore unlock shop"):
+        left_by(f"me@{host} pid {os.getpid()}")
+        resumer.acquire("shop", "1/eu", "restore resume", "202611251200")  # no take-over asked
 
 
 def test_the_lock_is_released_when_the_block_raises(tmp_path: Path) -> None:

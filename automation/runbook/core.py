@@ -18,6 +18,9 @@ from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
 from sccos_backup.waiting import Poll
 
+#: The commands that continue a run, and so may take over the lock it left.
+CONTINUE_A_RUN = frozenset({"restore resume", "restore rollback"})
+
 
 @dataclass
 class Callbacks:
@@ -76,11 +79,20 @@ class RunbookCore:
     def _locked(
         self, db_identifier: str, arn: str, command: str, run: str | None
     ) -> Iterator[None]:
-        """Hold the database's lock for a block (a no-op without a lock)."""
+        """Hold the database's lock for a block (a no-op without a lock). A command continuing
+        ``run`` (resume, rollback) takes over the lock that run left if its holder is gone."""
         if self.lock is None:
             yield
             return
-        with self.lock.held(db_identifier, lock_scope(arn), command, run):
+        scope = lock_scope(arn)
+        take_over = command in CONTINUE_A_RUN
+        with self.lock.held(db_identifier, scope, command, run, take_over=take_over):
+            left = self.lock.taken_over
+            if left is not None:
+                self.callbacks.notify(
+                    f"note: took over the lock of '{db_identifier}' that run {run} left "
+                    f"({left.describe()}; that process is gone)"
+                )
             yield
 
     def pulumi_hint(self, operation: str, stack: str) -> str:

@@ -5,8 +5,13 @@ machine running restores of a database shares. It is created with an *exclusive*
 ``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3lock.S3LockStore`), or an
 exclusive hard link (``os.link``, refused when the name exists) in the backend folder
 (:class:`FileLockStore`). Whoever creates it holds it until the command ends; a command that
-dies without releasing it (power loss, ``kill -9``) leaves it behind, and only
-``restore unlock DB_ID`` (with a confirmation showing who holds it and since when) breaks it.
+dies without releasing it (power loss, ``kill -9``) leaves it behind.
+
+A command that continues the same run (``restore resume``, ``restore rollback``) takes over a
+lock that run left when its holder is provably gone: on this host, no process has the holder's
+pid any more; on another host, the lease (:data:`LEASE`, longer than any command runs) has
+expired. Every other lock is broken only by ``restore unlock DB_ID`` (with a confirmation
+showing who holds it and since when).
 
 The lock is one guard; the run tags on the original are the second (see
 :mod:`automation.runbook.claim`), for runs that were started on different backends.
@@ -23,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlparse
@@ -34,6 +39,10 @@ from sccos_backup.restore.source import iso, parse_time
 _NOT_IN_TAGS = re.compile(r"[^\w\s.:/=+\-@]")
 #: Where the locks live inside the backend (next to Pulumi's own ``.pulumi`` folder).
 LOCK_PREFIX = ".sccos-backup/locks"
+#: How long a lock held from another host counts as live: longer than any command runs (a
+#: 6-hour snapshot, a 6-hour restore, the renames and a re-sync).
+LEASE = timedelta(hours=24)
+_HOLDER = re.compile(r"^[^@\s]*@(?P<host>\S+) pid (?P<pid>\d+)$")
 
 
 class LockStore(Protocol):
@@ -97,6 +106,25 @@ class LockHolder:
         when = iso(self.since) if self.since != datetime.min else "an unknown time"
         run = f" for run {self.run}" if self.run else ""
         return f"{self.holder} ({self.command}{run}) since {when}"
+
+    def gone(self, now: datetime) -> bool:
+        """Whether the holder provably no longer runs: its pid is free on this host, or it is
+        on another host and its lease has expired. False whenever that cannot be told."""
+        match = _HOLDER.match(self.holder)
+        if match is None or self.since == datetime.min:
+            return False
+        if match["host"] != socket.gethostname():
+            return now - self.since > LEASE
+        pid = int(match["pid"])
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # it exists (another user's process)
+            return False
+        return False
 
 
 def whoami() -> str:
@@ -231,6 +259,8 @@ class DatabaseLock:
         self.backend = backend
         self._clock = clock
         self._holder = holder or whoami()
+        #: The lock the last :meth:`acquire` took over, if it took one over.
+        self.taken_over: LockHolder | None = None
 
     @property
     def holder_name(self) -> str:
@@ -240,13 +270,27 @@ class DatabaseLock:
         body = self._store.read(lock_key(database, scope))
         return None if body is None else LockHolder.from_bytes(body, database)
 
-    def acquire(self, database: str, scope: str, command: str, run: str | None) -> LockHolder:
-        """Take the lock or raise :class:`~sccos_backup.errors.RunInProgress` naming its holder."""
+    def acquire(
+        self, database: str, scope: str, command: str, run: str | None, *, take_over: bool = False
+    ) -> LockHolder:
+        """Take the lock or raise :class:`~sccos_backup.errors.RunInProgress` naming its holder.
+
+        With ``take_over``, a lock left by the same ``run`` whose holder is gone is replaced
+        (:attr:`taken_over` names it).
+        """
         token = uuid.uuid4().hex
         mine = LockHolder(database, self._holder, command, self._clock(), self.backend, run, token)
-        if self._store.create(lock_key(database, scope), mine.to_bytes()):
+        self.taken_over = None
+        key = lock_key(database, scope)
+        if self._store.create(key, mine.to_bytes()):
             return mine
         held = self.holder(database, scope)
+        if take_over and run and held and held.run == run and held.gone(self._clock()):
+            self._store.delete(key)
+            if self._store.create(key, mine.to_bytes()):  # another resumer may have been first
+                self.taken_over = held
+                return mine
+            held = self.holder(database, scope)
         who = held.describe() if held else "another command (it was released meanwhile)"
         raise errors.RunInProgress(
             f"'{database}' is locked by {who}; nothing was changed. Wait for that command to "
@@ -264,10 +308,16 @@ class DatabaseLock:
 
     @contextmanager
     def held(
-        self, database: str, scope: str, command: str, run: str | None = None
+        self,
+        database: str,
+        scope: str,
+        command: str,
+        run: str | None = None,
+        *,
+        take_over: bool = False,
     ) -> Iterator[LockHolder]:
         """Hold the lock for a block; released on every exit but a hard crash."""
-        mine = self.acquire(database, scope, command, run)
+        mine = self.acquire(database, scope, command, run, take_over=take_over)
         try:
             yield mine
         finally:
