@@ -164,3 +164,30 @@ def test_rollback_on_a_moto_server_never_renames_an_instance_without_the_run_tag
     assert _tags(rds, "shop").get(TAG_STEP) is None
     assert plan.names.rolled_back in found, "the restored instance was renamed aside"
     assert any("share DbiResourceId" in line for line in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("crash_at", "expected"),
+    [
+        ("safety-snapshot", []),  # stopped before maintenance was turned on: leave it alone
+        ("maintenance-on", []),  # turned on but not recorded: cannot tell, leave it and say so
+        ("rename-original", [("production", False)]),  # this run turned it on: turn it off
+    ],
+)
+def test_rollback_turns_maintenance_off_only_if_this_run_turned_it_on(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path, crash_at: str, expected: Any
+) -> None:
+    """An operator may have put the shop into maintenance by hand before the run: a rollback
+    of a run that never turned it on leaves it as it was."""
+    world = World(moto, tmp_path / "state", FakeClock())
+    _started(world, Strategy.IN_PLACE, crash_at, safety_snapshot=True, maintenance_env="production")
+    world.maintenance.calls.clear()
+    done = World(moto, tmp_path / "state", world.clock)
+    done.maintenance = world.maintenance
+    done.runbook.maintenance = world.maintenance
+    lines = done.runbook.rollback("shop")
+    assert world.maintenance.calls == expected
+    said = [line for line in lines if "maintenance" in line]
+    if crash_at == "maintenance-on":
+        assert said and "Maintenance_Disable_production" in said[0], lines
+    assert instances(rds)["shop"]["DbiResourceId"] == original["DbiResourceId"]

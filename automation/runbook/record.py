@@ -29,6 +29,9 @@ TAG_DOWN = "sccos-backup:run-down-since"
 TAG_UP = "sccos-backup:run-up-since"
 #: The Pulumi state backend the run keeps its stack (and its lock) in.
 TAG_BACKEND = "sccos-backup:run-backend"
+#: Written by a rollback that found maintenance mode turned on by the run ("on") or could not
+#: tell ("maybe"), so that a rollback run again after an interruption still knows.
+TAG_MAINTENANCE = "sccos-backup:run-maintenance"
 RUN_TAGS = (
     TAG_RUN,
     TAG_ORIGINAL,
@@ -40,6 +43,7 @@ RUN_TAGS = (
     TAG_DOWN,
     TAG_BACKEND,
     TAG_UP,
+    TAG_MAINTENANCE,
 )
 
 STARTED = "started"

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from automation.runbook.core import RunbookCore
-from automation.runbook.record import DONE, ROLLING_BACK, RUN_TAGS, TAG_STEP, RunRecord
+from automation.runbook.record import (
+    DONE,
+    ROLLING_BACK,
+    RUN_TAGS,
+    STARTED,
+    TAG_MAINTENANCE,
+    TAG_STEP,
+    RunRecord,
+)
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance
 from sccos_backup.identifiers import truncate_identifier
@@ -64,6 +72,7 @@ class Rollback(RunbookCore):
         self._settle(record)
         restored = self._check_can_roll_back(record)
         env = record.request.maintenance_env
+        ours = self._maintenance_ours(record)
         if record.step == DONE:
             if env:
                 self.callbacks.notify(f"-> maintenance mode on ({env}) before the rollback")
@@ -73,7 +82,10 @@ class Rollback(RunbookCore):
                 f"writes made to '{db}'{self._since(record)} stay on '{names.rolled_back}' "
                 "(the restored instance); copy what is needed from there"
             )
-        self._tag(record, {TAG_STEP: ROLLING_BACK})
+        marks = {TAG_STEP: ROLLING_BACK}
+        if env and ours is not False:
+            marks[TAG_MAINTENANCE] = "on" if ours else "maybe"
+        self._tag(record, marks)
         for holder in restored:
             self.callbacks.notify(
                 f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
@@ -101,12 +113,36 @@ class Rollback(RunbookCore):
             self._delete_with_final_snapshot(names.rolled_back, final)
             done.append(f"restored instance deleted; final snapshot '{final}'")
         done.extend(self._refresh_after_rollback(record, refresh_skipped))
-        if env:
+        if env and ours:
             self._set_maintenance(env, on=False)
             done.append("maintenance mode off")
+        elif env and ours is None:
+            done.append(
+                f"maintenance mode left as it is: run {record.run_id} stopped while turning it "
+                f"on, so it may be on; if it is, turn it off with the CodePipeline "
+                f"Maintenance_Disable_{env}"
+            )
         self.rds.remove_tags(self._original(record).arn, RUN_TAGS)
         done.append(f"'{db}' is the original again")
         return done
+
+    def _maintenance_ours(self, record: RunRecord) -> bool | None:
+        """Whether the run turned maintenance mode on (a rollback then turns it off again);
+        None when it cannot be told: the run stopped after starting the pipeline and before
+        recording that. Maintenance an operator turned on by hand is left as it was."""
+        if not record.request.maintenance_env:
+            return False
+        if record.step == DONE or record.completed("maintenance-on"):
+            return True  # a finished run's rollback turns it on itself
+        if record.step == ROLLING_BACK:
+            return {"on": True, "maybe": None}.get(
+                self._original(record).tag(TAG_MAINTENANCE) or "", False
+            )
+        keys = [s.key for s in record.steps]
+        before = keys[keys.index("maintenance-on") - 1]
+        if record.step == before or (record.step == STARTED and before == keys[0]):
+            return None
+        return False
 
     def _refresh_after_rollback(self, record: RunRecord, skipped: str | None) -> list[str]:
         hint = f"run `{self.pulumi_hint('refresh', record.stack)}` before using it again"
