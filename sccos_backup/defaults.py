@@ -18,7 +18,7 @@ DEFAULT_QUEUE_TIMEOUT = 600.0
 DEFAULT_BUILD_TIMEOUT = 3600.0
 #: A restore (RDS restore call until ``available``) may take this long: the runbook waits this
 #: long and the declaration gives pulumi-aws the same create/update timeouts (its own default,
-#: 40 minutes, would fail a large restore and leave an instance the stack does not hold).
+#: 50 minutes, would fail a large restore, leaving the instance in the stack with an error).
 DEFAULT_RESTORE_TIMEOUT = 6 * 3600.0
 
 

@@ -1,16 +1,30 @@
 """What the pulumi-aws provider (bridged terraform-provider-aws) does with ``aws.rds.Instance``
 and ``aws.rds.RoleAssociation``: the tables the in-process engine applies.
 
-Read from terraform-provider-aws ``internal/service/rds/instance.go`` (``resourceInstanceCreate``,
-``resourceInstanceRead``, ``resourceInstanceUpdate``, ``dbInstancePopulateModify``, the schema's
-``ForceNew`` flags and ``Timeouts``) as stored at v5.x (aws-sdk-go v1 era, with ``backup_target``,
-``manage_master_user_password`` and ``storage_throughput``) and
-``internal/service/rds/instance_role_association.go``. The pulumi-aws we pin (7.51.1) bundles a
-terraform-provider-aws v6 release whose source could not be fetched here (the repository snapshot
-exceeds this machine's limit); the restore branches were cross-checked against the v6.33 report
-in terraform-provider-aws issue 47689 and its fix PR 47742 (still open): ``database_insights_mode``
-is sent on neither restore path nor in the follow-up modify. Re-check these tables when the pin
-moves.
+Versions: CI installs pulumi-aws 7.51.1 (``constraints.txt``), which bundles a
+terraform-provider-aws v6 release. pulumi-aws's ``provider/go.mod`` replaces the upstream module
+with its ``upstream`` git submodule, so the exact tag is not written there, and the
+terraform-provider-aws v6 sources are not among the sources stored here (the stored
+``internal/service/rds/instance.go`` versions are v4/v5 era; the repository snapshot exceeds
+this machine's fetch limit). The create path is therefore modelled on:
+
+* terraform-provider-aws PR 38252 ("r/aws_db_instance: Fix resource leak on error during
+  creation", merged July 2024, released after v5.56.1, so in every pulumi-aws the project admits):
+  ``d.SetId`` right after ``RestoreDBInstanceFromDBSnapshot`` / ``RestoreDBInstanceToPointInTime``
+  returns, before ``waitDBInstanceAvailable`` and the follow-up ``ModifyDBInstance``. A timeout,
+  a failed modify or a cancelled context (a graceful Ctrl-C or SIGTERM of the CLI) returns an
+  error *with* the id: the bridge reports a partial failure and Pulumi keeps the resource with
+  init errors. Only a killed CLI (Create never returns) leaves a pending create.
+* ``resourceInstanceCreate``, ``resourceInstanceRead``, ``resourceInstanceUpdate``, the schema's
+  ``ForceNew`` flags and ``Timeouts`` as stored at v5.x (aws-sdk-go v1 era, with
+  ``backup_target``, ``manage_master_user_password`` and ``storage_throughput``) and
+  ``internal/service/rds/instance_role_association.go``, with the v6 differences a reading of
+  ``instance.go`` on main after v6.61.0 reported (the fields below), and the v6.33 report in
+  terraform-provider-aws issue 47689 and its fix PR 47742 (still open): ``database_insights_mode``
+  is sent on neither restore path nor in the follow-up modify.
+
+Re-check these tables when the pin in ``constraints.txt`` moves (``tests/test_pins.py`` keeps
+:data:`PULUMI_AWS` and the pin together).
 
 Semantics kept from the source:
 
@@ -18,9 +32,13 @@ Semantics kept from the source:
 * The restore call carries a path-specific subset; a second subset goes into one follow-up
   ``ModifyDBInstance`` after the wait for ``available``; the rest is not sent at all, so RDS picks
   its own value and only a second ``pulumi up`` (an in-place update) converges.
-* ``d.SetId(resourceId)`` runs only after the wait for ``available``: a create that is killed or
-  times out leaves an instance the state does not hold.
-* Default timeouts: create 40 min, update 80 min, delete 60 min.
+* ``resourceInstanceRead`` sets every argument; one AWS does not report (``MaxAllocatedStorage``
+  without storage autoscaling) is read as its zero value, so a refresh shows the drift.
+* The follow-up modify of the snapshot path carries the Performance Insights KMS key and
+  retention only when Performance Insights is enabled, and the backup retention even when it is 0.
+* A role association waits for ``ACTIVE`` (10 minutes) after ``AddRoleToDBInstance``, with its id
+  already set: a timeout leaves it in the stack with init errors (partly created).
+* Default timeouts: create 50 min, update 80 min, delete 60 min.
 """
 
 from __future__ import annotations
@@ -28,21 +46,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+#: The pulumi-aws release these tables model (``constraints.txt`` pins it).
+PULUMI_AWS = "7.51.1"
+
 INSTANCE = "aws:rds/instance:Instance"
 ROLE = "aws:rds/roleAssociation:RoleAssociation"
 
 #: Provider default timeouts, seconds.
-DEFAULT_TIMEOUTS = {"create": 40 * 60.0, "update": 80 * 60.0, "delete": 60 * 60.0}
+DEFAULT_TIMEOUTS = {"create": 50 * 60.0, "update": 80 * 60.0, "delete": 60 * 60.0}
+#: How long a role association waits for ``ACTIVE``, seconds.
+ROLE_ASSOCIATION_TIMEOUT = 10 * 60.0
 
 #: ``ForceNew`` arguments of ``aws_db_instance`` (a change replaces the instance).
 FORCE_NEW = frozenset(
     {
         "availabilityZone",
+        "backupTarget",
         "characterSetName",
         "customIamInstanceProfile",
         "dbName",
         "engine",
-        "identifierPrefix",
         "kmsKeyId",
         "ncharCharacterSetName",
         "restoreToPointInTime",
@@ -81,10 +104,12 @@ SNAPSHOT_RESTORE = (
     "backupTarget",
     "customerOwnedIpEnabled",
     "dbSubnetGroupName",
+    "dedicatedLogVolume",
     "domain",
     "domainIamRoleName",
     "enabledCloudwatchLogsExports",
     "engine",
+    "engineLifecycleSupport",
     "iamDatabaseAuthenticationEnabled",
     "licenseModel",
     "multiAz",
@@ -94,7 +119,8 @@ SNAPSHOT_RESTORE = (
     "port",
     "vpcSecurityGroupIds",
 )
-#: ... and in the follow-up modify. Not sent at all: caCertIdentifier, databaseInsightsMode.
+#: ... and in the follow-up modify (the Performance Insights key and retention only with
+#: Performance Insights enabled). Not sent at all: caCertIdentifier, databaseInsightsMode.
 SNAPSHOT_MODIFY = (
     "allocatedStorage",
     "backupRetentionPeriod",
@@ -120,10 +146,12 @@ PITR_RESTORE = (
     "backupTarget",
     "customerOwnedIpEnabled",
     "dbSubnetGroupName",
+    "dedicatedLogVolume",
     "domain",
     "domainIamRoleName",
     "enabledCloudwatchLogsExports",
     "engine",
+    "engineLifecycleSupport",
     "iamDatabaseAuthenticationEnabled",
     "iops",
     "licenseModel",
@@ -183,6 +211,14 @@ def request_name(input_name: str, operation: str) -> str:
     if operation == "ModifyDBInstance" and name == "Port":
         return "DBPortNumber"
     return name
+
+
+#: Sent in the snapshot path's follow-up modify even when zero (``d.GetOkExists``-style).
+ZERO_SENT_ON_MODIFY = frozenset({"backupRetentionPeriod"})
+#: Sent in that modify only when Performance Insights is enabled.
+ONLY_WITH_INSIGHTS = frozenset(
+    {"performanceInsightsKmsKeyId", "performanceInsightsRetentionPeriod"}
+)
 
 
 def is_set(value: Any) -> bool:

@@ -65,6 +65,9 @@ class TimedEngine:
     def outputs(self, stack: str) -> dict[str, Any] | None:
         return self.inner.outputs(stack)
 
+    def held(self, stack: str) -> Any:
+        return self.inner.held(stack)
+
     def destroy(self, stack: str, on_output: Any) -> None:
         self.inner.destroy(stack, on_output)
         self.clock.now += DESTROY_TIME

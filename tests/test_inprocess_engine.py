@@ -168,7 +168,7 @@ def test_an_import_of_a_missing_instance_is_refused(
 def test_a_restore_slower_than_the_default_create_timeout_succeeds(
     moto: str, rds: Any, shop: Any, tmp_path: Path
 ) -> None:
-    """Default create timeout 40 min; the declaration gives the runbook's restore timeout."""
+    """Default create timeout 50 min; the declaration gives the runbook's restore timeout."""
     clock = FakeClock()
     spec = spec_for(moto, SNAPSHOT, "shop-copy", Strategy.SWAP)
     engine = InProcessEngine(moto, tmp_path, sleep=clock.sleep, restore_seconds=2 * 3600)
@@ -186,7 +186,86 @@ def test_a_restore_slower_than_the_declared_timeout_fails_like_the_provider(
     with pytest.raises(errors.EngineError, match=r"timeout while waiting.*timeout: 6h0m0s"):
         engine.up(STACK, spec, OUT)
     assert engine.outputs(STACK) is None
-    assert len(restored(rds, shop)) == 1, "the instance exists, the stack does not hold it"
+    [copy] = restored(rds, shop)
+    assert engine.held(STACK).instance_id == copy["DbiResourceId"], "held, with init errors"
+
+
+def _held_after(
+    moto: str, rds: Any, tmp_path: Path, choice: SourceChoice, how: str
+) -> tuple[RestoreSpec, InProcessEngine]:
+    """An in-place restore whose `up` ended during the provider's wait for `available`:
+    the create timed out, the follow-up modify failed, or the CLI was cancelled gracefully."""
+    clock = FakeClock()
+    spec = spec_for(moto, choice, "shop", Strategy.IN_PLACE)
+    aside(rds)
+    engine = InProcessEngine(moto, tmp_path, sleep=clock.sleep)
+    if how == "timeout":
+        engine.restore_seconds = 7 * 3600
+        with pytest.raises(errors.EngineError, match="timeout while waiting"):
+            engine.up(STACK, spec, OUT)
+    elif how == "modify":
+        engine.fail_modify = "InvalidParameterCombination"
+        with pytest.raises(errors.EngineError, match="InvalidParameterCombination"):
+            engine.up(STACK, spec, OUT)
+    else:
+        engine.kill_at = "cancel-wait"
+        with pytest.raises(KeyboardInterrupt):
+            engine.up(STACK, spec, OUT)
+    return spec, engine
+
+
+@pytest.mark.parametrize("how", ["timeout", "modify", "cancel"])
+def test_a_create_that_fails_after_the_restore_call_is_held_with_init_errors(
+    moto: str, rds: Any, shop: Any, tmp_path: Path, how: str
+) -> None:
+    """The provider sets the id right after the restore call (terraform-provider-aws PR 38252):
+    a timeout, a failed follow-up modify or a graceful cancel leaves the instance in the stack
+    with init errors, no pending create; the next up updates it, never creates or imports."""
+    choice = LATEST if how == "timeout" else SNAPSHOT
+    spec, engine = _held_after(moto, rds, tmp_path, choice, how)
+    [copy] = restored(rds, shop)
+    held = engine.held(STACK)
+    assert held.instance_id == copy["DbiResourceId"]
+    assert held.init_errors and held.pending_creates == 0
+    assert engine.outputs(STACK) is None, "a failed up writes no outputs"
+
+    engine.up(STACK, spec, OUT)
+    assert engine.changes(STACK, spec, OUT) in ({}, {"update": 1})
+    assert not [op for op in engine.operations if op[0] in {"create", "import"}][1:]
+    assert [op[0] for op in engine.operations if op[0] in {"create", "import"}] == ["create"]
+    assert engine.held(STACK).init_errors == ()
+
+
+def test_a_killed_create_is_not_held(moto: str, rds: Any, shop: Any, tmp_path: Path) -> None:
+    """Only a SIGKILL during the wait (Create never returns) leaves a pending create."""
+    _, engine = _killed_create(moto, rds, tmp_path, SNAPSHOT)
+    assert engine.held(STACK).instance_id is None
+
+
+def test_an_import_of_an_instance_the_stack_holds_is_an_import_replacement(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    """Pulumi compares the import id with the stored id (the DbiResourceId), not with the
+    identifier (pulumi/pulumi step_generator.go): they differ, so the import replaces the held
+    entry, whose delete the protect option refuses."""
+    spec, engine = _held_after(moto, rds, tmp_path, SNAPSHOT, "timeout")
+    with pytest.raises(errors.EngineError, match="import-replacement"):
+        engine.up(STACK, dataclasses.replace(spec, adopt="shop"), OUT)
+
+
+def test_a_setting_aws_reports_absent_is_a_difference(moto: str, rds: Any, tmp_path: Path) -> None:
+    """The provider reads an absent MaxAllocatedStorage as 0: after a create whose follow-up
+    modify never ran, refresh and preview show the update that brings it in line."""
+    original = make_instance(rds, MaxAllocatedStorage=1000)
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    spec, engine = _held_after(moto, rds, tmp_path, SNAPSHOT, "timeout")
+    assert spec.settings.max_allocated_storage == 1000
+    [copy] = restored(rds, original)
+    assert copy.get("MaxAllocatedStorage") is None
+    assert engine.changes(STACK, spec, OUT) == {"update": 1}
+    engine.up(STACK, spec, OUT)
+    [copy] = restored(rds, original)
+    assert copy["MaxAllocatedStorage"] == 1000
 
 
 def test_a_force_new_change_of_a_protected_instance_is_refused(

@@ -433,3 +433,24 @@ def test_an_engine_failure_is_one_line_without_the_passphrase(
     assert PASSPHRASE not in message
     assert message.startswith(f"pulumi refresh on stack {STACK} failed: reading RDS DB Instance")
     assert "StatusCode: 403" in message
+
+
+def test_what_a_stack_holds_is_read_from_its_exported_deployment() -> None:
+    """``pulumi stack export`` (deployment version 3): the instance's id and init errors, and
+    the pending creates of an instance the state does not hold."""
+    from automation.engine.base import Held
+    from automation.engine.workspace import held_in
+
+    urn = "urn:pulumi:s::sccos-backup::sccos-backup:rds:RestoredDatabase$aws:rds/instance:Instance"
+    instance = {"urn": f"{urn}::restored", "type": "aws:rds/instance:Instance", "id": "db-A"}
+    assert held_in({}) == Held()
+    assert held_in({"resources": [instance]}) == Held(instance_id="db-A")
+    failed = {**instance, "initErrors": ["waiting for RDS DB Instance (shop) create: timeout"]}
+    assert held_in({"resources": [failed]}).init_errors == (failed["initErrors"][0],)
+    pending = {
+        "resource": {"urn": f"{urn}::restored", "type": instance["type"]},
+        "type": "creating",
+    }
+    assert held_in({"resources": [], "pending_operations": [pending]}) == Held(pending_creates=1)
+    role = {"urn": f"{urn}::restored-role-0", "type": "aws:rds/roleAssociation:RoleAssociation"}
+    assert held_in({"resources": [role]}) == Held()

@@ -150,9 +150,9 @@ def test_swap_with_an_iam_role_survives_the_cut_over(moto: str, rds: Any, tmp_pa
     assert [r["RoleArn"] for r in restored["AssociatedRoles"]] == [S3_ROLE]
 
 
-def test_a_kill_during_up_is_resumed_by_adopting(moto: str, rds: Any, tmp_path: Path) -> None:
-    """SIGKILL the whole `restore run` (driver and Pulumi CLI) once the restored instance
-    exists, then `restore resume`: the instance is adopted, not created twice."""
+def _interrupt_run_once_restored(moto: str, rds: Any, tmp_path: Path, signum: int) -> Any:
+    """Start `restore run` in a child, send ``signum`` to it once the restored instance exists
+    (the provider is then in its wait for `available`), wait for it; the command and env."""
     import os
     import signal
     import subprocess
@@ -185,9 +185,49 @@ def test_a_kill_during_up_is_resumed_by_adopting(moto: str, rds: Any, tmp_path: 
         ):
             break
         time.sleep(0.05)
-    os.killpg(child.pid, signal.SIGKILL)
-    child.wait()
+    if signum == signal.SIGKILL:  # the whole command: driver and Pulumi CLI
+        os.killpg(child.pid, signum)
+    else:  # the driver only: it forwards SIGINT to the Pulumi CLI
+        child.send_signal(signum)
+    child.wait(timeout=600)
+    return child, command, env
 
+
+def test_a_graceful_cancel_during_the_create_wait_is_resumed_without_an_import(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    """Ctrl-C (forwarded to the Pulumi CLI) while pulumi-aws waits for `available`: the
+    provider has saved the instance's id, so the stack holds it with init errors; `restore
+    resume` updates it in place and never imports it (an import by identifier would be an
+    import-replacement)."""
+    import signal
+    import subprocess
+
+    from sccos_backup.restore.fields import RESTORED_BY_TAG
+
+    child, command, env = _interrupt_run_once_restored(moto, rds, tmp_path, signal.SIGINT)
+    assert child.returncode == 130
+    resume = [*command[:3], "restore", "resume", "shop", "--no-resync", *command[-2:]]
+    resumed = subprocess.run(
+        resume, cwd=ROOT, env=env, check=False, timeout=900, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "adopting" not in resumed.stdout + resumed.stderr
+    found = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    assert RESTORED_BY_TAG in {t["Key"] for t in found["shop"]["TagList"]}
+    assert len(found) == 2, "the original and one restored instance: never created twice"
+
+
+def test_a_kill_during_up_is_resumed_by_adopting(moto: str, rds: Any, tmp_path: Path) -> None:
+    """SIGKILL the whole `restore run` (driver and Pulumi CLI) once the restored instance
+    exists, then `restore resume` (no `restore unlock`: it takes over the lock its run left):
+    the instance is adopted, not created twice."""
+    import signal
+    import subprocess
+
+    from sccos_backup.restore.fields import RESTORED_BY_TAG
+
+    _, command, env = _interrupt_run_once_restored(moto, rds, tmp_path, signal.SIGKILL)
     resume = [*command[:3], "restore", "resume", "shop", "--no-resync", *command[-2:]]
     resumed = subprocess.run(resume, cwd=ROOT, env=env, check=False, timeout=900)
     assert resumed.returncode == 0

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +15,35 @@ from automation.runbook.runbook import DONE, TAG_STEP, Callbacks, Runbook
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.restore.fields import RESTORED_BY_TAG
+from sccos_backup.restore.lock import DatabaseLock, FileLockStore, backend_identity
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
-from tests.inprocess_engine import InProcessEngine
+from tests.inprocess_engine import InProcessEngine, Killed
 
 
 class Crash(BaseException):
     """A simulated crash: not an Exception, so nothing on the way catches it."""
+
+
+class DyingLockStore(FileLockStore):
+    """The backend's lock folder as a dying process leaves it: a kill or crash runs no
+    ``finally``, so the lock it held stays behind (``restore resume`` must take it over)."""
+
+    def delete(self, key: str) -> None:
+        if isinstance(sys.exc_info()[1], Crash | Killed):
+            return
+        super().delete(key)
+
+
+@functools.cache
+def gone_holder() -> str:
+    """A lock holder on this host whose process has ended, as a killed run leaves it."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return f"tester@{socket.gethostname()} pid {process.pid}"
 
 
 class RecordingMaintenance:
@@ -70,6 +93,13 @@ class World:
             if key == self.crash_at:
                 raise Crash(key)
 
+        backend = state / "backend"
+        self.lock = DatabaseLock(
+            DyingLockStore(backend),
+            backend=backend_identity(f"file://{backend}"),
+            clock=clock,
+            holder=gone_holder(),
+        )
         self.runbook = Runbook(
             rds=self.rds,
             engine=self.engine,
@@ -78,6 +108,8 @@ class World:
             resync=lambda out: self.resyncs.append("sync:data"),
             callbacks=Callbacks(after_step=after_step),
             first_interval=1.0,
+            backend=self.lock.backend,
+            lock=self.lock,
         )
 
     def plan(self, strategy: Strategy, choice: SourceChoice, **options: Any) -> Any:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from automation.engine.base import OnOutput
+from automation.engine.base import Held, OnOutput
 from automation.engine.interrupts import ForwardingCommand, forwarding_signals
 from automation.engine.readiness import (
     check_project_folder,
@@ -49,6 +49,7 @@ from automation.engine.workspace import (
     changes_by_op,
     count_changes,
     file_backend_url,
+    held_in,
     last_meaningful_line,
     one_line,
     outputs_to_dict,
@@ -270,6 +271,17 @@ class AutomationEngine:
             except StackNotFoundError:
                 return None
             return outputs_to_dict(handle.outputs())
+
+    def held(self, stack: str) -> Held:
+        """What the state holds of the instance (``pulumi stack export``); empty without a stack."""
+        from pulumi.automation.errors import StackNotFoundError
+
+        with self._translate("stack export", stack):
+            try:
+                handle = self._stack(stack, self._recorded_program(stack), create=False)
+            except StackNotFoundError:
+                return Held()
+            return held_in(handle.export_stack().deployment or {})
 
     def _write_config(self, stack: str, spec: RestoreSpec) -> Path:
         """The same record ``restore capture`` writes; ``encryptionsalt`` and foreign keys stay."""

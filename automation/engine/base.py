@@ -9,11 +9,28 @@ the declared instance to a moto server (``tests/inprocess_engine.py``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sccos_backup.restore.spec import RestoreSpec
 
 OnOutput = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a stack's state holds of the restored instance (``pulumi stack export``).
+
+    pulumi-aws saves the instance's id right after the restore call, before its wait for
+    ``available`` and its follow-up modify: a create that timed out, whose modify failed or that
+    was cancelled gracefully leaves the instance here with ``init_errors``; only a killed CLI
+    leaves a pending create and nothing held.
+    """
+
+    #: The Pulumi ID of the instance (its DbiResourceId), None when the state holds none.
+    instance_id: str | None = None
+    init_errors: tuple[str, ...] = ()
+    pending_creates: int = 0
 
 
 class Engine(Protocol):
@@ -48,6 +65,9 @@ class Engine(Protocol):
 
     def outputs(self, stack: str) -> dict[str, Any] | None:
         """The stack's outputs, or None when the stack does not exist."""
+
+    def held(self, stack: str) -> Held:
+        """What the stack's state holds of the restored instance (empty when no stack)."""
 
 
 class DisposableEngine(Engine, Protocol):

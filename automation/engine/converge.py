@@ -1,5 +1,5 @@
-"""One stack brought to its spec (a restore's, or a drill's copy): adopt what an interrupted
-``up`` created, then ``up`` until the preview is empty.
+"""One stack brought to its spec (a restore's, or a drill's copy) from whatever an interrupted
+``up`` left: ``up`` until the preview is empty, importing only an instance the stack does not hold.
 
 Why more than one ``pulumi up``: pulumi-aws sends only part of the declared settings on a
 restore and in its follow-up modify (the CA certificate on the snapshot path; windows,
@@ -8,12 +8,20 @@ neither), so the first ``up`` leaves in-place updates that only a second one app
 need two applies"). Anything but in-place updates after an ``up`` (a replacement, a create) is
 not convergence and stops the run.
 
-Why adopt: the provider records the instance in the stack only after its wait for
-``available``, so an ``up`` that was killed or timed out leaves an instance the stack does not
-hold (a pending create); the next ``up`` would try to create it again and fail with
-``DBInstanceAlreadyExists``. The instance is recognised by the run's tag (which the original
-never carries: capture strips it), also where a moto server gives every instance one
-DbiResourceId; the pending create is cleared and the instance imported.
+What an interrupted ``up`` leaves (terraform-provider-aws ``resourceInstanceCreate`` sets the id
+right after the restore call, PR 38252, in every pulumi-aws the project admits):
+
+* **the instance in the stack with init errors**: the create timed out, its follow-up modify
+  failed, or the CLI was cancelled gracefully (Ctrl-C, SIGTERM). ``up`` refreshes first (which
+  reads the instance, settings AWS does not report as their zero value, and clears the init
+  errors) and updates in place; it is never imported: Pulumi compares an import id with the id
+  it holds (the DbiResourceId), so importing by identifier would plan an import-replacement
+  and a delete of the held entry (pulumi/pulumi ``pkg/resource/deploy/step_generator.go``).
+* **a pending create and no instance in the stack**: the CLI was killed during the wait. The
+  next ``up`` would create again and fail with ``DBInstanceAlreadyExists``, so the instance is
+  recognised by the run's tag (which the original never carries: capture strips it), the
+  pending create is cleared and the instance imported.
+* **nothing**: the restore call itself never ran; ``up`` creates.
 """
 
 from __future__ import annotations
@@ -43,9 +51,11 @@ def adoptable(
     found = rds.find_instance(spec.target_identifier)
     if found is None:
         return None
+    if engine.held(stack).instance_id == found.resource_id:
+        return None  # the stack holds it (init errors or not): up updates it, no import
     outputs = engine.outputs(stack) or {}
     if outputs.get(OUTPUT_RESOURCE_ID) == found.resource_id:
-        return None  # the stack holds it
+        return None
     if found.tag(RESTORED_BY_TAG) == spec.run_id:  # never on the original: capture strips it
         return found
     if found.resource_id == original_resource_id:
@@ -72,6 +82,12 @@ def apply_spec(
     Stops with :class:`VerificationFailed` as soon as the preview shows anything but in-place
     updates; after ``MAX_UPS`` it returns and lets verification name what still differs.
     """
+    held = engine.held(stack)
+    if held.init_errors:
+        notify(
+            f"   the stack holds the instance ({held.instance_id}) with an error from an "
+            f"interrupted `pulumi up` ({held.init_errors[0]}); refreshing and updating it"
+        )
     found = adoptable(engine, rds, stack, spec, original_resource_id)
     if found is not None:
         notify(

@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automation.engine.base import OnOutput
+from automation.engine.base import Held, OnOutput
 from sccos_backup.errors import EngineError
 
 if TYPE_CHECKING:
@@ -80,6 +80,34 @@ def workspace_settings(
 def outputs_to_dict(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """Plain values of an Automation API ``OutputMap`` (``OutputValue.value``)."""
     return {key: getattr(value, "value", value) for key, value in outputs.items()}
+
+
+#: The restored instance's type and logical name in a restore stack's state.
+INSTANCE_TYPE = "aws:rds/instance:Instance"
+INSTANCE_NAME = "restored"
+
+
+def held_in(deployment: Mapping[str, Any]) -> Held:
+    """The restored instance in an exported deployment (``pulumi stack export``, version 3):
+    its id and init errors, and how many creates are pending."""
+
+    def is_instance(resource: Mapping[str, Any]) -> bool:
+        urn = str(resource.get("urn") or "")
+        return resource.get("type") == INSTANCE_TYPE and urn.endswith(f"::{INSTANCE_NAME}")
+
+    instance = next((r for r in deployment.get("resources") or () if is_instance(r)), None)
+    pending = [
+        op
+        for op in deployment.get("pending_operations") or ()
+        if op.get("type") == "creating" and is_instance(op.get("resource") or {})
+    ]
+    if instance is None or instance.get("delete"):
+        return Held(pending_creates=len(pending))
+    return Held(
+        instance_id=str(instance.get("id") or "") or None,
+        init_errors=tuple(str(e) for e in instance.get("initErrors") or ()),
+        pending_creates=len(pending),
+    )
 
 
 def count_changes(change_summary: Mapping[Any, int] | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from automation.engine.base import Held
 from automation.runbook.core import RunbookCore
 from automation.runbook.record import DONE, ROLLING_BACK, TAG_RUN, RunRecord, choice_text
 from sccos_backup import errors
@@ -119,6 +120,9 @@ class _StatusEngine:
 
     def outputs(self, stack: str) -> dict[str, Any] | None:  # pragma: no cover
         return None
+
+    def held(self, stack: str) -> Held:  # pragma: no cover
+        return Held()
 
 
 NO_ENGINE = _StatusEngine()

@@ -10,13 +10,16 @@ forces a replacement (an adopted instance has no source in its state at all). Th
 deletes by the identifier it holds in state, which after a rename outside Pulumi may name
 another instance; protect keeps that path closed.
 
-Timeouts: pulumi-aws waits 40 minutes for a create by default and records the instance in the
-stack only after that wait; the create and update timeouts are the runbook's restore timeout.
+Timeouts: pulumi-aws waits for a create only so long by default; the create and update
+timeouts are the runbook's restore timeout.
 
-Interrupted creates: the instance carries the run's tag (``RESTORED_BY_TAG``); an instance that
-an interrupted ``up`` created is adopted with ``import_`` (``spec.adopt``). Pulumi refuses an
-import whose declared inputs differ from the instance, so that one ``up`` ignores every
-declared input; the next ``up`` brings the settings in line.
+Interrupted creates: pulumi-aws records the instance's id right after the restore call, so a
+create that timed out, failed its follow-up modify or was cancelled gracefully leaves the
+instance in the stack (with init errors) and the next ``up`` updates it. Only a killed CLI leaves
+an instance the stack does not hold: it carries the run's tag (``RESTORED_BY_TAG``) and is
+adopted with ``import_`` (``spec.adopt``). Pulumi refuses an import whose declared inputs differ
+from the instance, so that one ``up`` ignores every declared input; the next ``up`` brings the
+settings in line.
 
 Role associations are declared only under the original's name (see
 :attr:`RestoreSpec.declares_roles`) and are protected like the instance.
