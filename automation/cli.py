@@ -61,12 +61,36 @@ def uniform_metavars(command: Any) -> None:
     """One metavar style across commands: an option without its own metavar shows its value
     as N (numbers) or its name in capitals (BACKEND_URL), never Typer's ``<int>``/``<str>``."""
     for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument" and param.metavar is not None:
+            # Typer shows a required argument as {DB_ID} in the usage line; DB_ID is what
+            # the help text and every other tool's usage says.
+            param.make_metavar = lambda *_, _name=param.metavar, **__: _name
+            continue
         if getattr(param, "is_flag", True) or param.metavar is not None or param.nargs != 1:
             continue
         kind = getattr(param.type, "name", "")
         param.metavar = "N" if kind in {"integer", "int", "float"} else str(param.name).upper()
     for sub in getattr(command, "commands", {}).values():
         uniform_metavars(sub)
+
+
+def usage_error(message: str, error: Any, args: Sequence[str]) -> int:
+    """Say a bad option or argument: one line on stderr, under ``--json`` the error object on
+    stdout, in a monitoring command ``UNKNOWN`` first; the exit code."""
+    from automation.commands.context import echo_json, error_object
+    from automation.commands.exit_codes import ExitStatus
+
+    code = int(error.exit_code)
+    command = getattr(getattr(error, "ctx", None), "command_path", "")
+    monitoring = command.partition(" ")[2] in MONITORING_COMMANDS
+    words = list(args)[: list(args).index("--")] if "--" in args else list(args)
+    if "--json" in words:
+        extra = {"verdict": "UNKNOWN", "exit_code": 3} if monitoring else {}
+        echo_json({**extra, "error": error_object(message, ExitStatus(code))})
+    elif monitoring:
+        sys.stdout.write(f"UNKNOWN: {message}\n")
+    sys.stderr.write(f"error: {message}\n")
+    return 3 if monitoring else code
 
 
 class OneLineErrors(TyperGroup):
@@ -103,13 +127,7 @@ class OneLineErrors(TyperGroup):
                 sys.stdout.write(error.ctx.get_help() + "\n")  # type: ignore[attr-defined]
                 sys.exit(0)
             message = " ".join(error.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
-            code = error.exit_code  # type: ignore[attr-defined]
-            command = getattr(getattr(error, "ctx", None), "command_path", "")
-            if command.partition(" ")[2] in MONITORING_COMMANDS:
-                sys.stdout.write(f"UNKNOWN: {message}; see --help\n")
-                code = 3
-            sys.stderr.write(f"error: {message}; see --help\n")
-            sys.exit(code)
+            sys.exit(usage_error(message + "; see --help", error, args))
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
@@ -124,7 +142,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(restore_app, name="restore")
 app.add_typer(snapshot_app, name="snapshot")

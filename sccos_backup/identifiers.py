@@ -52,14 +52,15 @@ def truncate_identifier(stem: str, suffix: str, limit: int = INSTANCE_MAX) -> st
     return f"{head}-{suffix}"
 
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
-def parse_duration(text: str, *, bare_unit: str, option: str) -> float:
-    """Seconds in ``75m``, ``1h15m``, ``90s`` or ``2h``; a bare number is in ``bare_unit``
-    (``s``, ``m`` or ``h``: the option's old form, still accepted)."""
+def parse_duration(text: str, *, bare_unit: str = "s", option: str) -> float:
+    """Seconds in ``75m``, ``1h15m``, ``90s``, ``4h`` or ``2d``: the one grammar of every time
+    option. A bare number is in ``bare_unit``: seconds, except where an option's older form
+    counted minutes (``--max-hourly-age``)."""
     value = text.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     if re.fullmatch(r"\d+(\.\d+)?", value):
         return float(value) * scale[bare_unit]
     match = _DURATION.match(value)
@@ -67,5 +68,5 @@ def parse_duration(text: str, *, bare_unit: str, option: str) -> float:
         raise InvalidInput(
             f"{option} '{text}' is not a duration; write it with a unit, e.g. 75m, 1h30m or 90s"
         )
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return float(hours * 3600 + minutes * 60 + seconds)
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(days * 86400 + hours * 3600 + minutes * 60 + seconds)

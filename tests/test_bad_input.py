@@ -213,7 +213,7 @@ CASES = [
     Case(
         "missing-credentials",
         ("restore", "plan", "shop", "--latest"),
-        1,
+        2,
         "no AWS credentials",
         credentials="missing",
     ),

@@ -186,7 +186,7 @@ def test_values_wrap_at_separators_never_mid_word() -> None:
     assert wrap("sg-1, sg-2, sg-3", 8) == ["sg-1,", "sg-2,", "sg-3"]
 
 
-def test_the_restore_plan_fits_80_columns(moto: str, rds: object) -> None:
+def test_the_restore_and_drill_plans_fit_80_columns(moto: str, rds: object) -> None:
     from tests.conftest import make_instance
 
     make_instance(
@@ -202,3 +202,8 @@ def test_the_restore_plan_fits_80_columns(moto: str, rds: object) -> None:
     assert "1111aaaa-2222-bbbb-3333-cccc4444dddd" in result.stdout, "the ARN is cut at a '/'"
     long = [line for line in settings if len(line) > 80 and not line.startswith("warning:")]
     assert long == []
+    # `drill plan` had 11 lines over 80 columns: its steps, differences and warnings wrap too.
+    drill = ["drill", "plan", "shop", "--latest", "--check-command", "true"]
+    result = CliRunner().invoke(app, [*drill, "--endpoint-url", moto], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if len(line) > 80] == []

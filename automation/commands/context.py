@@ -84,8 +84,23 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj
 
 
+@dataclass
+class _JsonOutput:
+    """Whether the running command was asked for ``--json`` and has printed its object: a
+    failure then also prints ``{"schemaVersion": .., "error": {..}}`` on stdout, once."""
+
+    wanted: bool = False
+    printed: bool = False
+
+
+_json_output = _JsonOutput()
+
+
 def fail(message: str, status: ExitStatus) -> typer.Exit:
-    """Print one line on stderr and return the Exit to raise."""
+    """Print one line on stderr (and, under ``--json``, the error object on stdout unless the
+    command printed its object already) and return the Exit to raise."""
+    if _json_output.wanted and not _json_output.printed:
+        echo_json({"error": error_object(message, status)})
     sys.stderr.write("error: " + " ".join(message.split()) + "\n")
     sys.stderr.flush()
     return typer.Exit(int(status))
@@ -105,6 +120,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _json_output.wanted = bool(kwargs.get("as_json") or kwargs.get("json_output"))
+        _json_output.printed = False
         try:
             return fn(*args, **kwargs)
         except SccosBackupError as error:
@@ -122,7 +139,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 JSON_SCHEMA_VERSION = 1
 #: Keys whose values are data keyed by names we do not choose (stack config, tags, RDS setting
 #: names, stack outputs): their keys are printed as they are.
-_DATA_KEYS = frozenset({"config", "tags", "Tags", "settings", "outputs", "original", "declared"})
+_DATA_KEYS = frozenset(
+    {"config", "tags", "Tags", "settings", "outputs", "original", "declared", "policy"}
+)
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
@@ -150,4 +169,5 @@ def echo_json(payload: Any, *, envelope: bool = True) -> None:
     if envelope:
         body = camel_keys(payload)
         payload = {"schemaVersion": JSON_SCHEMA_VERSION, **body} if isinstance(body, dict) else body
+    _json_output.printed = True
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")

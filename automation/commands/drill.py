@@ -27,6 +27,7 @@ from automation.commands.options import (
     ToTimeOpt,
     WorkDirOpt,
     YesOpt,
+    duration_option,
     local_zone,
 )
 from automation.commands.projects import data_dir
@@ -67,8 +68,10 @@ CheckOpt = Annotated[
     ),
 ]
 CheckTimeoutOpt = Annotated[
-    float, typer.Option("--check-timeout", metavar="SECONDS", help="Stop the check after this.")
+    float, duration_option("--check-timeout", help="Stop the check after this.", default="1h")
 ]
+#: What a refused confirmation says a drill changes (the original is only read).
+DRILL_CHANGES = "creates a drill copy of a database and deletes it afterwards"
 KeepOpt = Annotated[
     bool, typer.Option("--keep", help="Keep the copy (remove it later with `drill cleanup`).")
 ]
@@ -266,9 +269,9 @@ def run_command(
     if report is not None and report.expanduser().is_dir():
         raise errors.InvalidInput(f"--report: '{report}' is a folder; name the Markdown file")
     if check_timeout <= 0:
-        raise errors.InvalidInput("--check-timeout must be a positive number of seconds")
+        raise errors.InvalidInput("--check-timeout must be longer than 0s (e.g. 10m)")
     context = app_context(ctx)
-    can_confirm(context, yes)
+    can_confirm(context, yes, DRILL_CHANGES)
     store = _store(context, reports_url)
     driver, status = _driver(
         context,
@@ -295,7 +298,9 @@ def run_command(
             driver.check_can_start(plan)
             if not json_output:
                 render_drill_plan(plan)
-            confirm(context, yes, f"Create the drill copy '{plan.names.target}' now?")
+            confirm(
+                context, yes, f"Create the drill copy '{plan.names.target}' now?", DRILL_CHANGES
+            )
             result = driver.start(plan)
     except KeyboardInterrupt:
         raise _interrupted(db) from None
@@ -329,7 +334,7 @@ def cleanup_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    can_confirm(context, yes)
+    can_confirm(context, yes, "deletes drill copies")
     driver, status = _driver(
         context,
         work_dir=work_dir,
@@ -340,7 +345,12 @@ def cleanup_command(
     records = driver.drills(db)
     if records:
         names = ", ".join(f"'{r.copy.identifier}'" for r in records)
-        confirm(context, yes, f"DELETE the drill copies {names} (no final snapshot)?")
+        confirm(
+            context,
+            yes,
+            f"DELETE the drill copies {names} (no final snapshot)?",
+            "deletes drill copies",
+        )
     try:
         done = driver.cleanup(db)
     except KeyboardInterrupt:

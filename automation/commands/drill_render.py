@@ -19,11 +19,21 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{rest:02d}"
 
 
+def _echo_wrapped(first: str, text: str, indent: int) -> None:
+    """``first`` then ``text`` wrapped at separators to the terminal (80 columns when not one),
+    continuation lines indented by ``indent``."""
+    from automation.commands.columns import width, wrap
+
+    lines = wrap(text, max(20, width() - max(indent, len(first))))
+    typer.echo(first + ("\n" + " " * indent).join(lines))
+
+
 def render_drill_plan(plan: DrillPlan) -> None:
     data = plan.to_json()
     source = data["source"]
     typer.echo(f"Drill plan for {plan.request.db_identifier} (the live database is only read)")
-    typer.echo(f"  source:  {source['description']} ({source['reason']})")
+    reason = f" ({source['reason']})" if source["reason"] not in source["description"] else ""
+    _echo_wrapped("  source:  ", f"{source['description']}{reason}", 11)
     typer.echo(f"  age:     {_duration(source['ageSeconds'])} (h:mm:ss) now")
     typer.echo(f"  copy:    {plan.names.target}")
     typer.echo(f"  stack:   {plan.names.stack}")
@@ -31,7 +41,7 @@ def render_drill_plan(plan: DrillPlan) -> None:
     typer.echo("Steps:")
     for number, step in enumerate(plan.steps, 1):
         marker = "" if step.changes else "  (no change)"
-        typer.echo(f"  {number:2d}. {step.title}{marker}")
+        _echo_wrapped(f"  {number:2d}. ", f"{step.title}{marker}", 6)
     typer.echo("")
     typer.echo("Every captured setting of the original, except (deliberately):")
     for item in data["differences"]:
@@ -39,9 +49,9 @@ def render_drill_plan(plan: DrillPlan) -> None:
         shown = (
             ", ".join(f"{k}={v}" for k, v in drill.items()) if isinstance(drill, dict) else drill
         )
-        typer.echo(f"  {item['setting']}: {item['original']} -> {shown} ({item['why']})")
+        _echo_wrapped("  ", f"{item['setting']}: {item['original']} -> {shown} ({item['why']})", 4)
     for warning in plan.warnings:
-        typer.echo(f"warning: {warning}")
+        _echo_wrapped("warning: ", warning, 2)
 
 
 def render_report_summary(report: DrillReport, location: str, markdown: Path | None) -> None:

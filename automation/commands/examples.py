@@ -41,8 +41,9 @@ def add_examples(command: Any, path: tuple[str, ...] = ()) -> None:
         help_text = sub.help or ""
         example = EXAMPLES.get(" ".join(here))
         own = re.search(r"\bExample:\s+", help_text)
-        if own and "\b\nExample: " not in help_text:
+        if own and "\b\nExample:" not in help_text:
             help_text, example = help_text[: own.start()], " ".join(help_text[own.end() :].split())
-        if example and "\b\nExample: " not in help_text:
-            # On a paragraph of its own that Click does not re-wrap: copyable as one line.
-            sub.help = f"{help_text.rstrip()}\n\n\b\nExample: {example}"
+        if example and "\b\nExample:" not in help_text:
+            # On a paragraph of its own that Click does not re-wrap, the command on a line of
+            # its own: copyable as one line, within 80 columns.
+            sub.help = f"{help_text.rstrip()}\n\n\b\nExample:\n  {example}"

@@ -51,6 +51,14 @@ def iam_policy(
     partition: Annotated[
         str, typer.Option(metavar="PARTITION", help="aws, aws-cn or aws-us-gov.")
     ] = "aws",
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the policy inside the common JSON object ({schemaVersion, group, "
+            "policy}); without it the policy document is printed as IAM takes it.",
+        ),
+    ] = False,
 ) -> None:
     """Print the IAM policy (JSON) that allows exactly the AWS calls of a command group.
 
@@ -85,4 +93,7 @@ def iam_policy(
             f"note: `{command}` makes no AWS call; it needs no AWS permission "
             "(the Jenkins user needs Job/Build, Job/Read, Job/Configure and Job/Create)\n"
         )
+    if json_output:
+        echo_json({"group": command, "policy": document})
+        return
     echo_json(document, envelope=False)  # an IAM policy document, attachable as printed

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from automation.commands.context import handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.options import JsonOpt
 
 
 @handle_errors
@@ -15,6 +16,7 @@ def init(
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder to create (or complete); may exist.")
     ],
+    json_output: JsonOpt = False,
 ) -> None:
     """Create a Pulumi project folder for restore stacks (and schedule/ for schedule stacks).
 
@@ -26,6 +28,11 @@ def init(
     """
     from automation.commands.projects import init as write_project
 
-    for path in write_project(folder):
-        typer.echo(f"wrote {path.resolve()}")
-    typer.echo(f"next: cd {folder} && sccos-backup restore capture DB_ID --latest")
+    written = [path.resolve() for path in write_project(folder)]
+    following = f"cd {folder} && sccos-backup restore capture DB_ID --latest"
+    if json_output:
+        echo_json({"folder": folder.resolve(), "wrote": written, "next": following})
+        return
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: {following}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,8 +12,63 @@ from sccos_backup.restore.strategy import Strategy
 if TYPE_CHECKING:
     from sccos_backup.restore.plan import RestoreRequest
 
+
+def duration_option(
+    *names: str, help: str, default: str | None = None, bare_unit: str = "s"
+) -> Any:
+    """A time option: 4h, 90m, 1h30m, 30s, 2d (one grammar, ``parse_duration``); a bare number
+    is seconds (``bare_unit`` keeps an older option's minutes). The value arrives as seconds;
+    ``default`` is how the default is shown (``1h``, not ``3600.0``)."""
+    from sccos_backup.errors import InvalidInput
+    from sccos_backup.identifiers import parse_duration
+
+    def seconds(value: str | float) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        try:
+            return parse_duration(value, bare_unit=bare_unit, option=names[0])
+        except InvalidInput as error:
+            raise typer.BadParameter(str(error).removeprefix(f"{names[0]} ")) from None
+
+    shown = f"  [default: {default}]" if default is not None else ""
+    return typer.Option(
+        *names, parser=seconds, metavar="DURATION", help=help + shown, show_default=False
+    )
+
+
+def complete_db_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of DB_ID: one DescribeDBInstances in the region the command line names
+    (--region, --profile, --endpoint-url or their environment variables); nothing when AWS
+    cannot be asked, never an error in the shell."""
+    from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+    from sccos_backup.errors import SccosBackupError
+
+    given = ctx.find_root().params
+    try:
+        client = make_rds_client(
+            region=given.get("region"),
+            profile=given.get("profile"),
+            endpoint_url=given.get("endpoint_url"),
+        )
+        found = RdsAdapter(client, clock=_now, sleep=lambda _: None).list_instances()
+    except SccosBackupError:
+        return []
+    return sorted(i.identifier for i in found if i.identifier.startswith(incomplete))
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
 DbId = Annotated[
-    str, typer.Argument(metavar="DB_ID", help="Identifier of the original DB instance.")
+    str,
+    typer.Argument(
+        metavar="DB_ID",
+        help="Identifier of the original DB instance.",
+        autocompletion=complete_db_ids,
+    ),
 ]
 SnapshotOpt = Annotated[
     str | None,
@@ -59,7 +114,7 @@ SafetyOpt = Annotated[
     bool, typer.Option("--safety-snapshot", help="Snapshot the original before changing it.")
 ]
 NoResyncOpt = Annotated[bool, typer.Option("--no-resync", help="Skip the Jenkins sync:data step.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (an error too).")]
 WorkDirOpt = Annotated[
     Path | None,
     typer.Option(

@@ -55,9 +55,12 @@ def render_plan(plan: RestorePlan) -> None:
                 note = "Multi-AZ: RDS places it"
             shown = f"{shown}\ndeclared: {_show(value)}  ({note})"
         rows.append((key, shown))
+    origin = (
+        "from the snapshot" if hasattr(plan.source, "snapshot_identifier") else "from the backup"
+    )
     for key, value in plan.inherited.items():
         if value is not None:
-            rows.append((key, f"{_show(value)}  (from the snapshot)"))
+            rows.append((key, f"{_show(value)}  ({origin})"))
     typer.echo(two_columns(rows))
     for warning in plan.warnings:
         typer.echo(f"warning: {warning}")

@@ -149,7 +149,7 @@ def unlock_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    can_confirm(context, yes)
+    can_confirm(context, yes, "breaks the restore lock of a database")
     lock = make_lock(context, backend_url)
     runbook = Runbook(
         rds=context.rds(), engine=NO_ENGINE, clock=context.clock, backend=lock.backend, lock=lock
@@ -167,6 +167,7 @@ def unlock_command(
         yes,
         "Break it? Only if that command is no longer running (a running one would continue "
         "unguarded)",
+        "breaks the restore lock of a database",
     )
     done = runbook.unlock(state)
     if json_output:

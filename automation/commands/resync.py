@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.options import duration_option
 from automation.commands.progress import StatusLine
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
@@ -131,10 +132,13 @@ def resync(
         ),
     ] = None,
     queue_timeout: Annotated[
-        float, typer.Option("--queue-timeout", help="Seconds the build may wait for an executor.")
+        float,
+        duration_option(
+            "--queue-timeout", help="How long the build may wait for an executor.", default="10m"
+        ),
     ] = DEFAULT_QUEUE_TIMEOUT,
     build_timeout: Annotated[
-        float, typer.Option("--build-timeout", help="Seconds the build may run.")
+        float, duration_option("--build-timeout", help="How long the build may run.", default="1h")
     ] = DEFAULT_BUILD_TIMEOUT,
     follow: Annotated[
         bool,

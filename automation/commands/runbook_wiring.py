@@ -230,17 +230,23 @@ def resync_step(
     return step
 
 
-def can_confirm(context: AppContext, yes: bool) -> None:
-    """Refuse, before anything is contacted, where no confirmation can be asked."""
+#: What a refused confirmation says by default: the restore commands' change.
+CHANGES_DATABASES = "changes production databases"
+
+
+def can_confirm(context: AppContext, yes: bool, changes: str = CHANGES_DATABASES) -> None:
+    """Refuse, before anything is contacted, where no confirmation can be asked; ``changes``
+    says truly what the command changes."""
     if not yes and not context.is_interactive():
         raise errors.InvalidInput(
-            "this command changes production databases and needs a confirmation: run it in a "
-            "terminal, or pass --yes"
+            f"this command {changes} and needs a confirmation: run it in a terminal, or pass --yes"
         )
 
 
-def confirm(context: AppContext, yes: bool, question: str) -> None:
-    can_confirm(context, yes)
+def confirm(
+    context: AppContext, yes: bool, question: str, changes: str = CHANGES_DATABASES
+) -> None:
+    can_confirm(context, yes, changes)
     if not yes and not typer.confirm(question, default=False, err=True):
         raise errors.Aborted("nothing was changed")
 

@@ -52,6 +52,8 @@ ScheduleDirOpt = Annotated[
     ),
 ]
 DEFAULT_DIR = None
+#: What a refused confirmation says the command changes.
+CHANGES_SCHEDULE = "changes the backup schedule in AWS (function, schedules, alarms)"
 
 
 def _out(line: str) -> None:
@@ -127,7 +129,7 @@ def capture_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Write schedule/Pulumi.<stack>.yaml for the databases (checked to exist). Example:
-    sccos-backup schedule capture --stack fleet --tag sccos:project=shop --alarm-email ops@x.io
+    sccos-backup schedule capture --stack fleet --tag sccos:project=shop
     """
     from sccos_backup.schedule.event import Selection
     from sccos_backup.schedule.spec import ScheduleSpec, check_stack_name
@@ -219,7 +221,12 @@ def up_command(
     spec = _spec(work_dir, stack)
     context = app_context(ctx)
     driver = make_driver(context, work_dir, backend_url)
-    confirm(context, yes, f"deploy the schedule stack {stack} ({spec.selection.describe()})?")
+    confirm(
+        context,
+        yes,
+        f"deploy the schedule stack {stack} ({spec.selection.describe()})?",
+        changes=CHANGES_SCHEDULE,
+    )
     outputs = driver.up(stack, spec, _on_output(json_output))
     if json_output:
         echo_json({"stack": stack, "outputs": outputs})
@@ -236,6 +243,7 @@ def destroy_command(
     work_dir: ScheduleDirOpt = DEFAULT_DIR,
     backend_url: BackendOpt = None,
     yes: YesOpt = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Remove the schedule's resources; snapshots and databases stay. Example:
     sccos-backup schedule destroy --stack fleet --yes
@@ -247,6 +255,10 @@ def destroy_command(
         context,
         yes,
         f"remove the schedule stack {stack}? hourly snapshots stop being taken and rotated",
+        changes=CHANGES_SCHEDULE,
     )
-    driver.destroy(stack, _on_output(False))
+    driver.destroy(stack, _on_output(json_output))
+    if json_output:
+        echo_json({"stack": stack, "destroyed": True, "snapshots_kept": True})
+        return
     _out(f"stack {stack} destroyed; existing snapshots are kept")

@@ -22,10 +22,10 @@ from automation.commands.context import (
     handle_errors,
 )
 from automation.commands.exit_codes import ExitStatus, exit_status_for
+from automation.commands.options import JsonOpt, complete_db_ids, duration_option
 from automation.commands.progress import StatusLine
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DEFAULT_WAIT_TIMEOUT
-from sccos_backup.identifiers import parse_duration
 
 if TYPE_CHECKING:
     from sccos_backup.backups import snapshots as backups
@@ -40,10 +40,17 @@ app = typer.Typer(
 
 DbId = Annotated[
     str,
-    typer.Argument(metavar="DB_ID", help="DB instance identifier, e.g. shop.", show_default=False),
+    typer.Argument(
+        metavar="DB_ID",
+        help="DB instance identifier, e.g. shop.",
+        show_default=False,
+        autocompletion=complete_db_ids,
+    ),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-Timeout = Annotated[float, typer.Option(help="Give up waiting after this many seconds.")]
+Json = JsonOpt
+Timeout = Annotated[
+    float, duration_option("--timeout", help="Give up waiting after this long.", default="4h")
+]
 
 
 def _err(line: str) -> None:
@@ -114,13 +121,16 @@ KIND_NAMES = ("automated", "manual", "hourly", "awsbackup", "other")
 
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:
-    """``--since``: an ISO 8601 time (UTC if no offset) or an age such as 6h, 90m or 2d."""
+    """``--since``: an ISO 8601 time (UTC if no offset) or an age in the one duration grammar
+    (6h, 90m, 2d; a bare number is seconds)."""
+    from sccos_backup.identifiers import parse_duration
+
     if value is None:
         return None
-    units = {"m": "minutes", "h": "hours", "d": "days"}
-    number, unit = value[:-1], value[-1:].lower()
-    if unit in units and number.isdigit():
-        return now - timedelta(**{units[unit]: int(number)})
+    try:
+        return now - timedelta(seconds=parse_duration(value, option="--since"))
+    except errors.InvalidInput:
+        pass
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -154,7 +164,10 @@ def list_(
     db_id: DbId,
     since: Annotated[
         str | None,
-        typer.Option(help="Only restore points from this time on: ISO 8601 (UTC) or 6h, 2d."),
+        typer.Option(
+            metavar="TIME|AGE",
+            help="Only restore points from this time on: ISO 8601 (UTC) or an age, 6h, 2d.",
+        ),
     ] = None,
     kind: Annotated[
         list[str] | None,
@@ -237,13 +250,14 @@ def check(
     ctx: typer.Context,
     db_id: DbId,
     max_hourly_age: Annotated[
-        str,
-        typer.Option(
-            metavar="AGE",
-            help="How old the newest hourly snapshot may be: 75m, 1h15m (a bare number is "
-            "minutes).",
+        float,
+        duration_option(
+            "--max-hourly-age",
+            help="How old the newest hourly snapshot may be (a bare number is minutes).",
+            default="75m",
+            bare_unit="m",
         ),
-    ] = f"{int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60)}m",
+    ] = DEFAULT_MAX_HOURLY_AGE.total_seconds(),
     keep_hours: KeepHours = DEFAULT_KEEP_HOURS,
     allow_unknown_quota: Annotated[
         bool,
@@ -261,13 +275,10 @@ def check(
     from sccos_backup.backups import snapshots as backups
 
     try:
-        max_age = timedelta(
-            seconds=parse_duration(max_hourly_age, bare_unit="m", option="--max-hourly-age")
-        )
         report = backups.check_policy(
             app_context(ctx).rds(),
             db_id,
-            max_hourly_age=max_age,
+            max_hourly_age=timedelta(seconds=max_hourly_age),
             keep_hours=keep_hours,
             allow_unknown_quota=allow_unknown_quota,
         )
@@ -306,6 +317,7 @@ def delete(
         str, typer.Argument(metavar="NAME", help="Snapshot to delete.", show_default=False)
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts).")] = False,
+    as_json: Json = False,
 ) -> None:
     """Delete a manual or hourly snapshot of DB_ID (never automated or AWS Backup ones)."""
     from sccos_backup.backups import snapshots as backups
@@ -328,6 +340,9 @@ def delete(
         if not typer.confirm(question, err=True):
             raise errors.Aborted(f"kept snapshot '{snapshot.identifier}'; nothing was deleted")
     backups.delete_snapshot(rds, snapshot)
+    if as_json:
+        echo_json({"deleted": snapshot.identifier, "instance": snapshot.instance_identifier})
+        return
     typer.echo(f"deleted snapshot {snapshot.identifier}")
 
 

@@ -79,11 +79,12 @@ def translate_aws(what: str, *, service: str, specific: Specific, denied: str) -
             raise errors.AwsError(f"{what}: access denied ({code}); {denied}") from None
         raise errors.AwsError(f"{what}: {code}: {message}") from None
     except botocore.exceptions.NoCredentialsError:
-        raise errors.AwsError(
-            f"{what}: no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID"
+        # A missing setting, like a missing region: about no database, and exit 2 alike.
+        raise errors.InvalidInput(
+            "no AWS credentials found; set AWS_PROFILE (or pass --profile) or AWS_ACCESS_KEY_ID"
         ) from None
     except botocore.exceptions.NoRegionError:
-        raise errors.InvalidInput(f"{what}: no AWS region is set; pass --region") from None
+        raise errors.InvalidInput("no AWS region is set; pass --region or set AWS_REGION") from None
     except (
         botocore.exceptions.EndpointConnectionError,
         botocore.exceptions.ConnectTimeoutError,

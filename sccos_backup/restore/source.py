@@ -131,8 +131,9 @@ class PointInTimeSource:
     restore_time: datetime | None
 
     def describe(self) -> str:
-        when = iso(self.restore_time) if self.restore_time else "the latest restorable time"
-        return f"point in time {when} of {self.source_dbi_resource_id}"
+        if self.restore_time is None:  # read after "from": never "point in time the latest"
+            return f"the latest restorable time of {self.source_dbi_resource_id}"
+        return f"point in time {iso(self.restore_time)} of {self.source_dbi_resource_id}"
 
     def to_config(self) -> dict[str, Any]:
         return {
