@@ -18,7 +18,8 @@ contain secrets (Jenkins token, Pulumi passphrase, database passwords).
     │   ├── Incompatible             engine, storage or parameter family mismatch
     │   ├── OutsideRestoreWindow     point in time outside the restorable window
     │   ├── IdentifierTaken          a target identifier is already in use
-    │   └── RunInProgress            another restore run owns this database
+    │   ├── RunInProgress            another restore run owns this database
+    │   └── OriginalChanged          the original differs from the approved plan (``details``)
     ├── AwsError                     an AWS call failed (credentials, endpoint, throttling)
     ├── WaitTimeout                  a bounded wait ran out
     ├── VerificationFailed           the restored instance differs from the capture
@@ -41,6 +42,9 @@ from __future__ import annotations
 
 class SccosBackupError(Exception):
     """Base of every deliberate error of sccos-backup."""
+
+    #: Lines printed after the one-line message (e.g. one per setting that differs).
+    details: tuple[str, ...] = ()
 
 
 class InvalidInput(SccosBackupError):
@@ -73,6 +77,15 @@ class IdentifierTaken(PreconditionFailed):
 
 class RunInProgress(PreconditionFailed):
     """Another restore run is in progress on the same database."""
+
+
+class OriginalChanged(PreconditionFailed):
+    """The original no longer matches the plan's fingerprint. ``details`` holds one line per
+    differing setting; the CLI prints them after the one-line message."""
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class AwsError(SccosBackupError):

@@ -200,7 +200,9 @@ def test_engine_missing_is_refused_before_any_change(
 
 
 def _steps(strategy: Strategy) -> list[str]:
-    from sccos_backup.restore.plan import Names, restore_steps
+    from sccos_backup.restore.plan import Names
+    from sccos_backup.restore.source import SnapshotSource
+    from sccos_backup.restore.steps import build_steps
 
     request = RestoreRequest(
         "shop",
@@ -209,7 +211,8 @@ def _steps(strategy: Strategy) -> list[str]:
         maintenance_env="production",
         safety_snapshot=True,
     )
-    return [s.key for s in restore_steps(request, Names.from_run_id("shop", "1"), "x")][1:]
+    names = Names.from_run_id("shop", "1")
+    return [s.key for s in build_steps(request, names, SnapshotSource("x"))][1:]
 
 
 MATRIX = [(strategy, key) for strategy in Strategy for key in _steps(strategy)]

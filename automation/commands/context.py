@@ -125,7 +125,10 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except SccosBackupError as error:
-            raise fail(str(error), exit_status_for(error)) from None
+            failure = fail(str(error), exit_status_for(error))
+            for line in error.details:
+                sys.stderr.write(f"  {line}\n")
+            raise failure from None
         except KeyboardInterrupt:
             raise fail(
                 "interrupted; run the same command again (or `restore resume`) to continue",

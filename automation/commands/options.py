@@ -126,6 +126,35 @@ WorkDirOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="PLAN.json",
+        help="Also write the plan to this file, for review and `restore run --plan`.",
+        show_default=False,
+    ),
+]
+PlanFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan",
+        metavar="PLAN.json",
+        help="Carry out this saved plan (`restore plan --out`); refused if the original or the "
+        "source changed since.",
+        show_default=False,
+    ),
+]
+FromDatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from-database",
+        metavar="OTHER_ID",
+        help="Allow a snapshot of another database (its DbiResourceId or identifier) to be "
+        "restored over DB_ID.",
+        show_default=False,
+    ),
+]
 
 
 def local_zone() -> str | None:
@@ -152,6 +181,8 @@ def build_request(
     maintenance: str | None = None,
     safety_snapshot: bool = False,
     no_resync: bool = False,
+    resync_job: str | None = None,
+    from_database: str | None = None,
 ) -> RestoreRequest:
     """Options to a typed, validated request; raises InvalidInput before any AWS call."""
     from sccos_backup.identifiers import instance_identifier
@@ -168,6 +199,8 @@ def build_request(
         maintenance_env=None if maintenance is None else maintenance_env(maintenance),
         safety_snapshot=safety_snapshot,
         resync=not no_resync,
+        **({"resync_job": resync_job} if resync_job else {}),
+        from_database=from_database or None,
     )
 
 

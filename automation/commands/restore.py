@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from automation.commands.context import app_context, echo_json, handle_errors
@@ -11,6 +13,7 @@ from automation.commands.options import (
     LatestOpt,
     MaintenanceOpt,
     NoResyncOpt,
+    OutOpt,
     SafetyOpt,
     SnapshotOpt,
     StackOpt,
@@ -19,7 +22,14 @@ from automation.commands.options import (
     WorkDirOpt,
     build_request,
 )
+from automation.commands.runbook_wiring import JenkinsJobOpt
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sccos_backup.restore.plan import RestorePlan
 
 app = typer.Typer(
     help="Restore a database from a snapshot or a point in time, with the original's settings.",
@@ -42,9 +52,12 @@ def plan_command(
     maintenance: MaintenanceOpt = None,
     safety_snapshot: SafetyOpt = False,
     no_resync: NoResyncOpt = False,
+    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
+    out: OutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Show the restore's steps and every setting, original beside declared. Changes nothing."""
+    """Show the restore's steps and every setting, original beside declared; --out saves the
+    plan for `restore run --plan`. Changes nothing in AWS."""
     from sccos_backup.restore.prepare import prepare
 
     request = build_request(
@@ -57,6 +70,7 @@ def plan_command(
         maintenance=maintenance,
         safety_snapshot=safety_snapshot,
         no_resync=no_resync,
+        resync_job=jenkins_job,
     )
     context = app_context(ctx)
     plan = prepare(context.rds(), request, context.clock())
@@ -66,6 +80,33 @@ def plan_command(
         from automation.commands.render import render_plan
 
         render_plan(plan)
+    if out is not None:
+        written = write_plan(plan, out)
+        typer.echo(
+            f"wrote the plan to {written}; review it, then: sccos-backup restore run --plan "
+            f"{written}",
+            err=json_output,
+        )
+
+
+def write_plan(plan: RestorePlan, path: Path) -> Path:
+    """Write the plan file whole or not at all (a draft renamed into place)."""
+    import os
+
+    from sccos_backup import errors
+    from sccos_backup.restore.planfile import dumps
+
+    target = path.expanduser().absolute()
+    draft = target.with_name(f".{target.name}.draft")
+    try:
+        draft.write_text(dumps(plan))
+        os.replace(draft, target)
+    except OSError as error:
+        draft.unlink(missing_ok=True)
+        raise errors.InvalidInput(
+            f"cannot write the plan to '{target}' ({error.strerror}); choose another --out"
+        ) from None
+    return target
 
 
 @app.command("capture")

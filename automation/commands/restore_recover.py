@@ -17,14 +17,18 @@ def status_command(
     ctx: typer.Context,
     db_id: DbId,
     json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
 ) -> None:
     """Show the latest restore run of a database: its steps and where it stands."""
     from automation.commands.render import render_status
+    from automation.commands.runbook_wiring import make_lock
     from automation.runbook.runbook import run_status
     from sccos_backup.identifiers import instance_identifier
+    from sccos_backup.restore.planfile import PlanStore
 
     context = app_context(ctx)
-    report = run_status(context.rds(), instance_identifier(db_id))
+    plans = PlanStore(make_lock(context, backend_url).store)
+    report = run_status(context.rds(), instance_identifier(db_id), plans)
     if json_output:
         echo_json(report)
     else:

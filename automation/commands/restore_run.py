@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +22,7 @@ from automation.commands.options import (
     LatestOpt,
     MaintenanceOpt,
     NoResyncOpt,
+    PlanFileOpt,
     SafetyOpt,
     SnapshotOpt,
     StackOpt,
@@ -44,10 +46,12 @@ from automation.commands.runbook_wiring import (
     stream_for,
 )
 from sccos_backup import errors
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.runbook.runbook import Runbook
+    from sccos_backup.restore.plan import RestorePlan
 
 T = TypeVar("T")
 
@@ -71,7 +75,11 @@ class Problems:
             raise self.found[0]
         if self.found:
             text = "; ".join(f"({n}) {e}" for n, e in enumerate(self.found, 1))
-            raise type(self.found[0])(f"{len(self.found)} problems, nothing was changed: {text}")
+            combined = type(self.found[0])(
+                f"{len(self.found)} problems, nothing was changed: {text}"
+            )
+            combined.details = tuple(line for e in self.found for line in e.details)
+            raise combined
 
 
 @contextmanager
@@ -99,10 +107,73 @@ def ways_on_after_failure(
         raise fail(f"{error}; {line}", exit_status_for(error)) from None
 
 
+OptionalDbId = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[DB_ID]",
+        help="Identifier of the original DB instance (with --plan: the plan's, may be left out).",
+        show_default=False,
+    ),
+]
+#: Options a saved plan decides; given with --plan they are refused.
+_PLANNED = (
+    "snapshot",
+    "to_time",
+    "latest",
+    "strategy",
+    "stack",
+    "maintenance",
+    "safety_snapshot",
+    "no_resync",
+    "jenkins_job",
+)
+
+
+_DEFAULTS = ("DEFAULT", "DEFAULT_MAP")
+
+
+def _checked(rds: Any, plan: RestorePlan) -> RestorePlan:
+    from sccos_backup.restore.prepare import recheck
+
+    recheck(rds, plan)
+    return plan
+
+
+def _saved_plan(ctx: typer.Context, db_id: str | None, path: Path) -> RestorePlan:
+    """The plan a file holds, for DB_ID if given; options the plan decides are refused."""
+    from sccos_backup.identifiers import instance_identifier
+    from sccos_backup.restore.planfile import loads
+
+    given = [
+        "--" + name.replace("_", "-")
+        for name in _PLANNED
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in _DEFAULTS
+    ]
+    if given:
+        raise errors.InvalidInput(
+            f"{', '.join(given)} cannot be combined with --plan: the saved plan decides them; "
+            "make a new plan with `sccos-backup restore plan ... --out PLAN.json`"
+        )
+    try:
+        text = path.expanduser().read_text()
+    except OSError as error:
+        raise errors.InvalidInput(
+            f"cannot read the plan '{path}' ({error.strerror}); write one with "
+            "`sccos-backup restore plan DB_ID ... --out PLAN.json`"
+        ) from None
+    plan = loads(text, f"plan '{path}'")
+    if db_id is not None and instance_identifier(db_id) != plan.request.db_identifier:
+        raise errors.InvalidInput(
+            f"plan '{path}' restores '{plan.request.db_identifier}', not '{db_id}'; nothing was "
+            "changed"
+        )
+    return plan
+
+
 @handle_errors
 def run_command(
     ctx: typer.Context,
-    db_id: DbId,
+    db_id: OptionalDbId = None,
     snapshot: SnapshotOpt = None,
     to_time: ToTimeOpt = None,
     latest: LatestOpt = False,
@@ -111,6 +182,7 @@ def run_command(
     maintenance: MaintenanceOpt = None,
     safety_snapshot: SafetyOpt = False,
     no_resync: NoResyncOpt = False,
+    plan_file: PlanFileOpt = None,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
@@ -118,25 +190,36 @@ def run_command(
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
-    jenkins_job: JenkinsJobOpt = "sccos-backup-sync-data",
+    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     store: StoreOpt = None,
 ) -> None:
-    """Run the whole restore: rename, pulumi up, verify, re-sync. Re-run it to continue."""
+    """Run the whole restore: rename, pulumi up, verify, re-sync; or carry out a saved plan
+    (--plan). Re-run it to continue."""
     from automation.commands.options import build_request
     from automation.commands.render import render_plan
     from sccos_backup.restore.prepare import prepare
 
-    request = build_request(
-        db_id,
-        snapshot=snapshot,
-        to_time=to_time,
-        latest=latest,
-        strategy=strategy,
-        stack=stack,
-        maintenance=maintenance,
-        safety_snapshot=safety_snapshot,
-        no_resync=no_resync,
-    )
+    saved = None
+    if plan_file is not None:
+        saved = _saved_plan(ctx, db_id, plan_file)
+        request = saved.request
+    else:
+        if db_id is None:
+            raise errors.InvalidInput(
+                "name the database (DB_ID) and a source, or a saved plan with --plan PLAN.json"
+            )
+        request = build_request(
+            db_id,
+            snapshot=snapshot,
+            to_time=to_time,
+            latest=latest,
+            strategy=strategy,
+            stack=stack,
+            maintenance=maintenance,
+            safety_snapshot=safety_snapshot,
+            no_resync=no_resync,
+            resync_job=jenkins_job,
+        )
     context = app_context(ctx)
     can_confirm(context, yes)
     from automation.runbook.runbook import NO_ENGINE, RunbookCore
@@ -146,7 +229,10 @@ def run_command(
     problems = Problems()
     plan = None
     if active is None:  # the AWS preconditions first, then the configuration: all reported
-        plan = problems.collect(lambda: prepare(context.rds(), request, context.clock()))
+        if saved is not None:
+            plan = problems.collect(lambda: _checked(context.rds(), saved))
+        else:
+            plan = problems.collect(lambda: prepare(context.rds(), request, context.clock()))
     resync = problems.collect(
         lambda: resync_step(
             context,
@@ -154,7 +240,7 @@ def run_command(
             jenkins_url,
             jenkins_user,
             jenkins_token,
-            jenkins_job,
+            request.resync_job,
             store,
             attach=active is not None,
         )
@@ -172,15 +258,17 @@ def run_command(
     assert built is not None
     runbook, status, _ = built
     if active is not None:
-        same = (active.request.choice, active.request.strategy) == (
-            request.choice,
-            request.strategy,
+        same = (
+            active.run_id == saved.names.run_id
+            if saved is not None
+            else (active.request.choice, active.request.strategy)
+            == (request.choice, request.strategy)
         )
         if not same:
             raise errors.RunInProgress(
-                f"restore run {active.run_id} of '{request.db_identifier}' from another source "
-                "or strategy is in progress; continue it with `restore resume` or undo it "
-                "with `restore rollback`"
+                f"restore run {active.run_id} of '{request.db_identifier}' from another "
+                f"{'plan' if saved is not None else 'source or strategy'} is in progress; "
+                "continue it with `restore resume` or undo it with `restore rollback`"
             )
         stream_for(json_output).write(
             f"continuing restore run {active.run_id} (step {active.step})\n"

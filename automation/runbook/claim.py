@@ -22,6 +22,7 @@ from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.restore.lock import tag_safe
 from sccos_backup.restore.plan import RestorePlan
+from sccos_backup.restore.prepare import refuse_drift
 
 TAG_CLAIM_PREFIX = "sccos-backup:run-claim-"
 
@@ -63,6 +64,7 @@ def check_unchanged(rds: RdsAdapter, plan: RestorePlan) -> Instance:
             f"'{db}' cannot be claimed: {reason}; nothing was changed. See `sccos-backup restore "
             f"status {db}`"
         )
+    refuse_drift(plan, found)
     return found
 
 

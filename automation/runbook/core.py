@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
+from sccos_backup.restore.plan import RestorePlan
+from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.waiting import Poll
 
 #: The commands that continue a run, and so may take over the lock it left.
@@ -71,6 +74,8 @@ class RunbookCore:
     #: For pasteable hints: the full backend URL and the project folder.
     backend_url: str | None = None
     work_dir: Path | None = None
+    #: Where runs record their plans; by default next to the lock, in the state backend.
+    plans: PlanStore | None = None
     _shared_ids_noted: set[str] = field(default_factory=set, repr=False)
 
     # -- the lock and the backend -------------------------------------------------------------
@@ -121,15 +126,41 @@ class RunbookCore:
 
     # -- finding runs ------------------------------------------------------------------------
 
+    @property
+    def plan_store(self) -> PlanStore | None:
+        if self.plans is not None:
+            return self.plans
+        return PlanStore(self.lock.store) if self.lock is not None else None
+
     def runs(self, db_identifier: str) -> list[RunRecord]:
-        """Every run of ``db_identifier`` recorded on an instance, newest first."""
+        """Every run of ``db_identifier`` recorded on an instance, newest first, each with the
+        plan it recorded (where this command reaches the backend)."""
         found = [
             record
             for instance in self.rds.list_instances()
             if (record := RunRecord.from_instance(instance)) is not None
             and record.request.db_identifier == db_identifier
         ]
+        store = self.plan_store
+        if store is not None:
+            found = [
+                dataclasses.replace(r, plan=store.load(db_identifier, r.original.arn, r.run_id))
+                for r in found
+            ]
         return sorted(found, key=lambda r: r.run_id, reverse=True)
+
+    def approved_plan(self, record: RunRecord) -> RestorePlan:
+        """The plan the run recorded, or a refusal saying where it was looked for."""
+        approved = record.approved
+        if approved is None:
+            where = self.plan_store.location if self.plan_store is not None else "no backend"
+            raise errors.PreconditionFailed(
+                f"restore run {record.run_id} of '{record.request.db_identifier}' has no "
+                f"recorded plan in {where}; nothing was changed. Use the backend the run "
+                f"started with (--backend-url {record.backend or 'URL'}), or undo the run "
+                "with `sccos-backup restore rollback`"
+            )
+        return approved
 
     def active_run(self, db_identifier: str) -> RunRecord | None:
         active = [r for r in self.runs(db_identifier) if r.step != DONE]

@@ -7,15 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from sccos_backup.aws.rds import Instance
-from sccos_backup.restore.plan import (
-    Names,
-    RestorePlan,
-    RestoreRequest,
-    Step,
-    Strategy,
-    restore_steps,
+from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, Strategy
+from sccos_backup.restore.source import (
+    PointInTimeSource,
+    RestoreSource,
+    SnapshotSource,
+    SourceChoice,
+    iso,
+    parse_time,
 )
-from sccos_backup.restore.source import SourceChoice, iso, parse_time
+from sccos_backup.restore.steps import Step, build_steps
 
 TAG_RUN = "sccos-backup:run"
 TAG_ORIGINAL = "sccos-backup:run-original"
@@ -79,18 +80,44 @@ class RunRecord:
     #: The backend recorded when the run started (None for runs recorded before it was).
     backend: str | None = None
     up_since: datetime | None = None
+    #: The plan the run recorded on its backend when it started (None where it cannot be read:
+    #: a command without the backend, or a run started before plans were recorded).
+    plan: RestorePlan | None = None
+
+    @property
+    def approved(self) -> RestorePlan | None:
+        """The recorded plan with the options resume may change (recorded in the tags)."""
+        if self.plan is None:
+            return None
+        return self.plan.with_options(
+            resync=self.request.resync, maintenance_env=self.request.maintenance_env
+        )
 
     @property
     def names(self) -> Names:
+        if self.plan is not None:
+            return self.plan.names
         return Names.from_run_id(self.request.db_identifier, self.run_id)
 
     @property
     def stack(self) -> str:
-        return self.request.stack_name(self.run_id)
+        return self.plan.stack if self.plan is not None else self.request.stack_name(self.run_id)
+
+    @property
+    def source(self) -> RestoreSource:
+        if self.plan is not None:
+            return self.plan.source
+        choice = self.request.choice  # only to show a run whose plan cannot be read
+        if choice.snapshot:
+            return SnapshotSource(choice.snapshot)
+        return PointInTimeSource(self.original.resource_id, choice.to_time)
 
     @property
     def steps(self) -> tuple[Step, ...]:
-        return restore_steps(self.request, self.names, choice_text(self.request.choice))
+        approved = self.approved
+        if approved is not None:
+            return approved.steps
+        return build_steps(self.request, self.names, self.source)
 
     def completed(self, key: str) -> bool:
         """Whether ``key`` was recorded as completed (steps are recorded in plan order)."""
@@ -154,14 +181,6 @@ def options_tag(request: RestoreRequest) -> str:
     )
 
 
-def choice_text(choice: SourceChoice) -> str:
-    if choice.snapshot:
-        return f"snapshot {choice.snapshot}"
-    if choice.to_time:
-        return f"point in time {iso(choice.to_time)}"
-    return "the latest restorable time"
-
-
 @dataclass(frozen=True)
 class StepResult:
     key: str
@@ -180,6 +199,8 @@ class RunSummary:
     downtime_seconds: float | None
     original_now: str
     restored: str
+    #: What the operator must know: e.g. changes found on the parked original (never applied).
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -194,4 +215,5 @@ class RunSummary:
                 {"key": s.key, "title": s.title, "status": s.status, "seconds": round(s.seconds, 1)}
                 for s in self.steps
             ],
+            "warnings": list(self.warnings),
         }

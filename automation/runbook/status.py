@@ -7,11 +7,13 @@ from typing import Any
 
 from automation.engine.base import Held
 from automation.runbook.core import RunbookCore
-from automation.runbook.record import DONE, ROLLING_BACK, TAG_RUN, RunRecord, choice_text
+from automation.runbook.record import DONE, ROLLING_BACK, TAG_RUN, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.restore.source import iso
 from sccos_backup.restore.spec import RestoreSpec
+from sccos_backup.restore.steps import CheckPreconditions
 
 
 def downtime(record: RunRecord, now: datetime) -> float | None:
@@ -40,14 +42,18 @@ def ways_on(record: RunRecord, now: datetime) -> str | None:
 def current_step(record: RunRecord) -> str | None:
     """The step the run is at (the first one not recorded as done), or None when finished."""
     for step in record.steps:
-        if step.key != "preconditions" and not record.completed(step.key):
+        if not isinstance(step, CheckPreconditions) and not record.completed(step.key):
             return step.key
     return None
 
 
-def run_status(rds: RdsAdapter, db_identifier: str) -> dict[str, Any]:
-    """The latest run of ``db_identifier`` as data: its steps, where it stands, the instances."""
-    runbook_runs = RunbookCore(rds=rds, engine=NO_ENGINE, clock=rds.clock).runs(db_identifier)
+def run_status(
+    rds: RdsAdapter, db_identifier: str, plans: PlanStore | None = None
+) -> dict[str, Any]:
+    """The latest run of ``db_identifier`` as data: its steps (those of the plan it recorded,
+    read from ``plans``), where it stands, the instances."""
+    core = RunbookCore(rds=rds, engine=NO_ENGINE, clock=rds.clock, plans=plans)
+    runbook_runs = core.runs(db_identifier)
     if not runbook_runs:
         return {"database": db_identifier, "run": None}
     record = runbook_runs[0]
@@ -55,13 +61,13 @@ def run_status(rds: RdsAdapter, db_identifier: str) -> dict[str, Any]:
     current = None if record.step == ROLLING_BACK else current_step(record)
     steps = []
     for step in record.steps:
-        if step.key == "preconditions" or record.completed(step.key):
+        if isinstance(step, CheckPreconditions) or record.completed(step.key):
             state = "done"
         elif step.key == current:
             state = "next"
         else:
             state = "pending"
-        steps.append({"key": step.key, "title": step.title, "state": state})
+        steps.append({**step.to_json(), "state": state})
     seen = {}
     for name in (db_identifier, names.aside, names.temporary, names.rolled_back):
         found = rds.find_instance(name)
@@ -77,7 +83,8 @@ def run_status(rds: RdsAdapter, db_identifier: str) -> dict[str, Any]:
         "database": db_identifier,
         "run": record.run_id,
         "strategy": str(record.request.strategy),
-        "source": choice_text(record.request.choice),
+        "source": record.source.describe(),
+        "planRecorded": record.plan is not None,
         "stack": record.stack,
         "backend": record.backend,
         "step": record.step,

@@ -17,7 +17,7 @@ from typing import Any
 
 from sccos_backup.errors import InvalidInput
 from sccos_backup.identifiers import truncate_identifier
-from sccos_backup.restore.plan import Step, original_values
+from sccos_backup.restore.plan import original_values
 from sccos_backup.restore.preconditions import Observed
 from sccos_backup.restore.settings import InstanceSettings, inherited
 from sccos_backup.restore.source import (
@@ -48,6 +48,16 @@ TAG_PROGRESS_KEPT = "sccos-backup:drill-progress-kept"
 #: switch them off, which RDS applies with an outage of the copy and which drops the backup
 #: window from what the drill proves.
 DRILL_BACKUP_RETENTION = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a drill, as shown by ``drill plan``."""
+
+    key: str
+    title: str
+    #: True when the step changes AWS, Pulumi state or Jenkins.
+    changes: bool = True
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,11 @@ class DatabaseLock:
     def holder_name(self) -> str:
         return self._holder
 
+    @property
+    def store(self) -> LockStore:
+        """Where the lock lives; runs record their plans there too."""
+        return self._store
+
     def holder(self, database: str, scope: str) -> LockHolder | None:
         body = self._store.read(lock_key(database, scope))
         return None if body is None else LockHolder.from_bytes(body, database)

@@ -1,13 +1,16 @@
-"""A restore as data: an ordered tuple of steps computed by a pure function from what was observed.
+"""A restore as data: the source, every generated name, the typed steps and the captured settings,
+computed by a pure function from what was observed.
 
-``restore plan`` renders it; the runbook's executor applies it. Re-running after a crash
-observes again and continues with what is left.
+``restore plan`` renders it (and ``--out`` saves it, :mod:`sccos_backup.restore.planfile`);
+``restore run`` records it on the state backend and the runbook carries out exactly that object:
+a resume, a rollback or ``status``, on any machine, reads the recorded plan and never captures
+the original again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from sccos_backup.restore.source import (
     iso,
 )
 from sccos_backup.restore.spec import RestoreSpec
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB, Step, build_steps
 from sccos_backup.restore.strategy import Strategy
 
 __all__ = [
@@ -31,7 +35,6 @@ __all__ = [
     "Step",
     "Strategy",
     "build_plan",
-    "restore_steps",
 ]
 
 
@@ -46,18 +49,14 @@ class RestoreRequest:
     maintenance_env: str | None = None
     safety_snapshot: bool = False
     resync: bool = True
+    resync_job: str = DEFAULT_RESYNC_JOB
+    #: The database (DbiResourceId or identifier) the operator named as the source's, where it
+    #: is not the original nor an earlier incarnation of it (``--from-database``).
+    from_database: str | None = None
 
     def stack_name(self, run_id: str) -> str:
         """One stack per run: it records that run's restored instance and nothing else."""
         return self.stack or f"restore-{self.db_identifier}-{run_id}"
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    #: True when the step changes AWS, Pulumi state or Jenkins.
-    changes: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,6 +106,13 @@ class RestorePlan:
     #: Which instance the plan observed under the database's name (a run starts only on it).
     original_resource_id: str = ""
     original_arn: str = ""
+    #: When the plan was made (its run id is derived from it).
+    planned_at: datetime | None = None
+    #: What the source was when planned: the snapshot's ARN and the DbiResourceId of the
+    #: database it was taken of, or the point in time and the DbiResourceId it is read from.
+    source_fingerprint: Mapping[str, Any] = field(default_factory=dict)
+    #: DbiResourceIds of earlier incarnations of the database (originals of finished restores).
+    lineage: tuple[str, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -116,22 +122,24 @@ class RestorePlan:
     def source(self) -> RestoreSource:
         return self.spec.source
 
+    def with_options(self, *, resync: bool, maintenance_env: str | None) -> RestorePlan:
+        """The plan with the options ``restore resume`` may change (recorded on the run), its
+        steps built again by the same function."""
+        request = replace(self.request, resync=resync, maintenance_env=maintenance_env)
+        if request == self.request:
+            return self
+        return replace(
+            self, request=request, steps=build_steps(request, self.names, self.spec.source)
+        )
+
+    def spec_for(self, target: str) -> RestoreSpec:
+        """The declaration under ``target`` (the cut-over declares the original's name)."""
+        return replace(self.spec, target_identifier=target)
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "database": self.request.db_identifier,
-            "target": self.target,
-            "restoreAs": self.restore_as,
-            "renameOriginalTo": self.names.aside,
-            "strategy": str(self.request.strategy),
-            "stack": self.stack,
-            "source": {"description": self.source.describe(), **self.source.to_config()},
-            "steps": [{"key": s.key, "title": s.title, "changes": s.changes} for s in self.steps],
-            "settings": self.spec.settings.to_api(),
-            "original": self.original,
-            "inherited": self.inherited,
-            "finalSnapshotIdentifier": self.spec.final_snapshot_identifier,
-            "warnings": list(self.warnings),
-        }
+        from sccos_backup.restore.planfile import plan_document
+
+        return plan_document(self)
 
 
 def original_values(described: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,62 +148,6 @@ def original_values(described: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("Iops", "StorageThroughput", "AvailabilityZone"):
         values[key] = described.get(key)
     return values
-
-
-def restore_steps(request: RestoreRequest, names: Names, source: str) -> tuple[Step, ...]:
-    """The runbook's steps for the request's strategy, in order."""
-    db = request.db_identifier
-    stack = request.stack_name(names.run_id)
-    first = [Step("preconditions", "Check every precondition (done for this plan)", False)]
-    if request.safety_snapshot:
-        first.append(Step("safety-snapshot", f"Take safety snapshot '{names.safety_snapshot}'"))
-    maint_on = (
-        [Step("maintenance-on", f"Run CodePipeline Maintenance_Enable_{request.maintenance_env}")]
-        if request.maintenance_env
-        else []
-    )
-    maint_off = (
-        [Step("maintenance-off", f"Run CodePipeline Maintenance_Disable_{request.maintenance_env}")]
-        if request.maintenance_env
-        else []
-    )
-    resync = (
-        [Step("resync", "Run `vendor/bin/console sync:data` in Jenkins")] if request.resync else []
-    )
-    rename = Step(
-        "rename-original",
-        f"Rename '{db}' to '{names.aside}' (ApplyImmediately) and wait until the new name answers",
-    )
-    if request.strategy is Strategy.IN_PLACE:
-        middle = [
-            rename,
-            Step("up", f"pulumi refresh + up on stack '{stack}': restore '{db}' from {source}"),
-            Step("wait", f"Wait until '{db}' is available", False),
-            Step(
-                "verify",
-                f"Compare '{db}' with the captured settings; preview shows no changes",
-                False,
-            ),
-        ]
-        return (*first, *maint_on, *middle, *resync, *maint_off)
-    middle = [
-        Step(
-            "up",
-            f"pulumi refresh + up on stack '{stack}': restore '{names.temporary}' "
-            f"from {source} while '{db}' keeps serving",
-        ),
-        Step("wait", f"Wait until '{names.temporary}' is available", False),
-        Step("verify", f"Compare '{names.temporary}' with the captured settings", False),
-        *maint_on,
-        rename,
-        Step("cut-over", f"pulumi up: rename '{names.temporary}' to '{db}' in place"),
-        Step(
-            "verify-final",
-            f"Compare '{db}' with the captured settings; preview shows no changes",
-            False,
-        ),
-    ]
-    return (*first, *middle, *resync, *maint_off)
 
 
 def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> RestorePlan:
@@ -226,11 +178,34 @@ def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> Re
         spec=spec,
         original=original_values(original.raw),
         inherited=inherited(original.raw),
-        steps=restore_steps(request, names, source.describe()),
+        steps=build_steps(request, names, source),
         warnings=tuple(warnings),
         original_resource_id=original.resource_id,
         original_arn=original.arn,
+        planned_at=now,
+        source_fingerprint=source_fingerprint(observed, source),
+        lineage=observed.lineage,
     )
+
+
+def source_fingerprint(observed: Observed, source: RestoreSource) -> dict[str, Any]:
+    """What identifies the source beyond its name: a snapshot's ARN and the DbiResourceId of the
+    database it was taken of; the DbiResourceId and time of a point-in-time restore."""
+    snap = observed.snapshot
+    if isinstance(source, SnapshotSource) and snap is not None:
+        return {
+            "snapshotArn": snap.arn,
+            "snapshotIdentifier": snap.identifier,
+            "databaseResourceId": snap.resource_id,
+            "databaseIdentifier": snap.instance_identifier,
+            "snapshotCreateTime": iso(snap.created) if snap.created else None,
+        }
+    assert isinstance(source, PointInTimeSource)
+    return {
+        "databaseResourceId": source.source_dbi_resource_id,
+        "databaseIdentifier": observed.original.identifier,
+        "restoreTime": iso(source.restore_time) if source.restore_time else None,
+    }
 
 
 def _warnings(request: RestoreRequest, observed: Observed) -> list[str]:

@@ -27,6 +27,9 @@ class Observed:
     parameter_family: str | None
     #: Identifiers the plan needs free, mapped to whether an instance already uses them.
     taken: dict[str, bool]
+    #: DbiResourceIds of earlier incarnations of the database (originals of finished restores
+    #: this tool recorded), oldest first.
+    lineage: tuple[str, ...] = ()
 
 
 def parameter_family(engine: str, version: str) -> str | None:

@@ -1,0 +1,158 @@
+"""What runs is what was shown: the recorded plan is carried out, never a re-capture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sccos_backup.restore.plan import Strategy
+from sccos_backup.restore.source import SourceChoice
+from sccos_backup.restore.verify import differences
+from tests.conftest import FakeClock
+from tests.test_resume_options import _crashed
+from tests.test_runbook import World, instances, original
+
+__all__ = ["original"]
+
+
+def test_resume_after_a_hand_change_on_the_parked_original_restores_the_approved_settings(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    plan = _crashed(World(moto, tmp_path / "state", clock), "rename-original")
+    rds.modify_db_instance(
+        DBInstanceIdentifier=plan.names.aside,
+        DBInstanceClass="db.t3.micro",
+        MultiAZ=False,
+        BackupRetentionPeriod=0,
+        ApplyImmediately=True,
+    )
+    parked = instances(rds)[plan.names.aside]
+    assert (parked["DBInstanceClass"], parked["MultiAZ"], parked["BackupRetentionPeriod"]) == (
+        "db.t3.micro",
+        False,
+        0,
+    ), "moto applied the hand change"
+    second = World(moto, tmp_path / "state", clock)
+    lines: list[str] = []
+    second.runbook.callbacks.notify = lines.append
+    summary = second.runbook.resume("shop")
+    restored = instances(rds)["shop"]
+    assert differences(plan.spec.settings, restored) == []
+    assert restored["DBInstanceClass"] == "db.t3.medium"
+    assert restored["MultiAZ"] is True
+    assert restored["BackupRetentionPeriod"] == 5
+    report = "\n".join(lines)
+    assert plan.names.aside in report and "DBInstanceClass" in report, report
+    assert "db.t3.micro" in report and "never applied" in report, report
+    assert any("DBInstanceClass" in w for w in summary.to_json()["warnings"])
+
+
+def test_plan_run_and_status_show_the_same_steps_and_source(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import make_instance
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds)
+    cli = Cli(moto, tmp_path, None)
+    shown = cli("restore", "plan", "shop", "--latest", "--no-resync", "--json")
+    assert shown.exit_code == 0, shown.output
+    planned = json.loads(shown.stdout)
+    titles = [s["title"] for s in planned["steps"] if s["key"] != "preconditions"]
+    run = cli("restore", "run", "shop", "--latest", "--no-resync", "--yes")
+    assert run.exit_code == 0, run.output
+    ran = [line[3:] for line in run.stdout.splitlines() if line.startswith("-> ")]
+    assert ran == titles
+    assert f"  source:      {planned['source']['description']}" in run.stdout
+    status = json.loads(cli("restore", "status", "shop", "--json").stdout)
+    assert [s["title"] for s in status["steps"]] == [s["title"] for s in planned["steps"]]
+    assert status["source"] == planned["source"]["description"]
+
+
+def test_an_original_changed_since_the_plan_is_refused_with_the_diff_before_any_change(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    from sccos_backup import errors
+    from tests.conftest import aws_state
+
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = world.plan(Strategy.IN_PLACE, SourceChoice(snapshot="shop-nightly"))
+    world.runbook.check_can_start(plan)
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop", BackupRetentionPeriod=1, ApplyImmediately=True
+    )
+    before = aws_state(rds)
+    with pytest.raises(errors.OriginalChanged, match="BackupRetentionPeriod") as refused:
+        world.runbook.start(plan)
+    assert refused.value.details == ("BackupRetentionPeriod: approved 5, now 1",)
+    assert aws_state(rds) == before
+    assert world.runbook.active_run("shop") is None
+
+
+def test_plan_out_then_run_plan_carries_out_the_saved_plan(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import make_instance
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds, MultiAZ=True)
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    cli = Cli(moto, tmp_path, None)
+    path = tmp_path / "plan.json"
+    shown = cli(
+        "restore", "plan", "shop", "--snapshot", "shop-nightly", "--no-resync", "--out", str(path)
+    )
+    assert shown.exit_code == 0, shown.output
+    saved = json.loads(path.read_text())
+    assert saved["schemaVersion"] == 1
+    assert saved["fingerprint"]["original"]["dbiResourceId"] == "db-SHOP0000000000000000000000"
+    assert saved["fingerprint"]["original"]["settingsDigest"].startswith("sha256:")
+    assert saved["fingerprint"]["source"]["snapshotArn"].endswith(":snapshot:shop-nightly")
+    assert f"restore run --plan {path}" in shown.stdout
+    cli.clock.sleep(600)  # the run starts ten minutes later: the plan's names still hold
+    run = cli("restore", "run", "--plan", str(path), "--yes", "--json")
+    assert run.exit_code == 0, run.output
+    found = instances(rds)
+    assert saved["names"]["aside"] in found and "shop" in found
+    assert found["shop"]["MultiAZ"] is True
+    assert json.loads(run.stdout)["stack"] == saved["stack"]
+
+
+def test_run_plan_refuses_a_drifted_original_with_the_diff_and_edited_plans(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import aws_state, make_instance
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds)
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    cli = Cli(moto, tmp_path, None)
+    path = tmp_path / "plan.json"
+    made = cli(
+        "restore", "plan", "shop", "--snapshot", "shop-nightly", "--no-resync", "--out", str(path)
+    )
+    assert made.exit_code == 0, made.output
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop", BackupRetentionPeriod=1, ApplyImmediately=True
+    )
+    before = aws_state(rds)
+    run = cli("restore", "run", "--plan", str(path), "--no-resync", "--yes")
+    assert run.exit_code == 2, run.output
+    assert "--no-resync cannot be combined with --plan" in run.stderr
+    run = cli("restore", "run", "--plan", str(path), "--yes")
+    assert run.exit_code == 3, run.output
+    lines = run.stderr.strip().splitlines()
+    assert lines[0].startswith("error: 'shop' changed since the plan was approved"), lines
+    assert "BackupRetentionPeriod" in lines[0]
+    assert lines[1:] == ["  BackupRetentionPeriod: approved 5, now 1"]
+    assert aws_state(rds) == before
+    edited = json.loads(path.read_text())
+    edited["settings"]["DBInstanceClass"] = "db.t3.micro"
+    path.write_text(json.dumps(edited))
+    run = cli("restore", "run", "--plan", str(path), "--yes")
+    assert run.exit_code == 2 and "the file was edited" in run.stderr, run.output
+    assert aws_state(rds) == before
