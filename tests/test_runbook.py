@@ -200,9 +200,8 @@ def test_engine_missing_is_refused_before_any_change(
 
 
 def _steps(strategy: Strategy) -> list[str]:
-    from sccos_backup.restore.plan import Names
+    from sccos_backup.restore.plan import Names, build_steps
     from sccos_backup.restore.source import SnapshotSource
-    from sccos_backup.restore.steps import build_steps
 
     request = RestoreRequest(
         "shop",

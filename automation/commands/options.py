@@ -145,16 +145,6 @@ PlanFileOpt = Annotated[
         show_default=False,
     ),
 ]
-FromDatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--from-database",
-        metavar="OTHER_ID",
-        help="Allow a snapshot of another database (its DbiResourceId or identifier) to be "
-        "restored over DB_ID.",
-        show_default=False,
-    ),
-]
 
 
 def local_zone() -> str | None:

@@ -75,7 +75,9 @@ def plan_command(
     context = app_context(ctx)
     plan = prepare(context.rds(), request, context.clock())
     if json_output:
-        echo_json(plan.to_json())
+        from sccos_backup.restore.planfile import plan_document
+
+        echo_json(plan_document(plan))
     else:
         from automation.commands.render import render_plan
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sccos_backup.aws.rds import Instance
-from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, Strategy
+from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, Strategy, build_steps
 from sccos_backup.restore.source import (
     PointInTimeSource,
     RestoreSource,
@@ -16,7 +16,7 @@ from sccos_backup.restore.source import (
     iso,
     parse_time,
 )
-from sccos_backup.restore.steps import Step, build_steps
+from sccos_backup.restore.steps import Step
 
 TAG_RUN = "sccos-backup:run"
 TAG_ORIGINAL = "sccos-backup:run-original"

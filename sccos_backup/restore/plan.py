@@ -25,7 +25,21 @@ from sccos_backup.restore.source import (
     iso,
 )
 from sccos_backup.restore.spec import RestoreSpec
-from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB, Step, build_steps
+from sccos_backup.restore.steps import (
+    DEFAULT_RESYNC_JOB,
+    CheckPreconditions,
+    CutOver,
+    MaintenanceOff,
+    MaintenanceOn,
+    RenameOriginal,
+    Resync,
+    SafetySnapshot,
+    Step,
+    Up,
+    Verify,
+    VerifyFinal,
+    WaitAvailable,
+)
 from sccos_backup.restore.strategy import Strategy
 
 __all__ = [
@@ -35,6 +49,7 @@ __all__ = [
     "Step",
     "Strategy",
     "build_plan",
+    "build_steps",
 ]
 
 
@@ -136,11 +151,6 @@ class RestorePlan:
         """The declaration under ``target`` (the cut-over declares the original's name)."""
         return replace(self.spec, target_identifier=target)
 
-    def to_json(self) -> dict[str, Any]:
-        from sccos_backup.restore.planfile import plan_document
-
-        return plan_document(self)
-
 
 def original_values(described: Mapping[str, Any]) -> dict[str, Any]:
     """The original's settings as RDS reports them (before any restore-time decision)."""
@@ -148,6 +158,40 @@ def original_values(described: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("Iops", "StorageThroughput", "AvailabilityZone"):
         values[key] = described.get(key)
     return values
+
+
+def build_steps(request: RestoreRequest, names: Names, source: RestoreSource) -> tuple[Step, ...]:
+    """The run's steps for the request's strategy, in order. Pure."""
+    db = request.db_identifier
+    stack = request.stack_name(names.run_id)
+    first: list[Step] = [CheckPreconditions()]
+    if request.safety_snapshot:
+        first.append(SafetySnapshot(db, names.safety_snapshot))
+    env = request.maintenance_env
+    on: list[Step] = [MaintenanceOn(env)] if env else []
+    off: list[Step] = [MaintenanceOff(env)] if env else []
+    resync: list[Step] = [Resync(request.resync_job)] if request.resync else []
+    rename = RenameOriginal(db, names.aside)
+    described = source.describe()
+    if request.strategy is Strategy.IN_PLACE:
+        middle: list[Step] = [
+            rename,
+            Up(stack, db, described),
+            WaitAvailable(db),
+            Verify(db, stack),
+        ]
+        return (*first, *on, *middle, *resync, *off)
+    temporary = names.temporary
+    middle = [
+        Up(stack, temporary, described, serving=db),
+        WaitAvailable(temporary),
+        Verify(temporary, stack),
+        *on,
+        rename,
+        CutOver(stack, temporary, db),
+        VerifyFinal(db, stack),
+    ]
+    return (*first, *middle, *resync, *off)
 
 
 def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> RestorePlan:

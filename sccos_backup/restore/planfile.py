@@ -18,7 +18,7 @@ from typing import Any
 
 from sccos_backup import errors
 from sccos_backup.restore.lock import LockStore, lock_scope
-from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest
+from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_steps
 from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.source import (
     PointInTimeSource,
@@ -29,7 +29,7 @@ from sccos_backup.restore.source import (
     source_from_config,
 )
 from sccos_backup.restore.spec import RestoreSpec
-from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB, build_steps
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
 #: Version of the plan document; raised when a key changes meaning.

@@ -1,22 +1,17 @@
 """The steps of a restore run, typed and carrying their parameters.
 
-One pure function, :func:`build_steps`, turns a request, its names and its source into the
-ordered steps. ``restore plan`` renders them, the runbook dispatches on their type, ``restore
-status`` and ``--json`` print them: every place shows the same objects, so the plan an operator
-approves reads exactly as the run that carries it out. ``key`` is what a run records as its
-progress (the ``sccos-backup:run-step`` tag); ``title`` is the one text of the step.
+One pure function, :func:`sccos_backup.restore.plan.build_steps`, turns a request, its names and
+its source into the ordered steps. ``restore plan`` renders them, the runbook dispatches on their
+type, ``restore status`` and ``--json`` print them: every place shows the same objects, so the
+plan an operator approves reads exactly as the run that carries it out. ``key`` is what a run
+records as its progress (the ``sccos-backup:run-step`` tag); ``title`` is the one text of the
+step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar
-
-from sccos_backup.restore.strategy import Strategy
-
-if TYPE_CHECKING:
-    from sccos_backup.restore.plan import Names, RestoreRequest
-    from sccos_backup.restore.source import RestoreSource
+from typing import Any, ClassVar
 
 #: The Jenkins job that runs ``sync:data`` unless ``--job`` names another.
 DEFAULT_RESYNC_JOB = "sccos-backup-sync-data"
@@ -167,40 +162,6 @@ class Resync(Step):
     @property
     def title(self) -> str:
         return f"Run `vendor/bin/console sync:data` in Jenkins (job '{self.job}')"
-
-
-def build_steps(request: RestoreRequest, names: Names, source: RestoreSource) -> tuple[Step, ...]:
-    """The run's steps for the request's strategy, in order. Pure."""
-    db = request.db_identifier
-    stack = request.stack_name(names.run_id)
-    first: list[Step] = [CheckPreconditions()]
-    if request.safety_snapshot:
-        first.append(SafetySnapshot(db, names.safety_snapshot))
-    env = request.maintenance_env
-    on: list[Step] = [MaintenanceOn(env)] if env else []
-    off: list[Step] = [MaintenanceOff(env)] if env else []
-    resync: list[Step] = [Resync(request.resync_job)] if request.resync else []
-    rename = RenameOriginal(db, names.aside)
-    described = source.describe()
-    if request.strategy is Strategy.IN_PLACE:
-        middle: list[Step] = [
-            rename,
-            Up(stack, db, described),
-            WaitAvailable(db),
-            Verify(db, stack),
-        ]
-        return (*first, *on, *middle, *resync, *off)
-    temporary = names.temporary
-    middle = [
-        Up(stack, temporary, described, serving=db),
-        WaitAvailable(temporary),
-        Verify(temporary, stack),
-        *on,
-        rename,
-        CutOver(stack, temporary, db),
-        VerifyFinal(db, stack),
-    ]
-    return (*first, *middle, *resync, *off)
 
 
 #: Every step type by its recorded key.
