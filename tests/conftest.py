@@ -13,6 +13,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support.botocore_models import share_models
+
+share_models()
+
 #: No secret in any output of the suite: see tests/secret_guard.py.
 pytest_plugins = ["tests.secret_guard"]
 

@@ -25,31 +25,6 @@ READ_TIMEOUT = 15.0
 CALL_DEADLINE = 30.0
 
 
-#: One botocore data loader per process: the service models (rds is about 1 MB of JSON) are
-#: parsed once, not once per client (130 ms of CPU each; the test suite makes thousands).
-_SHARED: dict[str, Any] = {}
-
-
-def botocore_session() -> Any:
-    """A fresh botocore session (its own profile, credentials and region, read now) that
-    shares the process's parsed service models with every other one."""
-    import botocore.session
-
-    session = botocore.session.Session()
-    if "loader" not in _SHARED:
-        _SHARED["loader"] = session.get_component("data_loader")
-    session.register_component("data_loader", _SHARED["loader"])
-    return session
-
-
-def tidy_shared_loader() -> None:
-    """boto3 appends its data folder to the loader of every session it wraps: keep one."""
-    loader = _SHARED.get("loader")
-    if loader is not None:
-        paths = loader.search_paths
-        paths[:] = list(dict.fromkeys(paths))
-
-
 def check_endpoint_url(url: str | None) -> str | None:
     """``url`` when it is a usable http(s) endpoint, else InvalidInput saying what to pass."""
     if url is None or url == "":

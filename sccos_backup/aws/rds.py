@@ -46,12 +46,7 @@ def make_client(
     )
     endpoint_url = network.check_endpoint_url(endpoint_url)
     try:
-        session = boto3.Session(
-            botocore_session=network.botocore_session(),
-            profile_name=profile,
-            region_name=region,
-        )
-        network.tidy_shared_loader()
+        session = boto3.Session(profile_name=profile, region_name=region)
         client = session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
         network.install_deadline(client)
         return client
