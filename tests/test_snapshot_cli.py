@@ -253,7 +253,7 @@ def test_rotate_warns_before_the_quota_runs_out(cli: Run, rds: Any) -> None:
     unknown = cli("rotate", "shop", "--dry-run", quota=None)  # moto: never silent
     assert unknown.exit_code == 0
     assert unknown.stderr.startswith("warning: the manual-snapshot quota cannot be read")
-    assert "moto_server does not implement" in unknown.stderr
+    assert "the endpoint does not implement this call" in unknown.stderr
 
 
 def test_rotate_refuses_a_stopped_instance(cli: Run, rds: Any) -> None:

@@ -192,7 +192,7 @@ class SnapshotCalls:
         except errors.AwsError as error:
             problem = str(error)
             if "unreadable response" in problem:
-                problem += " (moto_server does not implement this call)"
+                problem += " (the endpoint does not implement this call)"
             return SnapshotQuota(None, None, problem)
         for quota in quotas:
             if quota.get("AccountQuotaName") == "ManualSnapshots":
