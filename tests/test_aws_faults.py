@@ -20,7 +20,7 @@ from tests.conftest import REGION, FakeClock, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.faults import Fault, Faults, record_backoff
 from tests.inprocess_engine import InProcessEngine
-from tests.test_maintenance import _create_pipelines
+from tests.support.pipelines import create_pipelines
 
 __all__ = ["record_backoff"]  # the fixture, used by name
 
@@ -53,7 +53,7 @@ def shop(rds: Any, moto: str) -> dict[str, Any]:
     created = make_instance(rds, MultiAZ=True, DeletionProtection=True)
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
     codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
     return created
 
 

@@ -20,7 +20,7 @@ from automation.commands.context import AppContext
 from tests.conftest import ACCOUNT, REGION, FakeClock, aws_state, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
-from tests.test_maintenance import _create_pipelines
+from tests.support.pipelines import create_pipelines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -257,7 +257,7 @@ def world(rds: Any, moto: str) -> Iterator[str]:
     make_instance(rds, "taken")
     make_instance(rds, "taken-pre-restore-202611251200")
     codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
     yield moto
 
 

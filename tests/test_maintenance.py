@@ -6,7 +6,6 @@ superseded come from ``tests/fake_codepipeline.py`` (see its docstring).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from sccos_backup.errors import AwsError, InvalidInput, NotFound, WaitTimeout
 from sccos_backup.waiting import Poll
 from tests.conftest import REGION, FakeClock
 from tests.fake_codepipeline import FakeCodePipeline, serve
+from tests.support.pipelines import create_pipelines
 
 ENV = "PROD"
 ENABLE = "Maintenance_Enable_PROD"
@@ -41,63 +41,6 @@ def codepipeline(moto: str) -> Any:
     return boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
 
 
-def _create_pipelines(moto: str, codepipeline: Any, *names: str) -> None:
-    iam = boto3.client("iam", region_name=REGION, endpoint_url=moto)
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "codepipeline.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    role = iam.create_role(RoleName="codepipeline", AssumeRolePolicyDocument=json.dumps(trust))
-    for name in names:
-        codepipeline.create_pipeline(
-            pipeline={
-                "name": name,
-                "roleArn": role["Role"]["Arn"],
-                "artifactStore": {"type": "S3", "location": "sccos-artifacts"},
-                "stages": [
-                    {
-                        "name": "Source",
-                        "actions": [
-                            {
-                                "name": "Source",
-                                "actionTypeId": {
-                                    "category": "Source",
-                                    "owner": "AWS",
-                                    "provider": "S3",
-                                    "version": "1",
-                                },
-                                "configuration": {"S3Bucket": "b", "S3ObjectKey": "k"},
-                                "outputArtifacts": [{"name": "src"}],
-                            }
-                        ],
-                    },
-                    {
-                        "name": "Switch",
-                        "actions": [
-                            {
-                                "name": "Switch",
-                                "actionTypeId": {
-                                    "category": "Build",
-                                    "owner": "AWS",
-                                    "provider": "CodeBuild",
-                                    "version": "1",
-                                },
-                                "configuration": {"ProjectName": name},
-                                "inputArtifacts": [{"name": "src"}],
-                            }
-                        ],
-                    },
-                ],
-            }
-        )
-
-
 def _executions(codepipeline: Any, name: str) -> list[dict[str, Any]]:
     return list(
         codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
@@ -115,7 +58,7 @@ def test_pipeline_names() -> None:
 
 
 def test_enable_then_disable_on_moto(moto: str, codepipeline: Any) -> None:
-    _create_pipelines(moto, codepipeline, ENABLE, DISABLE)
+    create_pipelines(moto, codepipeline, ENABLE, DISABLE)
     clock = FakeClock()
     polls: list[Poll] = []
     adapter = _adapter(moto, clock)
@@ -136,7 +79,7 @@ def test_enable_then_disable_on_moto(moto: str, codepipeline: Any) -> None:
 def test_a_missing_disable_pipeline_is_refused_before_any_start(
     moto: str, codepipeline: Any
 ) -> None:
-    _create_pipelines(moto, codepipeline, ENABLE)
+    create_pipelines(moto, codepipeline, ENABLE)
     adapter = _adapter(moto, FakeClock())
 
     with pytest.raises(NotFound) as precondition:

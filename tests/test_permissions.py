@@ -115,11 +115,11 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
     from tests.fake_jenkins import FakeJenkins
     from tests.inprocess_engine import InProcessEngine
     from tests.originals import make_full_original
-    from tests.test_maintenance import _create_pipelines
+    from tests.support.pipelines import create_pipelines
 
     rds = boto3.client("rds", region_name=REGION, endpoint_url=moto)
     codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
     rds.create_db_parameter_group(
         DBParameterGroupName="blog-pg13", DBParameterGroupFamily="postgres13", Description="db"
     )

@@ -19,7 +19,7 @@ from sccos_backup.restore.verify import differences
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
-from tests.test_maintenance import _create_pipelines
+from tests.support.pipelines import create_pipelines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def shop(rds: Any, moto: str) -> dict[str, Any]:
     )
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
     codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
     return created
 
 
