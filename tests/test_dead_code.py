@@ -101,3 +101,50 @@ def test_no_comment_docstring_or_help_tells_history() -> None:
         if HISTORY.search(line)
     ]
     assert not told, "say why, not when or which issue:\n" + "\n".join(told)
+
+
+#: Constructor options whose removal belongs to a change in progress elsewhere.
+KNOB_EXCEPTIONS = {"AutomationEngine.pulumi_version"}
+
+
+def test_every_constructor_option_is_set_by_some_caller() -> None:
+    """An ``__init__`` parameter with a default that no call anywhere passes (by keyword, or by
+    position to the class) is a knob nothing turns: the default is its only value."""
+    files = [p for top in (*LIBRARY, "tests", "bench") for p in (ROOT / top).rglob("*.py")]
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in files}
+    calls = [
+        node for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.Call)
+    ]
+    by_keyword = {keyword.arg for call in calls for keyword in call.keywords}
+    positional: Counter[str] = Counter()
+    for call in calls:
+        name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+        if name:
+            positional[name] = max(positional[name], len(call.args))
+    unset = []
+    for path, tree in trees.items():
+        if path.relative_to(ROOT).parts[0] not in LIBRARY:
+            continue
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            for init in cls.body:
+                if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+                    continue
+                args = init.args
+                first_optional = len(args.args) - len(args.defaults)
+                optional = [
+                    (arg.arg, index)
+                    for index, arg in enumerate(args.args)
+                    if index >= first_optional
+                ] + [
+                    (arg.arg, None)
+                    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                    if default
+                ]
+                unset += [
+                    f"{cls.name}.{name}"
+                    for name, index in optional
+                    if name not in by_keyword
+                    and (index is None or positional[cls.name] < index)
+                    and f"{cls.name}.{name}" not in KNOB_EXCEPTIONS
+                ]
+    assert not unset, f"constructor options no caller sets: {unset}"

@@ -20,8 +20,8 @@ def _bar(percent: float, width: int = 24) -> str:
 class StatusLine:
     """A callable for ``on_poll`` that shows what is awaited, its status and the elapsed time."""
 
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool = True) -> None:
-        self.stream = stream or sys.stderr
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.stream: TextIO = sys.stderr
         self.enabled = enabled
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last: str | None = None

@@ -41,18 +41,15 @@ class JenkinsSession:
         sleep: Callable[[float], None],
         clock: Callable[[], datetime],
         request_timeout: int = DEFAULT_REQUEST_TIMEOUT,
-        first_poll_interval: float = FIRST_POLL_INTERVAL,
-        max_log_poll_interval: float = MAX_LOG_POLL_INTERVAL,
-        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self._client = client
         self._user = user
         self._sleep = sleep
         self._clock = clock
         self._request_timeout = request_timeout
-        self._first_poll_interval = first_poll_interval
-        self._max_log_poll_interval = max_log_poll_interval
-        self._retry_delays = retry_delays
+        self._first_poll_interval = FIRST_POLL_INTERVAL
+        self._max_log_poll_interval = MAX_LOG_POLL_INTERVAL
+        self._retry_delays = RETRY_DELAYS
         #: True once the server has answered: from then on, failed reads are retried.
         self._answered = False
         self.server = display_url(client.server)
