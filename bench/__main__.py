@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.table import ERROR, FAIL, Row, render
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("startup", "orchestration", "polling")
+SECTIONS = ("startup", "orchestration", "polling", "rotation")
 
 
 def _guarded(area: str, measure: Callable[[], list[Row]]) -> list[Row]:
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import polling
 
         rows += _guarded(polling.AREA, polling.measure)
+    if "rotation" in sections:
+        from bench import rotation
+
+        rows += _guarded(rotation.AREA, rotation.measure)
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = (

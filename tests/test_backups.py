@@ -204,7 +204,7 @@ def test_plan_rotation_only_deletes_when_the_status_allows_no_snapshot() -> None
         (None, 0, False, None),  # no projection given: say nothing
         ((40, 100), 0, False, None),
         ((89, 100), 0, False, None),  # 90 used afterwards: 10 left
-        ((91, 100), 1, False, "only 9 manual snapshot(s) left"),
+        ((91, 100), 1, True, "only 9 manual snapshot(s) left"),  # near full: delete first
         ((95, 100), 0, False, "only 4 manual snapshot(s) left"),
         ((100, 100), 0, False, "quota is full"),
         ((100, 100), 2, True, "only 1 manual snapshot(s) left"),

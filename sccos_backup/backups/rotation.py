@@ -54,7 +54,7 @@ class RotationPlan:
     keep: tuple[Snapshot, ...]
     #: Expired hourly snapshots left alone because a copy of them is in progress.
     skipped: tuple[Snapshot, ...]
-    #: Delete before creating (only when the quota is full and deleting makes room).
+    #: Delete before creating (when the quota is unknown or near full).
     delete_first: bool
     quota: QuotaProjection | None
     warnings: tuple[str, ...]
@@ -98,7 +98,11 @@ class RotationPlan:
 def _quota_warnings(
     quota: QuotaProjection | None, creates: int, deletes: int
 ) -> tuple[bool, tuple[str, ...]]:
-    """(delete_first, warnings) for a rotation that creates and deletes this many snapshots."""
+    """(delete_first, warnings) for a rotation that creates and deletes this many snapshots.
+
+    Expired snapshots go first when the quota is unknown or near full (fewer than
+    ``QUOTA_WARN_LEFT`` left after the create): a create refused at the quota must not keep
+    the expired ones, or every following hour is refused too."""
     if quota is None:
         return False, ()
     warnings: list[str] = []
@@ -106,9 +110,9 @@ def _quota_warnings(
     if problem:
         warnings.append(problem)
     if quota.limit is None:
-        return False, tuple(warnings)
+        return bool(creates and deletes), tuple(warnings)
     used, limit = quota.used, quota.limit
-    delete_first = bool(creates and deletes and used + creates > limit)
+    delete_first = bool(creates and deletes and used + creates > limit - QUOTA_WARN_LEFT)
     peak = used + creates - (deletes if delete_first else 0)
     left = limit - (used + creates - deletes)
     if peak > limit:
@@ -254,7 +258,7 @@ def execute_rotation(
     on_poll: Callable[[Poll], None] | None = None,
 ) -> RotationResult:
     """Apply a plan: create first (so a failed create deletes nothing), then delete; the
-    other way round only when the quota is full and deleting makes room.
+    other way round when the quota is unknown or near full (``plan.delete_first``).
 
     Another rotation running at the same time is no failure: this hour's snapshot already
     created by it counts as created, and a snapshot it already deletes counts as gone.

@@ -5,11 +5,10 @@ A database that fails never stops the others: its summary carries the error and 
 at-least-once delivery: a second delivery within the hour finds this hour's snapshot and only
 deletes what is still expired; a check only reads.
 
-The work per database is the backups library's: :func:`~sccos_backup.backups.rotation.rotate`
-for ``rotate`` (it observes the region per database: a rotation changes what the next one sees),
-:func:`~sccos_backup.backups.policy.evaluate_policy` for ``check``, on one census of the region
-per run (instances, manual snapshots, quota), with the library's ownership, gaps and quota
-projection.
+The work per database is the backups library's: :class:`~sccos_backup.backups.fleet.FleetRotation`
+for ``rotate``, :func:`~sccos_backup.backups.policy.evaluate_policy` for ``check``, each on one
+census of the region per run (instances, manual snapshots, quota), with the library's ownership,
+gaps and quota projection: a run lists the region once, not once per database.
 """
 
 from __future__ import annotations
@@ -21,11 +20,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sccos_backup.aws.cloudwatch import Datum
-from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.backups.fleet import FleetRotation
 from sccos_backup.backups.ownership import Owner
 from sccos_backup.backups.policy import evaluate_policy
 from sccos_backup.backups.quota import Census, project, take_census
-from sccos_backup.backups.rotation import rotate
 from sccos_backup.errors import SccosBackupError
 from sccos_backup.schedule.event import Action, ScheduleEvent, Selection
 from sccos_backup.schedule.metrics import MetricSet, measure
@@ -84,19 +83,25 @@ class RunSummary:
         }
 
 
-def select_databases(rds: RdsAdapter, selection: Selection) -> tuple[str, ...]:
-    """The identifiers to act on: the list as given, or every instance carrying the tag."""
+def select_databases(
+    rds: RdsAdapter,
+    selection: Selection,
+    listed: Callable[[], Sequence[Instance]] | None = None,
+) -> tuple[str, ...]:
+    """The identifiers to act on: the list as given, or every instance carrying the tag
+    (from ``listed``, the run's listing of the region, where it has one)."""
     if selection.tag is None:
         return selection.databases
     tag = selection.tag
-    return tuple(sorted(i.identifier for i in rds.list_instances() if tag.matches(dict(i.tags))))
+    instances = listed() if listed is not None else rds.list_instances()
+    return tuple(sorted(i.identifier for i in instances if tag.matches(dict(i.tags))))
 
 
-def _rotate(rds: RdsAdapter, name: str, event: ScheduleEvent, now: datetime) -> DatabaseSummary:
-    """One rotation (the library's :func:`rotate`: another delivery running at the same time is
-    no failure). An hour whose snapshot could not be taken (``plan.blocked``) is a failure of
-    this database, reported with the library's reason; the expired snapshots are still gone."""
-    result = rotate(rds, name, keep_hours=event.keep_hours, now=now)
+def _rotate(fleet: FleetRotation, name: str, event: ScheduleEvent) -> DatabaseSummary:
+    """One rotation (another delivery running at the same time is no failure). An hour whose
+    snapshot could not be taken (``plan.blocked``) is a failure of this database, reported with
+    the library's reason; the expired snapshots are still gone."""
+    result = fleet.rotate(name)
     detail = result.as_dict()
     if not result.complete:
         return DatabaseSummary(name, event.action, False, detail, error=result.plan.blocked)
@@ -146,19 +151,23 @@ def run_event(
 ) -> RunSummary:
     """Run ``event``'s action on each selected database, publish the metrics, summarise.
 
-    Selecting the databases (listing instances for a tag) and publishing the metrics are the
-    only failures that end the run; they raise, so that the function reports an error.
+    Selecting the databases (listing instances for a tag; for a rotation, listing the region)
+    and publishing the metrics are the only failures that end the run; they raise, so that the
+    function reports an error.
     """
     now = (clock or rds.clock)()
     metrics = MetricSet(event.stack, now)
-    names = select_databases(rds, event.selection)
+    fleet = FleetRotation(rds, keep_hours=event.keep_hours, now=now)
+    rotating = event.action is Action.ROTATE
+    names = select_databases(rds, event.selection, fleet.instances if rotating else None)
+    fleet.select(names)
     metrics.add_selected(str(event.action), len(names))
     checker = _Checker(rds, event, metrics)
     summaries: list[DatabaseSummary] = []
     for name in names:
         try:
             if event.action is Action.ROTATE:
-                summaries.append(_rotate(rds, name, event, now))
+                summaries.append(_rotate(fleet, name, event))
             else:
                 summaries.append(checker(name, now))
         except SccosBackupError as error:
