@@ -175,7 +175,7 @@ def uncovered(
             if key in seen:
                 continue
             seen.add(key)
-            if not allows(document, need.action, need.resource):
+            if not allows(document, need.action, need.resource, need.condition_keys()):
                 problems.append(
                     f"{call.group}: {call.operation} needs {need.action} on {need.resource}"
                 )

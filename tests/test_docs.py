@@ -120,7 +120,8 @@ def render_statements() -> str:
     out = [
         _STATEMENTS,
         "`…rds` stands for `arn:aws:rds:REGION:ACCOUNT`, `{db}` for the `--db` patterns (`*`",
-        "without `--db`). `all` is the union of the groups, each statement once.",
+        "without `--db`), `{name}` for each `--db` name exactly (`*` without `--db`). `all` is",
+        "the union of the groups, each statement once.",
     ]
     seen: set[str] = set()
     for group, statements in BY_COMMAND.items():
@@ -138,7 +139,9 @@ def render_statements() -> str:
             ).replace("{partition}", "aws")
             condition = f" Condition: `{json.dumps(dict(st.condition))}`." if st.condition else ""
             actions = ", ".join(f"`{a}`" for a in st.actions)
-            out.append(f"- `{st.sid}`: {actions} on {arns}.{condition}\n  {st.why}")
+            effect = "**Deny** " if st.effect == "Deny" else ""
+            where = "on every resource but" if st.not_resources else "on"
+            out.append(f"- `{st.sid}`: {effect}{actions} {where} {arns}.{condition}\n  {st.why}")
     return "\n".join(out) + "\n"
 
 

@@ -27,9 +27,10 @@ def test_every_document_is_a_valid_iam_policy(command: str) -> None:
     sids = [s["Sid"] for s in document["Statement"]]
     assert len(sids) == len(set(sids)), "statement ids are unique"
     for statement in document["Statement"]:
-        assert statement["Effect"] == "Allow"
+        # a Deny only narrows: it never names a resource an Allow does not cover
+        assert statement["Effect"] == "Allow" or statement["Sid"].startswith("Deny")
         assert statement["Action"] and all(":" in a and "*" not in a for a in statement["Action"])
-        resources = statement["Resource"]
+        resources = statement.get("Resource", statement.get("NotResource"))
         for resource in [resources] if isinstance(resources, str) else resources:
             assert resource == "*" or resource.startswith("arn:aws:")
             regional = ":eu-central-1:" in resource or ":iam::" in resource

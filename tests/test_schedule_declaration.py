@@ -144,14 +144,14 @@ def test_every_resource_of_a_fleet_stack_and_its_key_inputs(artifact: Artifact) 
 
         policy = json.loads(_one(mocks, ROLE_POLICY, "-fn-policy").inputs["policy"])
         statements = {st["Sid"]: st for st in policy["Statement"]}
-        on_tag = statements["CreateSnapshotsOnTaggedDatabases"]
+        on_tag = statements["CreateHourlySnapshotsOnTaggedDatabases"]
         assert on_tag["Action"] == ["rds:CreateDBSnapshot"]
         assert on_tag["Resource"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*"
         assert on_tag["Condition"] == {"StringEquals": {"rds:db-tag/sccos:project": "shop"}}
-        assert statements["CreateSnapshots"]["Resource"] == (
-            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:*"
+        assert statements["CreateHourlySnapshots"]["Resource"] == (
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:*-hourly-*"
         )
-        assert "Condition" not in statements["CreateSnapshots"]
+        assert "Condition" not in statements["CreateHourlySnapshots"]
 
         topic = _one(mocks, TOPIC)
         subscription = _one(mocks, SUBSCRIPTION)
@@ -247,6 +247,11 @@ def test_the_function_role_gets_the_schedule_policy_scoped_to_named_databases(
         }
         rotate = json.loads(_one(mocks, SCHEDULE, "-rotate").inputs["target"]["input"])
         assert rotate["databases"] == ["shop-de", "shop-at"] and rotate["keep_hours"] == 48
+        # the stack's retention is the function's floor: no event may ask for fewer hours
+        function = _one(mocks, FUNCTION, "-fn")
+        assert function.inputs["environment"] == {
+            "variables": {"SCCOS_BACKUP_MIN_KEEP_HOURS": "48"}
+        }
         assert not mocks.of_type(TOPIC)
         assert all(a.inputs.get("alarmActions", []) == [] for a in mocks.of_type(ALARM))
 

@@ -296,3 +296,34 @@ def test_two_deliveries_at_the_same_moment_both_succeed(
     assert outcome["shop-c"]["ok"] and outcome["shop-c"]["raced"] is False
     names = [n for n in snapshot_names(rds) if n.startswith("shop-a-hourly")]
     assert names == [f"shop-a-hourly-{hour}"]
+
+
+@pytest.mark.parametrize(
+    ("floor", "asked", "refused"), [(60, 1, True), (60, 59, True), (48, 48, False)]
+)
+def test_an_event_cannot_lower_the_stacks_retention(
+    rds: Any, fleet: dict[str, Any], floor: int, asked: int, refused: bool
+) -> None:
+    """Whoever may invoke the function could otherwise pass keep_hours 1 and have every hourly
+    snapshot but this hour's deleted."""
+    services = lambda_handler.Services(
+        fleet["services"].rds, fleet["services"].publisher, min_keep_hours=floor
+    )
+    event = {"action": "rotate", "databases": ["shop-a"], "keep_hours": asked}
+    before = aws_state(rds)
+    if refused:
+        with pytest.raises(InvalidInput, match=f"below this stack's retention of {floor} hours"):
+            lambda_handler.handle(event, services)
+        assert aws_state(rds) == before
+    else:
+        assert lambda_handler.handle(event, services)["failed"] == []
+
+
+def test_the_functions_floor_comes_from_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lambda_handler, "_services", None)
+    monkeypatch.setenv("SCCOS_BACKUP_MIN_KEEP_HOURS", "72")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    assert lambda_handler.default_services().min_keep_hours == 72
+    monkeypatch.setattr(lambda_handler, "_services", None)
+    monkeypatch.delenv("SCCOS_BACKUP_MIN_KEEP_HOURS")
+    assert lambda_handler.default_services().min_keep_hours == 60

@@ -90,11 +90,11 @@ def _document(
 
 
 def _uncovered(document: dict[str, Any], recorded: list[Need]) -> list[Need]:
-    return [n for n in recorded if not allows(document, n.action, n.resource)]
+    return [n for n in recorded if not allows(document, n.action, n.resource, n.condition_keys())]
 
 
 def _actions(document: dict[str, Any]) -> set[str]:
-    return {a for s in document["Statement"] for a in s["Action"]}
+    return {a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
 
 
 def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
@@ -107,13 +107,14 @@ def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
 
 
 def test_the_policy_covers_every_call_by_tag(by_tag: list[Need]) -> None:
-    """The evaluator does not evaluate conditions: the tag condition is checked apart."""
+    """The request's tags are evaluated (tag-on-create); the instance's tag condition is
+    checked apart (a recorded call does not know the instance's tags)."""
     document = _document(db_tag=SHOP)
     assert _uncovered(document, by_tag) == []
     conditioned = [s for s in document["Statement"] if "rds:db-tag/sccos:project" in str(s)]
     assert conditioned == [
         {
-            "Sid": "CreateSnapshotsOnTaggedDatabases",
+            "Sid": "CreateHourlySnapshotsOnTaggedDatabases",
             "Effect": "Allow",
             "Action": ["rds:CreateDBSnapshot"],
             "Resource": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*",
@@ -170,3 +171,80 @@ def test_iam_policy_prints_the_document_the_role_of_a_tagged_fleet_gets() -> Non
         log_group_arn="arn:aws:logs:x", queue_arn="arn:aws:sqs:x",
     )  # fmt: skip
     assert role["Statement"][: len(printed["Statement"])] == printed["Statement"]
+
+
+# -- a role that cannot be turned against the backups it keeps --------------------------------
+
+SNAPSHOT = f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:"
+OUR_TAGS = {
+    "sccos-backup:created-by": "sccos-backup",
+    "sccos-backup:kind": "hourly",
+    "sccos-backup:instance": "shop",
+    "sccos-backup:snapshot": "shop-hourly-2026-11-25-13",
+}
+
+
+def _tagging(request: dict[str, str], existing: dict[str, str] | None = None) -> dict[str, Any]:
+    """The request context IAM evaluates AddTagsToResource in (Service Authorization Reference
+    for Amazon RDS: aws:RequestTag/${TagKey}, aws:TagKeys, rds:snapshot-tag/${TagKey}); a
+    snapshot being created by the same request has no tags yet."""
+    context: dict[str, Any] = {f"aws:RequestTag/{k}": v for k, v in request.items()}
+    context["aws:TagKeys"] = list(request)
+    for key, value in (existing or {}).items():
+        context[f"rds:snapshot-tag/{key}"] = value
+    return context
+
+
+@pytest.mark.parametrize("scoped", [True, False], ids=["--db shop", "--tag"])
+def test_tag_then_delete_of_a_manual_snapshot_is_denied(scoped: bool) -> None:
+    document = _document(databases=["shop"]) if scoped else _document(db_tag=SHOP)
+    hourly = SNAPSHOT + "shop-hourly-2026-11-25-13"
+    manual = SNAPSHOT + "shop-before-release-42"
+    # tag-on-create of this hour's snapshot: allowed
+    assert allows(document, "rds:AddTagsToResource", hourly, _tagging(OUR_TAGS))
+    # the attack: tag a person's manual snapshot as hourly, then delete it
+    kind = {"sccos-backup:kind": "hourly"}
+    assert not allows(document, "rds:AddTagsToResource", manual, _tagging(kind))
+    assert not allows(
+        document, "rds:DeleteDBSnapshot", manual, {"rds:snapshot-tag/sccos-backup:kind": "hourly"}
+    )
+    # nor may an existing snapshot's tags change, even one of ours, nor foreign keys be added
+    assert not allows(document, "rds:AddTagsToResource", hourly, _tagging(kind, OUR_TAGS))
+    assert not allows(
+        document, "rds:AddTagsToResource", hourly, _tagging({**OUR_TAGS, "owner": "me"})
+    )
+    assert not allows(
+        document,
+        "rds:AddTagsToResource",
+        hourly,
+        _tagging({**OUR_TAGS, "sccos-backup:kind": "manual"}),
+    )
+    assert not allows(
+        document,
+        "rds:RemoveTagsFromResource",
+        hourly,
+        {"aws:TagKeys": ["sccos-backup:kind"], "rds:snapshot-tag/sccos-backup:kind": "hourly"},
+    )
+    # deleting an expired hourly snapshot stays allowed; an untagged look-alike is not
+    assert allows(
+        document, "rds:DeleteDBSnapshot", hourly, {"rds:snapshot-tag/sccos-backup:kind": "hourly"}
+    )
+    assert not allows(document, "rds:DeleteDBSnapshot", hourly, {})
+
+
+def test_the_evaluator_applies_denies_and_conditions_like_iam() -> None:
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "rds:AddTagsToResource", "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Action": "rds:AddTagsToResource",
+                "NotResource": "arn:aws:rds:*:*:snapshot:a-*",
+                "Condition": {"ForAnyValue:StringLike": {"aws:TagKeys": ["sccos-backup:*"]}},
+            },
+        ]
+    }
+    tagging = {"aws:TagKeys": ["Sccos-Backup:kind"]}  # tag keys compare case-insensitively
+    assert allows(document, "rds:AddTagsToResource", "arn:aws:rds:r:1:snapshot:a-1", tagging)
+    assert not allows(document, "rds:AddTagsToResource", "arn:aws:rds:r:1:snapshot:b-1", tagging)
+    assert allows(document, "rds:AddTagsToResource", "arn:aws:rds:r:1:snapshot:b-1", {})

@@ -1,10 +1,11 @@
 """Build IAM policy documents from :mod:`.statements`, and evaluate them (for the tests and
 for a dry check of a call).
 
-The evaluator implements what the policies here use of IAM's rules: an Allow statement
-matches when one of its actions and one of its resources match (``*`` and ``?`` wildcards,
-actions case-insensitive); conditions are not evaluated (the statements use them only to
-narrow further). Everything not allowed is denied.
+The evaluator implements what the policies here use of IAM's rules (IAM User Guide, "Policy
+evaluation logic" and "IAM JSON policy elements: Condition operators"): a statement matches
+when one of its actions and one of its resources match (``*`` and ``?`` wildcards, actions
+case-insensitive; ``NotResource`` inverts) and, given the request's context, its conditions
+hold; an explicit Deny wins over any Allow; everything not allowed is denied.
 """
 
 from __future__ import annotations
@@ -71,12 +72,20 @@ def policy_document(
                 f"'{name}' is not a DB instance identifier (letters, digits, hyphens)"
             )
     patterns = [p for name in databases for p in (name, f"{name}-*")] or ["*"]
+    names = list(databases) or ["*"]
     statements = []
     for statement in statements_for(command):
         resources: list[str] = []
         for template in statement.resources:
-            filled = template.format(partition=partition, region=region, account=account, db="{db}")
-            for resource in _expand(filled, patterns):
+            filled = template.format(
+                partition=partition, region=region, account=account, db="{db}", name="{name}"
+            )
+            expanded = (
+                [filled.replace("{name}", n) for n in names]
+                if "{name}" in filled
+                else _expand(filled, patterns)
+            )
+            for resource in expanded:
                 if resource not in resources:
                     resources.append(resource)
         tagged: list[str] = []
@@ -85,7 +94,11 @@ def policy_document(
             resources = [r for r in resources if ":db:" not in r]
         condition = _plain(statement.condition) if statement.condition else {}
         if resources:
-            statements.append(_entry(statement.sid, statement.actions, resources, condition))
+            entry = _entry(statement.sid, statement.actions, resources, condition)
+            entry["Effect"] = statement.effect
+            if statement.not_resources:
+                entry["NotResource"] = entry.pop("Resource")
+            statements.append(entry)
         if tagged and db_tag is not None:
             key, value = db_tag
             on_tag = {**condition, "StringEquals": {f"rds:db-tag/{key}": value}}
@@ -124,16 +137,80 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
-    """Whether ``document`` allows ``action`` on ``resource`` (conditions not evaluated)."""
+#: A request context: condition keys (``aws:TagKeys``, ``aws:RequestTag/K``,
+#: ``rds:snapshot-tag/K``, ...) and their value or values; a missing key is absent.
+Context = Mapping[str, "str | Sequence[str]"]
+
+
+def allows(
+    document: Mapping[str, Any], action: str, resource: str, context: Context | None = None
+) -> bool:
+    """Whether ``document`` allows ``action`` on ``resource``: some Allow statement matches and
+    no Deny statement does (``Resource`` or ``NotResource``). With a ``context``, conditions
+    are evaluated as IAM does for the operators the policies here use; without one they are
+    not (the caller does not know the request's keys), and a conditional Deny never matches."""
+    allowed = False
     for statement in document.get("Statement", []):
-        if statement.get("Effect") != "Allow":
-            continue
         if not any(_match(a.lower(), action.lower()) for a in _listed(statement["Action"])):
             continue
-        if any(_match(r, resource) for r in _listed(statement["Resource"])):
-            return True
-    return False
+        if "NotResource" in statement:
+            if any(_match(r, resource) for r in _listed(statement["NotResource"])):
+                continue
+        elif not any(_match(r, resource) for r in _listed(statement["Resource"])):
+            continue
+        condition = statement.get("Condition") or {}
+        if context is None:
+            if condition and statement.get("Effect") == "Deny":
+                continue
+        elif not _conditions_hold(condition, context):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _conditions_hold(condition: Mapping[str, Any], context: Context) -> bool:
+    """IAM's condition operators used here: String(Not)Equals, String(Not)Like, Null, and the
+    ForAllValues:/ForAnyValue: forms. Keys compare case-insensitively, values exactly
+    (tag keys in ``aws:TagKeys`` too, as IAM does)."""
+    keys = {k.lower(): v for k, v in context.items()}
+    for operator, tests in condition.items():
+        qualifier, _, name = operator.rpartition(":")
+        for key, wanted in tests.items():
+            present = key.lower() in keys
+            if name == "Null":
+                if (str(wanted).lower() == "true") == present:
+                    return False
+                continue
+            values = _listed(keys[key.lower()]) if present else []
+            patterns = _listed(wanted)
+            negated = "Not" in name
+            like = name.replace("Not", "") == "StringLike"
+            lower = key.lower() == "aws:tagkeys"
+
+            def hit(
+                value: str, patterns: list[str] = patterns, like: bool = like, lower: bool = lower
+            ) -> bool:
+                def norm(text: str) -> str:
+                    return text.lower() if lower else text
+
+                return any(
+                    _match(norm(p), norm(value)) if like else norm(p) == norm(value)
+                    for p in patterns
+                )
+
+            if qualifier == "ForAllValues":
+                ok = all(hit(v) != negated for v in values)
+            elif qualifier == "ForAnyValue":
+                ok = any(hit(v) != negated for v in values)
+            elif not present:
+                ok = negated
+            else:
+                ok = any(hit(v) for v in values) != negated
+            if not ok:
+                return False
+    return True
 
 
 def _listed(value: str | Iterable[str]) -> list[str]:
@@ -146,4 +223,4 @@ def _match(pattern: str, value: str) -> bool:
     return re.fullmatch(regex, value, re.S) is not None
 
 
-__all__ = ["ALL", "COMMANDS", "allows", "policy_document", "statements_for"]
+__all__ = ["ALL", "COMMANDS", "Context", "allows", "policy_document", "statements_for"]

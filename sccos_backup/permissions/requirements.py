@@ -19,10 +19,15 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Need:
-    """One action on one resource ARN that IAM must allow."""
+    """One action on one resource ARN that IAM must allow, and the request's condition keys
+    where the call's parameters fix them (``context``; None: not known from the call)."""
 
     action: str
     resource: str
+    context: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None
+
+    def condition_keys(self) -> dict[str, str | tuple[str, ...]] | None:
+        return None if self.context is None else dict(self.context)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,16 @@ def _describe(kind: str, param: str, action: str) -> Rule:
 
 
 def _tags(params: Mapping[str, Any], arn: str) -> list[Need]:
-    return [Need("rds:AddTagsToResource", arn)] if params.get("Tags") else []
+    """Tags on create: AddTagsToResource on the new resource, which has no tags yet, with the
+    request's tags as ``aws:RequestTag/KEY`` and ``aws:TagKeys``."""
+    tags = params.get("Tags") or []
+    if not tags:
+        return []
+    context: list[tuple[str, str | tuple[str, ...]]] = [
+        (f"aws:RequestTag/{t['Key']}", str(t["Value"])) for t in tags
+    ]
+    context.append(("aws:TagKeys", tuple(str(t["Key"]) for t in tags)))
+    return [Need("rds:AddTagsToResource", arn, tuple(context))]
 
 
 def _kms(params: Mapping[str, Any], where: Where) -> list[Need]:

@@ -2,9 +2,11 @@
 
 Resource strings are templates: ``{partition}``, ``{region}`` and ``{account}`` are filled in by
 the builder, ``{db}`` becomes one ARN per database name pattern (``*`` when the policy is not
-scoped to named databases, else ``shop`` and ``shop-*`` for ``--db shop``). Read-only calls are
-region-wide because RDS authorises a describe without an identifier against ``db:*``; every
-call that changes something is limited to the databases' (and their snapshots') ARNs.
+scoped to named databases, else ``shop`` and ``shop-*`` for ``--db shop``), ``{name}`` one ARN
+per database name exactly (``*`` when not scoped), for names the tool derives from it.
+Read-only calls are region-wide because RDS authorises a describe without an identifier
+against ``db:*``; every call that changes something is limited to the databases' (and their
+snapshots') ARNs.
 
 Actions, resource types and dependent actions follow the Service Authorization Reference,
 "Actions, resources, and condition keys for Amazon RDS" / "... AWS CodePipeline" (read
@@ -30,6 +32,9 @@ class Statement:
     resources: tuple[str, ...]
     why: str
     condition: Mapping[str, Any] = field(default_factory=dict)
+    effect: str = "Allow"
+    #: The statement applies to every resource except ``resources`` (``NotResource``).
+    not_resources: bool = False
 
 
 READ_RDS = Statement(
@@ -197,13 +202,71 @@ MAINTENANCE = Statement(
     "`Maintenance_Enable_ENV` / `Maintenance_Disable_ENV`; no other pipeline.",
 )
 
+#: The tag keys an hourly snapshot is created with (sccos_backup.backups.ownership).
+HOURLY_TAG_KEYS = (
+    "sccos-backup:created-by",
+    "sccos-backup:kind",
+    "sccos-backup:instance",
+    "sccos-backup:snapshot",
+)
+HOURLY = f"{RDS}:snapshot:{{name}}-hourly-*"
+TAGGING = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
+
+CREATE_HOURLY_SNAPSHOT = Statement(
+    sid="CreateHourlySnapshots",
+    actions=("rds:CreateDBSnapshot",),
+    resources=(f"{RDS}:db:{{db}}", HOURLY),
+    why="The scheduled rotation takes this hour's snapshot, always named `DB-hourly-...`. "
+    "CreateDBSnapshot is authorised against the instance and the new snapshot's name.",
+)
+
+TAG_HOURLY_ON_CREATE = Statement(
+    sid="TagHourlySnapshotsOnCreate",
+    actions=("rds:AddTagsToResource",),
+    resources=(HOURLY,),
+    condition={
+        "ForAllValues:StringEquals": {"aws:TagKeys": list(HOURLY_TAG_KEYS)},
+        "StringEquals": {
+            "aws:RequestTag/sccos-backup:kind": "hourly",
+            "aws:RequestTag/sccos-backup:created-by": "sccos-backup",
+        },
+        "Null": {"rds:snapshot-tag/sccos-backup:kind": "true"},
+    },
+    why="The hourly snapshot is created with its four `sccos-backup:*` tags (authorised as "
+    "AddTagsToResource on the new snapshot, which has no tags yet): only those keys, only "
+    "`kind=hourly`, only on an hourly name, never on a snapshot that already carries a kind.",
+)
+
+DENY_BACKUP_TAGS_ELSEWHERE = Statement(
+    sid="DenyBackupTagsOnOtherSnapshots",
+    effect="Deny",
+    not_resources=True,
+    actions=TAGGING,
+    resources=(HOURLY,),
+    condition={"ForAnyValue:StringLike": {"aws:TagKeys": ["sccos-backup:*"]}},
+    why="Deletion rights follow the `sccos-backup:kind` tag, so the role may never write or "
+    "remove `sccos-backup:*` tags on anything but this hour's new snapshot, whatever other "
+    "policy the role is given.",
+)
+
+DENY_CHANGING_BACKUP_TAGS = Statement(
+    sid="DenyChangingBackupTags",
+    effect="Deny",
+    actions=TAGGING,
+    resources=(f"{RDS}:snapshot:*",),
+    condition={"Null": {"rds:snapshot-tag/sccos-backup:kind": "false"}},
+    why="A snapshot that carries a kind keeps its tags: only a snapshot being created (no "
+    "tags yet) is tagged.",
+)
+
 DELETE_HOURLY_SNAPSHOTS = Statement(
     sid="DeleteHourlySnapshots",
     actions=("rds:DeleteDBSnapshot",),
-    resources=(f"{RDS}:snapshot:{{db}}",),
+    resources=(HOURLY,),
     condition={"StringEquals": {"rds:snapshot-tag/sccos-backup:kind": "hourly"}},
     why="The scheduled rotation deletes expired hourly snapshots only: IAM refuses the "
-    "function any snapshot not tagged `sccos-backup:kind=hourly`, whatever the code does.",
+    "function any snapshot not named `DB-hourly-...` and tagged `sccos-backup:kind=hourly`, "
+    "whatever the code does.",
 )
 
 DRILL_RESTORE = Statement(
@@ -272,9 +335,17 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         TAG_SNAPSHOTS,
         DELETE_SNAPSHOT,
     ),
-    # The schedule stack's function (scheduled `rotate` and `check`): the snapshot group's
-    # statements without the restore window, and deletes limited to hourly snapshots.
-    "schedule": (READ_RDS, READ_QUOTA, CREATE_SNAPSHOT, TAG_SNAPSHOTS, DELETE_HOURLY_SNAPSHOTS),
+    # The schedule stack's function (scheduled `rotate` and `check`): reads, hourly snapshots
+    # only (created, tagged on create, deleted), and no way to widen that by tagging.
+    "schedule": (
+        READ_RDS,
+        READ_QUOTA,
+        CREATE_HOURLY_SNAPSHOT,
+        TAG_HOURLY_ON_CREATE,
+        DELETE_HOURLY_SNAPSHOTS,
+        DENY_BACKUP_TAGS_ELSEWHERE,
+        DENY_CHANGING_BACKUP_TAGS,
+    ),
     "restore": (
         READ_RDS,
         READ_RESTORE_WINDOW,

@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from sccos_backup.schedule import policies
 from sccos_backup.schedule.alarms import declare_alarms
-from sccos_backup.schedule.event import Action
+from sccos_backup.schedule.event import MIN_KEEP_HOURS_ENV, Action
 from sccos_backup.schedule.package import Artifact
 from sccos_backup.schedule.spec import (
     CHECK_EXPRESSION,
@@ -150,6 +150,9 @@ class BackupSchedule(pulumi.ComponentResource):
             code_sha256=artifact.sha256,
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={MIN_KEEP_HOURS_ENV: str(spec.keep_hours)}
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )
         aws.lambda_.FunctionEventInvokeConfig(

@@ -142,8 +142,15 @@ class ScheduleEvent:
     attempt: str | None = None
 
 
-def parse_event(event: Any) -> ScheduleEvent:
-    """The typed request of a raw event; :class:`InvalidInput` names what is wrong."""
+#: The function's environment variable holding the stack's retention, the least an event may ask.
+MIN_KEEP_HOURS_ENV = "SCCOS_BACKUP_MIN_KEEP_HOURS"
+
+
+def parse_event(event: Any, *, min_keep_hours: int = DEFAULT_KEEP_HOURS) -> ScheduleEvent:
+    """The typed request of a raw event; :class:`InvalidInput` names what is wrong.
+
+    ``keep_hours`` may not be below ``min_keep_hours`` (the stack's retention): whoever may
+    invoke the function could otherwise have it delete every hourly snapshot but one."""
     if not isinstance(event, Mapping):
         raise InvalidInput(f"the event must be a JSON object, not {type(event).__name__}")
     unknown = sorted(set(event) - EVENT_KEYS)
@@ -160,6 +167,12 @@ def parse_event(event: Any) -> ScheduleEvent:
     keep_hours = DEFAULT_KEEP_HOURS
     if event.get("keep_hours") is not None:
         keep_hours = _positive_int(event["keep_hours"], "keep_hours")
+        if keep_hours < min_keep_hours:
+            raise InvalidInput(
+                f"keep_hours {keep_hours} is below this stack's retention of {min_keep_hours} "
+                "hours; change the stack (`sccos-backup schedule capture --keep-hours`), not the "
+                "event"
+            )
     max_age = DEFAULT_MAX_HOURLY_AGE
     if event.get("max_hourly_age_minutes") is not None:
         minutes = _positive_int(event["max_hourly_age_minutes"], "max_hourly_age_minutes")
