@@ -79,8 +79,8 @@ def test_capture_by_tag_checks_the_databases_and_writes_the_record(
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
-        (["--tag", "sccos:project=nothing"], 3, "no DB instance carries the tag"),
-        (["--db", "shop-de", "--db", "gone"], 3, "'gone' does not exist"),
+        (["--tag", "sccos:project=nothing", "--no-alarm-actions"], 3, "carries the tag"),
+        (["--db", "shop-de", "--db", "gone", "--no-alarm-actions"], 3, "'gone' does not exist"),
         (["--db", "shop-de", "--tag", "a=b"], 2, "not both"),
         ([], 2, "no databases chosen"),
         (["--db", "shop-de", "--keep-hours", "0"], 2, "--keep-hours"),
@@ -97,6 +97,36 @@ def test_capture_refusals_are_one_line_and_write_nothing(
     )  # fmt: skip
     one_error_line(result, code, needle)
     assert not (folder / "Pulumi.fleet.yaml").exists()
+
+
+def test_alarms_need_a_destination_or_a_deliberate_no(moto: str, rds: Any, folder: Path) -> None:
+    make_instance(rds, "shop-de", Tags=[TAG])
+    base = ["--endpoint-url", moto, "schedule", "capture", "--stack", "fleet",
+            "--db", "shop-de", "--work-dir", str(folder)]  # fmt: skip
+    one_error_line(run(base), 2, "--alarm-email ADDR or --alarm-topic-arn ARN, or --no-alarm")
+    assert not (folder / "Pulumi.fleet.yaml").exists()
+    both = [*base, "--alarm-email", "ops@example.com", "--no-alarm-actions"]
+    one_error_line(run(both), 2, "contradicts")
+    quiet = run([*base, "--no-alarm-actions"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "notify no one" in quiet.stderr
+    assert (folder / "Pulumi.fleet.yaml").exists()
+
+
+def test_a_sharded_rotation_is_recorded(moto: str, rds: Any, folder: Path) -> None:
+    make_instance(rds, "shop-de", Tags=[TAG])
+    result = run(
+        ["--endpoint-url", moto, "schedule", "capture", "--stack", "fleet", "--db", "shop-de",
+         "--alarm-email", "ops@example.com", "--rotate-shards", "4", "--work-dir", str(folder)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((folder / "Pulumi.fleet.yaml").read_text())["config"]
+    assert config[f"{PROJECT}:rotateShards"] == 4
+    bad = run(
+        ["--endpoint-url", moto, "schedule", "capture", "--stack", "other", "--db", "shop-de",
+         "--alarm-email", "ops@example.com", "--rotate-shards", "99", "--work-dir", str(folder)]
+    )  # fmt: skip
+    one_error_line(bad, 2, "--rotate-shards must be 1 to 24")
 
 
 def test_a_bad_stack_name_or_folder_is_refused(tmp_path: Path) -> None:

@@ -311,3 +311,27 @@ def test_alarm_thresholds_and_dimensions(artifact: Artifact) -> Any:
         assert not mocks.of_type(TOPIC)
 
     return _settled(schedule).apply(check)
+
+
+@pulumi.runtime.test
+def test_a_sharded_rotation_has_one_schedule_per_shard(artifact: Artifact) -> Any:
+    mocks = install()
+    from sccos_backup.schedule.declaration import declare
+
+    spec = ScheduleSpec(
+        Selection(databases=("shop-de", "shop-at")), alarm_email="ops@example.com", rotate_shards=3
+    )
+    schedule = declare("fleet", spec, artifact)
+
+    def check(_: Any) -> None:
+        inputs = {
+            s.name: parse_event(json.loads(s.inputs["target"]["input"]))
+            for s in mocks.of_type(SCHEDULE)
+        }
+        rotations = {n: e for n, e in inputs.items() if e.action is Action.ROTATE}
+        assert sorted(rotations) == [f"sccos-backup-fleet-rotate-{i}of3" for i in (1, 2, 3)]
+        assert sorted(str(e.shard) for e in rotations.values()) == ["1/3", "2/3", "3/3"]
+        checks = [e for e in inputs.values() if e.action is Action.CHECK]
+        assert len(checks) == 1 and checks[0].shard is None  # a check reads: one run is enough
+
+    return _settled(schedule).apply(check)

@@ -327,3 +327,21 @@ def test_the_functions_floor_comes_from_its_environment(monkeypatch: pytest.Monk
     monkeypatch.setattr(lambda_handler, "_services", None)
     monkeypatch.delenv("SCCOS_BACKUP_MIN_KEEP_HOURS")
     assert lambda_handler.default_services().min_keep_hours == 60
+
+
+def test_a_sharded_rotation_covers_every_database_once(rds: Any, fleet: dict[str, Any]) -> None:
+    """Three shards of the tagged fleet: each database is rotated by exactly one of them."""
+    rotated: list[str] = []
+    for index in (1, 2, 3):
+        result = lambda_handler.handle({**ROTATE, "shard": f"{index}/3"}, fleet["services"])
+        assert result["shard"] == f"{index}/3"
+        rotated += [d["database"] for d in result["databases"]]
+    assert sorted(rotated) == ["shop-a", "shop-b", "shop-c"]
+
+
+@pytest.mark.parametrize("shard", ["0/3", "4/3", "1/25", "x", "1-3"])
+def test_a_bad_shard_is_refused(shard: str) -> None:
+    from sccos_backup.schedule.event import parse_event
+
+    with pytest.raises(InvalidInput, match="shard"):
+        parse_event({**ROTATE, "shard": shard})

@@ -125,6 +125,22 @@ def capture_command(
             "--alarm-topic-arn", metavar="ARN", help="Send alarms to an existing SNS topic."
         ),
     ] = None,
+    no_alarm_actions: Annotated[
+        bool,
+        typer.Option(
+            "--no-alarm-actions",
+            help="Deploy the alarms without any destination (they change state in CloudWatch "
+            "and tell no one).",
+        ),
+    ] = False,
+    rotate_shards: Annotated[
+        int,
+        typer.Option(
+            "--rotate-shards",
+            metavar="N",
+            help="Split the hourly rotation into N invocations (for fleets of hundreds).",
+        ),
+    ] = 1,
     work_dir: ScheduleDirOpt = DEFAULT_DIR,
     json_output: JsonOpt = False,
 ) -> None:
@@ -145,9 +161,18 @@ def capture_command(
         keep_hours=keep_hours,
         alarm_email=alarm_email,
         alarm_topic_arn=alarm_topic_arn,
+        rotate_shards=rotate_shards,
     )
     if alarm_email and alarm_topic_arn:
         raise errors.InvalidInput("give --alarm-email or --alarm-topic-arn, not both")
+    destination = bool(alarm_email or alarm_topic_arn)
+    if destination and no_alarm_actions:
+        raise errors.InvalidInput("--no-alarm-actions contradicts --alarm-email/--alarm-topic-arn")
+    if not destination and not no_alarm_actions:
+        raise errors.InvalidInput(
+            "the schedule's alarms need someone to tell: give --alarm-email ADDR or "
+            "--alarm-topic-arn ARN, or --no-alarm-actions to deploy alarms that notify no one"
+        )
     from automation.commands.projects import SCHEDULE, resolve
 
     work_dir = resolve(SCHEDULE, work_dir)
@@ -160,6 +185,11 @@ def capture_command(
         echo_json({"stack": stack, "file": str(path), "databases": covered, "config": config})
         return
     _out(f"wrote {path}: {spec.selection.describe()} ({', '.join(covered)} today)")
+    if no_alarm_actions:
+        sys.stderr.write(
+            "note: --no-alarm-actions: the alarms change state in CloudWatch but notify no one; "
+            "a stopped rotation or a full quota is only seen by whoever looks\n"
+        )
     _out(f"review it, then: sccos-backup schedule preview --stack {stack}")
 
 

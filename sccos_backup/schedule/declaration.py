@@ -7,8 +7,9 @@ inline program, so both declare the same thing. Per stack:
   the reproducible zip (:mod:`.package`; Pulumi passes a ``FileArchive`` that already is a zip
   through unchanged, and ``code_sha256`` is the zip's hash), its log group and its role
   (:mod:`.policies`: the RDS statements are ``iam-policy schedule``);
-- two EventBridge Scheduler schedules in UTC, ``rotate`` hourly and ``check`` every 15 minutes,
-  each with a retry policy and the dead-letter queue, through a role that may only invoke the
+- EventBridge Scheduler schedules in UTC, ``rotate`` hourly (one per shard when the rotation
+  is split: ``-rotate-1of4`` ...) and ``check`` every 15 minutes, each with a retry policy and
+  the dead-letter queue, through a role that may only invoke the
   function and write to the queue;
 - the function's asynchronous-invocation settings: retries, and failed runs to the same queue;
 - the alarms and the optional SNS topic (:mod:`.alarms`).
@@ -184,18 +185,25 @@ class BackupSchedule(pulumi.ComponentResource):
             opts=child,
         )
         self.schedules = {}
-        for action, delivery in DELIVERY.items():
+        targets = [
+            (action, delivery, shard)
+            for action, delivery in DELIVERY.items()
+            for shard in reversed(spec.shards(action))  # the first shard's is the output
+        ]
+        for action, delivery, shard in targets:
+            name = f"{prefix}-{action}" + (f"-{shard.index}of{shard.count}" if shard else "")
+            part = f" (shard {shard})" if shard else ""
             self.schedules[action] = aws.scheduler.Schedule(
-                f"{prefix}-{action}",
-                name=f"{prefix}-{action}",
-                description=f"sccos-backup {action} of {spec.selection.describe()}",
+                name,
+                name=name,
+                description=f"sccos-backup {action} of {spec.selection.describe()}{part}",
                 schedule_expression=delivery.expression,
                 schedule_expression_timezone=TIMEZONE,
                 flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
                 target=aws.scheduler.ScheduleTargetArgs(
                     arn=self.function.arn,
                     role_arn=scheduler_role.arn,
-                    input=_json(spec.event(action, stack)),
+                    input=_json(spec.event(action, stack, shard)),
                     retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
                         maximum_retry_attempts=delivery.retries,
                         maximum_event_age_in_seconds=delivery.max_event_age,

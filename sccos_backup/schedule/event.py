@@ -7,12 +7,15 @@ filled in (``<aws.scheduler.execution-id>`` and ``<aws.scheduler.attempt-number>
      "stack": "fleet", "execution_id": "d32c5kddcf5bb8c3", "attempt": "1"}
 
 ``databases`` (a list of DB instance identifiers) or ``tag`` (``KEY=VALUE``) chooses the
-databases; exactly one of them. ``keep_hours`` (rotate) and ``max_hourly_age_minutes`` (check)
+databases; exactly one of them. ``shard`` (``"I/N"``) narrows them to the databases whose
+name hashes to shard I of N: a large fleet's hourly rotation runs as N invocations.
+``keep_hours`` (rotate) and ``max_hourly_age_minutes`` (check)
 are optional. ``stack`` names the schedule stack in the published metrics.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,8 +40,11 @@ EVENT_KEYS = frozenset(
         "stack",
         "execution_id",
         "attempt",
+        "shard",
     }
 )
+#: Most shards a rotation may be split into (one Scheduler schedule each).
+SHARDS_MAX = 24
 
 
 class Action(StrEnum):
@@ -117,6 +123,35 @@ class Selection:
         return {"databases": list(self.databases)}
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` (1-based) of ``count``: the databases whose name hashes to it. The hash
+    (CRC-32 of the name) never changes, so a database stays in its shard as the fleet grows."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count <= SHARDS_MAX:
+            raise InvalidInput(
+                f"shard '{self}' is invalid: I/N with 1 <= I <= N <= {SHARDS_MAX}, e.g. 1/4"
+            )
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def holds(self, database: str) -> bool:
+        return zlib.crc32(database.encode()) % self.count == self.index - 1
+
+    @classmethod
+    def parse(cls, value: Any) -> Shard:
+        text = str(value)
+        index, sep, count = text.partition("/")
+        if not sep or not index.isdigit() or not count.isdigit():
+            raise InvalidInput(f"shard {value!r} is not I/N (e.g. 1/4)")
+        return cls(int(index), int(count))
+
+
 def _positive_int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InvalidInput(f"{what} must be a whole number, not {value!r}")
@@ -140,6 +175,7 @@ class ScheduleEvent:
     stack: str | None = None
     execution_id: str | None = None
     attempt: str | None = None
+    shard: Shard | None = None
 
 
 #: The function's environment variable holding the stack's retention, the least an event may ask.
@@ -185,6 +221,7 @@ def parse_event(event: Any, *, min_keep_hours: int = DEFAULT_KEEP_HOURS) -> Sche
         stack=_optional_text(event.get("stack")),
         execution_id=_optional_text(event.get("execution_id")),
         attempt=_optional_text(event.get("attempt")),
+        shard=None if event.get("shard") in (None, "") else Shard.parse(event["shard"]),
     )
 
 

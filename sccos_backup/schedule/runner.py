@@ -73,6 +73,7 @@ class RunSummary:
         return {
             "action": str(self.event.action),
             "selection": self.event.selection.describe(),
+            "shard": str(self.event.shard) if self.event.shard else None,
             "now": self.now.isoformat(),
             "stack": self.event.stack,
             "execution_id": self.event.execution_id,
@@ -160,6 +161,8 @@ def run_event(
     fleet = FleetRotation(rds, keep_hours=event.keep_hours, now=now)
     rotating = event.action is Action.ROTATE
     names = select_databases(rds, event.selection, fleet.instances if rotating else None)
+    if event.shard is not None:
+        names = tuple(n for n in names if event.shard.holds(n))
     fleet.select(names)
     metrics.add_selected(str(event.action), len(names))
     checker = _Checker(rds, event, metrics)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE
 from sccos_backup.errors import InvalidInput
-from sccos_backup.schedule.event import Action, Selection
+from sccos_backup.schedule.event import SHARDS_MAX, Action, Selection, Shard
 
 #: The schedule's Pulumi project name, also the namespace of its configuration keys.
 PROJECT = "sccos-backup-schedule"
@@ -25,6 +25,7 @@ CONFIG_KEEP_HOURS = "keepHours"
 CONFIG_MAX_AGE = "maxHourlyAgeMinutes"
 CONFIG_EMAIL = "alarmEmail"
 CONFIG_TOPIC = "alarmTopicArn"
+CONFIG_SHARDS = "rotateShards"
 CONFIG_KEYS = (
     CONFIG_DATABASES,
     CONFIG_TAG,
@@ -32,6 +33,7 @@ CONFIG_KEYS = (
     CONFIG_MAX_AGE,
     CONFIG_EMAIL,
     CONFIG_TOPIC,
+    CONFIG_SHARDS,
 )
 OBJECT_KEYS = frozenset({CONFIG_DATABASES})
 
@@ -83,9 +85,15 @@ class ScheduleSpec:
     max_hourly_age_minutes: int = int(DEFAULT_MAX_HOURLY_AGE.total_seconds() // 60)
     alarm_email: str | None = None
     alarm_topic_arn: str | None = None
+    #: The hourly rotation runs as this many invocations (shards) at minute 0.
+    rotate_shards: int = 1
 
     def __post_init__(self) -> None:
         _minutes(self.keep_hours, "--keep-hours")
+        if not 1 <= _minutes(self.rotate_shards, "--rotate-shards") <= SHARDS_MAX:
+            raise InvalidInput(
+                f"--rotate-shards must be 1 to {SHARDS_MAX}, not {self.rotate_shards}"
+            )
         _minutes(self.max_hourly_age_minutes, "the maximum hourly snapshot age")
         if self.alarm_email is not None and not _EMAIL.match(self.alarm_email):
             raise InvalidInput(f"'{self.alarm_email}' is not an e-mail address")
@@ -95,10 +103,17 @@ class ScheduleSpec:
                 "(arn:aws:sns:REGION:ACCOUNT:NAME)"
             )
 
-    def event(self, action: Action, stack: str) -> dict[str, Any]:
+    def shards(self, action: Action) -> tuple[Shard | None, ...]:
+        """The shards of ``action``'s schedules: the rotation's when split, else one whole."""
+        if action is not Action.ROTATE or self.rotate_shards == 1:
+            return (None,)
+        return tuple(Shard(i, self.rotate_shards) for i in range(1, self.rotate_shards + 1))
+
+    def event(self, action: Action, stack: str, shard: Shard | None = None) -> dict[str, Any]:
         """The input each schedule sends to the function (with Scheduler's context keywords)."""
         return {
             "action": str(action),
+            **({"shard": str(shard)} if shard is not None else {}),
             **self.selection.to_event(),
             "keep_hours": self.keep_hours,
             "max_hourly_age_minutes": self.max_hourly_age_minutes,
@@ -120,6 +135,8 @@ class ScheduleSpec:
             values[CONFIG_EMAIL] = self.alarm_email
         if self.alarm_topic_arn:
             values[CONFIG_TOPIC] = self.alarm_topic_arn
+        if self.rotate_shards != 1:
+            values[CONFIG_SHARDS] = self.rotate_shards
         return values
 
     @classmethod
@@ -141,4 +158,5 @@ class ScheduleSpec:
             ),
             alarm_email=values.get(CONFIG_EMAIL) or None,
             alarm_topic_arn=values.get(CONFIG_TOPIC) or None,
+            rotate_shards=_minutes(values.get(CONFIG_SHARDS) or 1, CONFIG_SHARDS),
         )
