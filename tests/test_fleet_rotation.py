@@ -18,7 +18,7 @@ from sccos_backup.backups.ownership import hourly_tags
 from sccos_backup.backups.quota import QuotaProjection
 from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
 from tests.fake_rds import FakeRds
-from tests.test_backups import NOW, hourly, instance
+from tests.test_backups import NOW, RID, hourly, instance, snapshot
 
 ONE_ATTEMPT = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
 TAG = {"Key": "sccos:project", "Value": "shop"}
@@ -145,3 +145,35 @@ def test_near_a_known_quota_the_expired_go_first(used: int, first: bool) -> None
     projection = QuotaProjection(1, ("shop",), 0, used, 100, None)
     plan = backups.plan_rotation(NOW, instance(), [hourly(61)], keep_hours=1, quota=projection)
     assert plan.delete_first is first
+
+
+# -- a look-alike never takes an hour's place ------------------------------------------------
+
+
+def test_an_untagged_look_alike_does_not_stand_for_the_hour() -> None:
+    """A person's snapshot named like this hour's hourly one: the hour's snapshot is taken
+    under the second name, and the check counts only ours (no gap once it is there)."""
+    from sccos_backup.backups.gaps import hourly_gaps
+    from sccos_backup.backups.ownership import Owner
+
+    this_hour = backups.hourly_name("shop", NOW)
+    look_alike = snapshot(this_hour, hours_ago=0.1, kind=None)
+    plan = backups.plan_rotation(NOW, instance(), [look_alike], keep_hours=60)
+    assert plan.create == f"{this_hour}-2" and plan.existing is None
+    assert any("not one of this database's hourly snapshots" in w for w in plan.warnings)
+    # the check counts only ours: an hour held by a look-alike alone is a gap
+    last_hour = NOW - timedelta(hours=1)
+    stranger = snapshot(backups.hourly_name("shop", last_hour), hours_ago=1, kind=None)
+    gaps = hourly_gaps(NOW, Owner("shop", RID), [stranger, hourly(2)], 60, NOW - timedelta(hours=2))
+    assert last_hour.replace(minute=0) in gaps
+    ours = snapshot(f"{this_hour}-2", hours_ago=0.1)
+    tagged = backups.plan_rotation(NOW, instance(), [look_alike, ours], keep_hours=60)
+    assert tagged.create is None and tagged.existing == f"{this_hour}-2"
+    assert backups.hourly_mark(ours) is not None
+
+
+def test_both_names_taken_by_strangers_blocks_the_hour() -> None:
+    this_hour = backups.hourly_name("shop", NOW)
+    strangers = [snapshot(n, kind=None) for n in (this_hour, f"{this_hour}-2")]
+    plan = backups.plan_rotation(NOW, instance(), strangers, keep_hours=60)
+    assert plan.create is None and plan.blocked and "not ours" in plan.blocked

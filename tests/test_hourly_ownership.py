@@ -415,7 +415,8 @@ def test_a_manual_snapshot_is_taken_in_storage_optimization_too() -> None:
 def test_this_hours_name_held_by_a_snapshot_not_ours_is_reported_and_not_counted() -> None:
     squatter = snapshot(backups.hourly_name("shop", NOW), kind="manual", hours_ago=0.1)
     plan = backups.plan_rotation(NOW, instance(), [squatter])
-    assert plan.create is None and plan.existing == squatter.identifier
-    assert any("is taken by a snapshot" in w for w in plan.warnings)
+    # it never stands for the hour: this hour's snapshot takes the second name
+    assert plan.create == f"{squatter.identifier}-2" and plan.existing is None
+    assert any("not one of this database's hourly snapshots" in w for w in plan.warnings)
     report = backups.evaluate_policy(NOW, instance(), [squatter])
     assert "hourly" in [c.name for c in report.checks if not c.ok]

@@ -345,3 +345,20 @@ def test_a_bad_shard_is_refused(shard: str) -> None:
 
     with pytest.raises(InvalidInput, match="shard"):
         parse_event({**ROTATE, "shard": shard})
+
+
+def test_a_fleet_by_tag_leaves_out_what_restores_and_drills_made(
+    rds: Any, fleet: dict[str, Any]
+) -> None:
+    """A restore's renamed original and a drill's copy carry the shop's tags (copied); they
+    never get an hourly series of their own."""
+    shop = [TAG, {"Key": "Environment", "Value": "production"}]
+    make_instance(rds, "shop-a-pre-restore-202611251200", Tags=shop)
+    make_instance(
+        rds, "shop-c-parked", Tags=[*shop, {"Key": "sccos-backup:run-original", "Value": "shop-c"}]
+    )
+    make_instance(rds, "shop-c-copy", Tags=[*shop, {"Key": "sccos-backup:drill", "Value": "1"}])
+    result = lambda_handler.handle(ROTATE, fleet["services"])
+    assert sorted(d["database"] for d in result["databases"]) == ["shop-a", "shop-b", "shop-c"]
+    hourly = {n.split("-hourly-")[0] for n in snapshot_names(rds) if "-hourly-" in n}
+    assert hourly == {"shop-a", "shop-c"}  # shop-b is denied CreateDBSnapshot

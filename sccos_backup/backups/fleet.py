@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
-from sccos_backup.backups.naming import hourly_name
+from sccos_backup.backups.naming import alternate_hourly_name, hourly_name
 from sccos_backup.backups.ownership import IN_PROGRESS, Owner, hourly_mark
 from sccos_backup.backups.quota import Census, QuotaProjection, project, take_census
 from sccos_backup.backups.rotation import RotationResult, execute_rotation, plan_rotation
@@ -63,6 +63,7 @@ class _Index:
         names = set(self._series.get(owner.identifier, ()))
         names |= self._resource.get(owner.resource_id, set())
         names.add(hourly_name(owner.identifier, now))
+        names.add(alternate_hourly_name(hourly_name(owner.identifier, now)))
         return [self.by_id[n] for n in names | self._in_progress if n in self.by_id]
 
 

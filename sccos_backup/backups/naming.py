@@ -53,6 +53,12 @@ def hourly_name(instance: str, now: datetime) -> str:
     return identifiers.snapshot_identifier(f"{instance}-hourly-{utc(now):%Y-%m-%d-%H}")
 
 
+def alternate_hourly_name(name: str) -> str:
+    """The hour's second name, taken when a snapshot that is not this database's hourly one
+    (a look-alike a person made, a copy) holds the first: ``shop-hourly-2026-11-25-13-2``."""
+    return identifiers.snapshot_identifier(f"{name}-2")
+
+
 def propose_name(instance: str, now: datetime, purpose: str = "manual") -> str:
     """A meaningful manual snapshot name, e.g. ``shop-manual-20261125-1300`` (UTC)."""
     if not purpose or not purpose.replace("-", "").isalnum():

@@ -2,7 +2,8 @@
 
 An hourly snapshot is recognised by its name *and* its tags, never by one alone:
 
-- the name is ``DB-hourly-YYYY-MM-DD-HH`` (the hour it stands for, UTC);
+- the name is ``DB-hourly-YYYY-MM-DD-HH`` (the hour it stands for, UTC), or the same with
+  ``-2`` where something that is not this database's hourly snapshot held that name;
 - it is a manual snapshot tagged ``sccos-backup:created-by=sccos-backup`` and
   ``sccos-backup:kind=hourly``;
 - ``sccos-backup:instance`` names the instance it was taken under and equals ``DB`` in the name;
@@ -35,7 +36,9 @@ TAG_INSTANCE = "sccos-backup:instance"
 #: The hourly snapshot's own identifier (a copy carries its source's).
 TAG_SNAPSHOT = "sccos-backup:snapshot"
 
-_HOURLY = re.compile(r"^(?P<db>.+)-hourly-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-(?P<h>\d{2})$")
+_HOURLY = re.compile(
+    r"^(?P<db>.+)-hourly-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-(?P<h>\d{2})(?:-2)?$"
+)
 
 #: Snapshot statuses in which a snapshot is still being made (by CreateDBSnapshot or a copy).
 IN_PROGRESS = frozenset({"creating", "copying", "pending"})

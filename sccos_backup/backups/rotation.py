@@ -16,6 +16,7 @@ from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
 from sccos_backup.backups.naming import (
     CREATABLE,
     QUOTA_WARN_LEFT,
+    alternate_hourly_name,
     hourly_name,
     iso,
     newest_first,
@@ -149,20 +150,33 @@ def plan_rotation(
     owner = owner or Owner.of(instance)
     now = utc(now)
     cutoff = now - timedelta(hours=keep_hours)
+    by_id = {s.identifier: s for s in snapshots}
     name = hourly_name(instance.identifier, now)
-    existing = next((s for s in snapshots if s.identifier == name), None)
+    existing: Snapshot | None = None
     blocked = None
     warnings: list[str] = []
-    if existing is not None and existing.status == "deleting":
-        blocked = f"this hour's name '{name}' is held by a snapshot being deleted"
-    elif existing is not None and not owner.owns_hourly(existing):
+    for candidate in (name, alternate_hourly_name(name)):
+        found = by_id.get(candidate)
+        name = candidate
+        if found is None:
+            break
+        if found.status == "deleting":
+            blocked = f"this hour's name '{candidate}' is held by a snapshot being deleted"
+            break
+        if owner.owns_hourly(found):
+            existing = found
+            break
+        # a look-alike (untagged, a copy, another database's) never stands for this hour
         warnings.append(
-            f"this hour's name '{name}' is taken by a snapshot of '{existing.instance_identifier}'"
-            f" ({existing.resource_id}); it stands for this hour"
+            f"this hour's name '{candidate}' is taken by '{found.instance_identifier}' "
+            f"({found.resource_id or 'no resource id'}), not one of this database's hourly "
+            "snapshots"
         )
-    elif existing is not None and existing.status == "failed":
+    else:
+        blocked = f"both of this hour's names are taken by snapshots that are not ours ({name})"
+    if existing is not None and existing.status == "failed":
         warnings.append(f"this hour's snapshot '{name}' failed; it expires with the others")
-    elif existing is None and instance.status not in CREATABLE:
+    elif existing is None and blocked is None and instance.status not in CREATABLE:
         blocked = (
             f"DB instance '{instance.identifier}' is '{instance.status}': RDS takes snapshots "
             "only when it is 'available' or 'storage-optimization'; this hour has no snapshot"

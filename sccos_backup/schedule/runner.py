@@ -14,6 +14,7 @@ gaps and quota projection: a run lists the region once, not once per database.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from sccos_backup.backups.ownership import Owner
 from sccos_backup.backups.policy import evaluate_policy
 from sccos_backup.backups.quota import Census, project, take_census
 from sccos_backup.errors import SccosBackupError
+from sccos_backup.restore.fields import RUN_TAG_PREFIX
 from sccos_backup.schedule.event import Action, ScheduleEvent, Selection
 from sccos_backup.schedule.metrics import MetricSet, measure
 
@@ -84,18 +86,46 @@ class RunSummary:
         }
 
 
+#: The names a restore or a drill gives the instances it parks or creates
+#: (:class:`sccos_backup.restore.plan.Names`, ``sccos_backup.drill.plan``): ``DB-SUFFIX-RUNID``.
+_GENERATED = re.compile(r"-(?:pre-restore|restored|rolled-back|drill)-\d{12}$")
+
+
+def made_by_this_tool(instance: Instance) -> str | None:
+    """Why ``instance`` is one this tool created or parked (a drill's copy, a rehearsal's
+    instance, a restore's renamed original or temporary instance), or None. They carry the
+    database's own tags (a restore copies them), but they are not the database: an hourly
+    series of their own would hold 62 snapshots of quota each and outlive them."""
+    tags = dict(instance.tags)
+    if any(k.startswith(("sccos-backup:drill", "sccos-backup:rehears")) for k in tags):
+        return "a drill's or rehearsal's instance"
+    original = tags.get(f"{RUN_TAG_PREFIX}-original")
+    if original is not None and original != instance.identifier:
+        return f"parked by a restore of '{original}'"
+    if _GENERATED.search(instance.identifier):
+        return "named by a restore or drill"
+    return None
+
+
 def select_databases(
     rds: RdsAdapter,
     selection: Selection,
     listed: Callable[[], Sequence[Instance]] | None = None,
 ) -> tuple[str, ...]:
     """The identifiers to act on: the list as given, or every instance carrying the tag
-    (from ``listed``, the run's listing of the region, where it has one)."""
+    (from ``listed``, the run's listing of the region, where it has one) except those this
+    tool created or parked (:func:`made_by_this_tool`)."""
     if selection.tag is None:
         return selection.databases
     tag = selection.tag
     instances = listed() if listed is not None else rds.list_instances()
-    return tuple(sorted(i.identifier for i in instances if tag.matches(dict(i.tags))))
+    return tuple(
+        sorted(
+            i.identifier
+            for i in instances
+            if tag.matches(dict(i.tags)) and made_by_this_tool(i) is None
+        )
+    )
 
 
 def _rotate(fleet: FleetRotation, name: str, event: ScheduleEvent) -> DatabaseSummary:
