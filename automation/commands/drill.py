@@ -33,6 +33,7 @@ from automation.commands.options import (
 from automation.commands.projects import data_dir
 from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
 from sccos_backup import errors
+from sccos_backup.files import write_private
 
 if TYPE_CHECKING:
     from automation.commands.progress import StatusLine
@@ -307,7 +308,7 @@ def run_command(
     status.done()
     location = store.location(report_name(db, result.run_id))
     if report is not None:
-        report.expanduser().write_text(result.to_markdown(), encoding="utf-8")
+        write_private(report.expanduser(), result.to_markdown(), narrow=False)
     if json_output:
         echo_json(result.to_json())
     else:

@@ -95,12 +95,30 @@ def notice(line: str) -> None:
 def passphrase() -> str | None:
     """The stack passphrase from the environment; refused when neither variable is set."""
     value = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
-    if value is None and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+    file = os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+    if value is None and not file:
         raise errors.InvalidInput(
             "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
             "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
         )
+    empty = value == "" if value is not None else _empty_file(str(file))
+    if empty:
+        where = "PULUMI_CONFIG_PASSPHRASE" if value is not None else f"the file {file}"
+        raise errors.InvalidInput(
+            f"the stack passphrase in {where} is empty: it would encrypt the stack's secrets "
+            "with nothing; set a real one (the same on every machine)"
+        )
     return value
+
+
+def _empty_file(path: str) -> bool:
+    """True when the passphrase file exists and holds only whitespace (an unreadable one is
+    Pulumi's to report)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return not handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def make_engine(context: AppContext, work_dir: Path | None, backend_url: str | None) -> Engine:

@@ -58,6 +58,7 @@ from automation.engine.workspace import (
     workspace_settings,
 )
 from sccos_backup.errors import EngineError
+from sccos_backup.files import private_folder
 
 #: Re-exported: importers of this module keep working after the split into workspace.py.
 __all__ = [
@@ -134,7 +135,7 @@ class AutomationEngine:
         check_project_folder(self._settings.work_dir, self.project)
         if self._settings.state_dir is not None:
             try:
-                self._settings.state_dir.mkdir(parents=True, exist_ok=True)
+                private_folder(self._settings.state_dir)
             except OSError as error:
                 raise EngineError(
                     f"cannot create the Pulumi state folder '{self._settings.state_dir}' "

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sccos_backup import errors
 from sccos_backup.drill.report import read_report, report_time
+from sccos_backup.files import write_private
 
 
 class ReportStore(Protocol):
@@ -35,11 +36,7 @@ class FolderStore:
 
     def write(self, name: str, text: str) -> str:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / name
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+            path = write_private(self.folder / name, text, narrow=False)
         except OSError as error:
             raise errors.InvalidInput(
                 f"cannot write the drill report into '{self.folder}' ({error.strerror}); "

@@ -34,6 +34,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlparse
 
 from sccos_backup import errors
+from sccos_backup.files import FILE_MODE, private_folder
 from sccos_backup.restore.source import iso, parse_time
 
 _NOT_IN_TAGS = re.compile(r"[^\w\s.:/=+\-@]")
@@ -154,8 +155,8 @@ class FileLockStore:
         path = self._path(key)
         draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            private_folder(path.parent)
+            descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(body)
             os.link(draft, path)

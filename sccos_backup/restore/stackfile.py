@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sccos_backup.errors import InvalidInput
+from sccos_backup.files import write_private
 from sccos_backup.restore.spec import CONFIG_KEYS, PROJECT, RestoreSpec
 
 #: AWS services the program's provider talks to; only these get custom endpoints.
@@ -82,12 +83,8 @@ def write_stack_file(
     owned = set(ours) if ours is not None else {f"{PROJECT}:{key}" for key in CONFIG_KEYS}
     kept = {k: v for k, v in existing.items() if k not in owned and k not in config}
     document["config"] = {**kept, **config}
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(
-        yaml.safe_dump(document, sort_keys=False, default_flow_style=False), encoding="utf-8"
-    )
-    tmp.replace(path)
-    return path
+    text = yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return write_private(path, text, narrow=False)  # the project folder is the user's
 
 
 def read_stack_spec(work_dir: Path, stack: str) -> RestoreSpec:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sccos_backup import errors
 from sccos_backup.defaults import follow_command
+from sccos_backup.files import private_folder, write_private
 from sccos_backup.jenkins.builds import BuildOutcome, BuildRef
 from sccos_backup.jenkins.client import JenkinsAdapter, JobAction, JobPlan
 from sccos_backup.jenkins.control import ActiveBuild
@@ -189,13 +190,13 @@ def _save_previous(directory: Path, job: str, config_xml: str) -> Path:
     """Write ``config_xml`` to a new file in ``directory``; never overwrite an earlier one."""
     stem = "jenkins-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", job) + ".previous-config"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_folder(directory, narrow=False)
         path = directory / f"{stem}.xml"
         number = 1
         while path.exists():
             number += 1
             path = directory / f"{stem}.{number}.xml"
-        path.write_text(config_xml, encoding="utf-8")
+        write_private(path, config_xml, narrow=False)
     except OSError as error:
         raise errors.InvalidInput(
             f"cannot save the previous config.xml of job '{job}' in '{directory}' "
