@@ -47,10 +47,11 @@ def adapter_for(
     url: str | None = None,
     token: str | None = None,
     request_timeout: int = 5,
+    user: str | None = None,
 ) -> JenkinsAdapter:
     config = JenkinsConfig(
         url=url or fake.url,
-        user=fake.user,
+        user=user or fake.user,
         token=token or fake.token,
         request_timeout=request_timeout,
     )
@@ -434,8 +435,29 @@ def test_wrong_token_is_an_auth_error_without_the_token(fake: FakeJenkins, time:
     with pytest.raises(errors.JenkinsAuthError) as caught:
         run_resync(adapter_for(fake, time, token=wrong), ResyncRequest(), print)
     message = str(caught.value)
-    assert "HTTP 401" in message and fake.user in message and fake.url in message
+    assert "HTTP 401" in message and "are they swapped?" in message and fake.url in message
     assert wrong not in message and fake.token not in message
+    assert not fake.jobs
+
+
+@pytest.mark.parametrize("combination", ["swapped", "token-twice", "token-as-user"])
+def test_no_token_in_any_message_for_swapped_or_wrong_credentials(
+    fake: FakeJenkins, time: FakeTime, combination: str
+) -> None:
+    """JENKINS_USER and JENKINS_API_TOKEN swapped printed the token twice in the 401 line
+    (as the user, and in the URL to create a new token)."""
+    wrong = "11aa22bb33cc44dd55ee66ff77aa88bb99"  # shaped like a Jenkins API token
+    user, token = {
+        "swapped": (fake.token, fake.user),
+        "token-twice": (fake.token, fake.token),
+        "token-as-user": (wrong, "tok-SECRET-WRONG-000222"),
+    }[combination]
+    with pytest.raises(errors.JenkinsAuthError) as caught:
+        run_resync(adapter_for(fake, time, user=user, token=token), ResyncRequest(), print)
+    message = str(caught.value)
+    assert "HTTP 401" in message and "swapped" in message
+    for secret in (fake.token, wrong, token):
+        assert secret not in message, combination
     assert not fake.jobs
 
 
@@ -550,3 +572,31 @@ def test_invalid_config(kwargs: dict[str, str], message: str) -> None:
 def test_invalid_request(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(errors.InvalidInput, match=message):
         ResyncRequest(**kwargs)  # type: ignore[arg-type]
+
+
+def test_an_interrupt_after_the_build_finished_stops_nothing(
+    fake: FakeJenkins, time: FakeTime
+) -> None:
+    """Ctrl-C while the end of a finished build was read POSTed /stop and reported
+    'stopped build #1'; a finished build is never stopped."""
+    from sccos_backup.jenkins.builds import BuildRef
+    from sccos_backup.resync.job import _interrupted
+
+    fake.plan(BuildPlan(chunks=["done\n"]))
+    resync(fake, time)
+    build = BuildRef(DEFAULT_JOB, 1, f"{fake.url}job/{DEFAULT_JOB}/1/")
+    interrupted = _interrupted(adapter_for(fake, time), ResyncRequest(), None, build)
+    assert not fake.calls("POST", "/stop")
+    assert "stopped build" not in str(interrupted)
+    assert "already finished (SUCCESS)" in str(interrupted)
+
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "exa..mple.com"])
+def test_a_host_that_fails_idna_is_one_clean_line(time: FakeTime, host: str) -> None:
+    config = JenkinsConfig(url=f"https://{host}/", user="ops", token="tok-SECRET-IDNA-1")
+    adapter = make_jenkins_adapter(config, sleep=time.sleep, clock=time.clock)
+    with pytest.raises(errors.JenkinsError) as caught:
+        run_resync(adapter, ResyncRequest(), print)
+    message = str(caught.value)
+    assert "not a valid host name" in message and "--jenkins-url" in message
+    assert "\n" not in message and "Jenkins JSON" not in message

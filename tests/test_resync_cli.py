@@ -188,7 +188,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     ("arrange", "args", "message"),
     [
-        ("wrong-token", [], "refused user 'jenkins-admin' (HTTP 401)"),
+        ("wrong-token", [], "refused the user and API token (HTTP 401)"),
         ("refuse-crumb", [], "refused the CSRF crumb (HTTP 403)"),
         ("none", ["--job", "ops/sync"], "folder 'ops' of job 'ops/sync' does not exist"),
         ("none", ["--copy-script-from", "nope"], "job 'nope' (--copy-script-from) does not"),

@@ -196,6 +196,14 @@ class BuildFollowing(JenkinsSession):
             url=url,
         )
 
+    def finished_result(self, build: BuildRef) -> str | None:
+        """The result of ``build`` if it has finished (``SUCCESS``, ``FAILURE``, ...), else
+        None: a finished build must never be stopped."""
+        info = self._build_info(build)
+        if info.get("building") or info.get("result") is None:
+            return None
+        return str(info["result"])
+
     def _build_info(self, build: BuildRef) -> dict[str, Any]:
         def gone() -> errors.JenkinsError:
             return errors.JenkinsJobMissing(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from sccos_backup import errors
 from sccos_backup.jenkins.config import display_url
@@ -130,6 +130,7 @@ def translated(
     """Turn python-jenkins / requests exceptions raised while doing ``what`` into ours."""
     import jenkins
     import requests
+    import urllib3.exceptions
 
     try:
         yield
@@ -157,6 +158,12 @@ def translated(
             f"cannot reach Jenkins at {server} ({reason}) while {what}; check --jenkins-url "
             "/ JENKINS_URL and that you are connected to the environment's VPN"
         ) from error
+    except (UnicodeError, urllib3.exceptions.LocationValueError) as error:
+        # the host name fails IDNA (a label empty, over 63 characters or not encodable)
+        raise errors.JenkinsUnreachable(
+            f"the host of {server} is not a valid host name (a label is empty, longer than 63 "
+            "characters or not encodable); check --jenkins-url / JENKINS_URL"
+        ) from error
     except (jenkins.JenkinsException, requests.RequestException, ValueError) as error:
         response = http_response(error)
         if response is None:
@@ -174,10 +181,11 @@ def translated(
         status = response.status_code
         crumb_request = "crumbIssuer" in (response.url or "")
         if status == 401:
+            # the user is not named: swapped settings would make it the token
             raise errors.JenkinsAuthError(
-                f"Jenkins at {server} refused user '{user}' (HTTP 401) while {what}; "
-                "check --jenkins-user and the API token (JENKINS_API_TOKEN), or create a "
-                f"new token at {server}user/{quote(user, safe='')}/configure"
+                f"Jenkins at {server} refused the user and API token (HTTP 401) while {what}; "
+                "check JENKINS_USER / --jenkins-user and JENKINS_API_TOKEN (are they "
+                f"swapped?), or create a new token at {server}me/configure"
             ) from error
         if status == 403:
             raise _forbidden(response, server=server, user=user, what=what) from error

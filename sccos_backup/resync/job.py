@@ -14,8 +14,9 @@ Two entry points:
   an interrupted follow: it never starts a second ``sync:data``.
 
 Interrupts (``KeyboardInterrupt``, which the CLI also raises for SIGTERM) behave like
-``jenkins-cli build -s``: a queued item is cancelled, a running build is stopped (once), and
-:class:`~sccos_backup.errors.Interrupted` says which, with the build's URL. With
+``jenkins-cli build -s``: a queued item is cancelled, a running build is stopped (once; a
+finished one never), and :class:`~sccos_backup.errors.Interrupted` says which, with the
+build's URL. With
 ``request.detach`` the build is left running and the message says how to follow it.
 
 Ownership: a job this tool creates carries :data:`MARKER` in its description. An existing job
@@ -262,6 +263,12 @@ def _interrupted(
                 )
         if build is None:  # pragma: no cover - a follow always has one or the other
             return errors.Interrupted("interrupted")
+        result = adapter.finished_result(build)
+        if result is not None:
+            return errors.Interrupted(
+                f"interrupted; build #{build.number} of job '{job}' had already finished "
+                f"({result}); nothing was stopped: {build.url}"
+            )
         adapter.stop_build(build)
     except errors.JenkinsError as error:
         where = build.url if build is not None else f"queue item {queue_id}"
