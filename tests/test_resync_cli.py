@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,15 +100,17 @@ def test_json_prints_one_object_at_the_end(fake: FakeJenkins) -> None:
     assert_clean(result, fake.token)
 
 
-def test_options_win_over_the_environment(fake: FakeJenkins) -> None:
+def test_options_win_over_the_environment(fake: FakeJenkins, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(fake.token + "\n")
     result = run(
         [
             "--jenkins-url",
             fake.url,
             "--jenkins-user",
             fake.user,
-            "--jenkins-token",
-            fake.token,
+            "--jenkins-token-file",
+            str(token_file),
             "--job",
             "sync",
             "--command",
@@ -243,8 +246,19 @@ def test_build_timeout_exits_1(fake: FakeJenkins) -> None:
 def test_help_never_shows_the_token(fake: FakeJenkins) -> None:
     result = run(["--help"], fake=fake)
     assert result.exit_code == 0
-    assert "--jenkins-token" in result.stdout and "JENKINS_API_TOKEN" in result.stdout
+    assert "--jenkins-token-file" in result.stdout and "JENKINS_API_TOKEN" in result.stdout
     assert_clean(result, fake.token)
+
+
+def test_a_token_is_never_taken_on_the_command_line(fake: FakeJenkins, tmp_path: Path) -> None:
+    """`ps` shows a command line to every user of the host."""
+    on_line = run(["--jenkins-token", "tok-SECRET-ON-THE-LINE"], fake=fake)
+    assert on_line.exit_code == 2 and "No such option: --jenkins-token " in on_line.output
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    refused = run(["--jenkins-token-file", str(empty)], fake=fake)
+    assert refused.exit_code == 2 and "is empty" in error_line(refused)
+    assert not fake.jobs
 
 
 # ---------------------------------------------------------------------------- follow, adopt

@@ -6,6 +6,7 @@ Registered by ``automation/cli.py`` with ``app.command("resync", help=...)(resyn
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -24,14 +25,32 @@ if TYPE_CHECKING:
     from sccos_backup.jenkins.config import JenkinsConfig
 
 
-def jenkins_config(url: str | None, user: str | None, token: str | None) -> JenkinsConfig:
+def jenkins_token(token_file: Path | None) -> str | None:
+    """The API token: from ``--jenkins-token-file``, else ``JENKINS_API_TOKEN``. Never an
+    option's value: a command line shows in ``ps`` to every user of the host."""
+    if token_file is None:
+        return os.environ.get("JENKINS_API_TOKEN") or None
+    try:
+        token = token_file.expanduser().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not text"
+        raise InvalidInput(
+            f"cannot read --jenkins-token-file '{token_file}' ({reason}); check the path"
+        ) from None
+    if not token:
+        raise InvalidInput(f"--jenkins-token-file '{token_file}' is empty; put the token in it")
+    return token
+
+
+def jenkins_config(url: str | None, user: str | None, token_file: Path | None) -> JenkinsConfig:
     """The Jenkins settings from options / environment, or one line naming what is missing."""
+    token = jenkins_token(token_file)
     missing = [
         hint
         for value, hint in (
             (url, "--jenkins-url or JENKINS_URL"),
             (user, "--jenkins-user or JENKINS_USER"),
-            (token, "--jenkins-token or JENKINS_API_TOKEN"),
+            (token, "JENKINS_API_TOKEN or --jenkins-token-file"),
         )
         if not value
     ]
@@ -95,13 +114,13 @@ def resync(
         ),
     ] = None,
     jenkins_token: Annotated[
-        str | None,
+        Path | None,
         typer.Option(
-            "--jenkins-token",
-            envvar="JENKINS_API_TOKEN",
-            help="Jenkins API token (prefer the JENKINS_API_TOKEN environment variable).",
+            "--jenkins-token-file",
+            metavar="FILE",
+            help="Read the Jenkins API token from FILE (default: JENKINS_API_TOKEN); a token "
+            "is never taken on the command line, where `ps` shows it.",
             show_default=False,
-            hide_input=True,
         ),
     ] = None,
     job: Annotated[

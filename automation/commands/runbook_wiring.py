@@ -40,12 +40,13 @@ JenkinsUserOpt = Annotated[
     typer.Option("--jenkins-user", envvar="JENKINS_USER", help="Jenkins user."),
 ]
 JenkinsTokenOpt = Annotated[
-    str | None,
+    Path | None,
     typer.Option(
-        "--jenkins-token",
-        envvar="JENKINS_API_TOKEN",
+        "--jenkins-token-file",
+        metavar="FILE",
         show_default=False,
-        help="Jenkins API token (prefer JENKINS_API_TOKEN).",
+        help="Read the Jenkins API token from FILE (default: JENKINS_API_TOKEN; never on the "
+        "command line, where `ps` shows it).",
     ),
 ]
 JenkinsJobOpt = Annotated[
@@ -222,7 +223,7 @@ def resync_step(
     wanted: bool,
     url: str | None,
     user: str | None,
-    token: str | None,
+    token: Path | None,
     job: str,
     store: str | None,
     *,
