@@ -259,7 +259,7 @@ def crash_matrix() -> str:
     for strategy, source, name, step, kill in MID_UP_CASES:
         left = PENDING if LEFT[kill] == "pending" else HELD
         if step == "cut-over":
-            left = "the instance, under its temporary name (the rename is redone)"
+            left = "the instance and a pending update (the rename); the refresh reads its new name"
         rows.append(
             f"| {strategy} | {source} | in step `{step}`: {name} | {left} | {RESUMED}; one "
             f"create | {ROLLED_BACK} |"

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from automation.engine.base import Engine, OnOutput
+from automation.engine.base import Engine, Held, OnOutput
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.restore.fields import RESTORED_BY_TAG
@@ -40,18 +40,24 @@ MAX_UPS = 3
 
 
 def adoptable(
-    engine: Engine, rds: RdsAdapter, stack: str, spec: RestoreSpec, original_resource_id: str
+    engine: Engine,
+    rds: RdsAdapter,
+    stack: str,
+    spec: RestoreSpec,
+    original_resource_id: str,
+    held: Held | None = None,
 ) -> Instance | None:
     """The instance this run created that the stack does not hold, if there is one.
 
     Without a run id (a drill's copy) nothing can be recognised, so nothing is adopted.
+    ``held``: what the stack holds, when the caller has read it already.
     """
     if not spec.run_id:
         return None
     found = rds.find_instance(spec.target_identifier)
     if found is None:
         return None
-    if engine.held(stack).instance_id == found.resource_id:
+    if (held or engine.held(stack)).instance_id == found.resource_id:
         return None  # the stack holds it (init errors or not): up updates it, no import
     outputs = engine.outputs(stack) or {}
     if outputs.get(OUTPUT_RESOURCE_ID) == found.resource_id:
@@ -88,7 +94,7 @@ def apply_spec(
             f"   the stack holds the instance ({held.instance_id}) with an error from an "
             f"interrupted `pulumi up` ({held.init_errors[0]}); refreshing and updating it"
         )
-    found = adoptable(engine, rds, stack, spec, original_resource_id)
+    found = adoptable(engine, rds, stack, spec, original_resource_id, held)
     if found is not None:
         notify(
             f"   adopting '{found.identifier}' ({found.resource_id}), created by an interrupted "
