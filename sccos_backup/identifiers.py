@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from sccos_backup.errors import InvalidInput
@@ -45,11 +46,21 @@ def snapshot_identifier(value: str) -> str:
     return _check(value, "DB snapshot", SNAPSHOT_MAX)
 
 
+#: Hex digits of the whole identifier's digest in a name whose identifier had to be cut.
+DIGEST_LENGTH = 6
+
+
 def truncate_identifier(stem: str, suffix: str, limit: int = INSTANCE_MAX) -> str:
-    """``stem-suffix`` cut so that it fits ``limit`` and stays valid (no trailing hyphen)."""
-    room = limit - len(suffix) - 1
+    """``stem-suffix``, or, where that passes ``limit``, ``cut-DIGEST-suffix``: ``stem`` cut to
+    fit, followed by a short digest of the whole ``stem``, so that identifiers sharing their
+    first characters (``...-database-eu``, ``...-database-us``) never share a name. Always a
+    valid identifier (no double or trailing hyphen) when ``stem`` is one."""
+    if len(stem) + 1 + len(suffix) <= limit:
+        return f"{stem}-{suffix}"
+    digest = hashlib.sha256(stem.encode()).hexdigest()[:DIGEST_LENGTH]
+    room = limit - len(suffix) - len(digest) - 2
     head = stem[:room].rstrip("-")
-    return f"{head}-{suffix}"
+    return f"{head}-{digest}-{suffix}"
 
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
