@@ -173,3 +173,21 @@ def _every_aws_call_is_allowed() -> Iterator[None]:
         yield
     problems = uncovered(recorder.calls)
     assert not problems, "IAM policy misses calls:\n" + "\n".join(sorted(set(problems)))
+
+
+@pytest.fixture
+def distinct_resource_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every DB instance the moto server creates from now on gets a DbiResourceId of its own,
+    as on AWS (moto 5.2 gives all one): a snapshot keeps its instance's id, a restore gets a
+    new one, a rename keeps it. Ids set with :func:`give_resource_id` still win."""
+    import secrets
+
+    from moto.rds.models import DBInstance
+
+    real = DBInstance.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + secrets.token_hex(13).upper()
+
+    monkeypatch.setattr(DBInstance, "__init__", init)

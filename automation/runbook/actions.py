@@ -98,6 +98,7 @@ class StepActions(RunbookCore):
             on_output=self.callbacks.on_output,
             notify=self.callbacks.notify,
         )
+        self._record_restored(record, plan.stack)
 
     def _rename_original(self, step: RenameOriginal, record: RunRecord, plan: RestorePlan) -> None:
         db = step.from_

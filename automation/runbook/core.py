@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from automation.engine.base import Engine
-from automation.runbook.record import DONE, TAG_RUN, RunRecord
+from automation.runbook.record import DONE, TAG_RESTORED_ID, TAG_RUN, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
+from sccos_backup.restore.fields import RESTORED_BY_TAG
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
 from sccos_backup.restore.plan import RestorePlan
 from sccos_backup.restore.planfile import PlanStore
+from sccos_backup.restore.spec import OUTPUT_RESOURCE_ID
 from sccos_backup.waiting import Poll
 
 #: The commands that continue a run, and so may take over the lock it left.
@@ -213,6 +215,25 @@ class RunbookCore:
         if instance.resource_id != record.original.resource_id:
             return False
         return instance.identifier == self._original(record).identifier
+
+    def _created_by_run(self, instance: Instance, record: RunRecord) -> bool:
+        """Whether ``instance`` is the one the run created: the DbiResourceId recorded after
+        its ``up``; before that (an ``up`` interrupted mid-create), the run's tag on an
+        instance that is not the original."""
+        if record.restored_id:
+            return instance.resource_id == record.restored_id
+        return instance.tag(RESTORED_BY_TAG) == record.run_id and not self._is_original(
+            instance, record
+        )
+
+    def _record_restored(self, record: RunRecord, stack: str) -> RunRecord:
+        """Record the DbiResourceId of the instance the run's stack holds (once its ``up``
+        finished), so rollback and cleanup know it by identity, not by a copyable tag."""
+        resource_id = str((self.engine.outputs(stack) or {}).get(OUTPUT_RESOURCE_ID) or "")
+        if not resource_id or resource_id == record.restored_id:
+            return record
+        self._tag(record, {TAG_RESTORED_ID: resource_id})
+        return dataclasses.replace(record, restored_id=resource_id)
 
     def _tag(self, record: RunRecord, tags: dict[str, str]) -> None:
         self.rds.add_tags(self._original(record).arn, tags)

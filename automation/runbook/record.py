@@ -33,6 +33,11 @@ TAG_BACKEND = "sccos-backup:run-backend"
 #: Written by a rollback that found maintenance mode turned on by the run ("on") or could not
 #: tell ("maybe"), so that a rollback run again after an interruption still knows.
 TAG_MAINTENANCE = "sccos-backup:run-maintenance"
+#: The DbiResourceId of the original when the run started: the tags are copied into every
+#: snapshot (CopyTagsToSnapshot), so only an instance with this id is the run's original.
+TAG_ORIGINAL_ID = "sccos-backup:run-original-id"
+#: The DbiResourceId of the instance the run created, once its ``pulumi up`` finished.
+TAG_RESTORED_ID = "sccos-backup:run-restored-id"
 RUN_TAGS = (
     TAG_RUN,
     TAG_ORIGINAL,
@@ -45,6 +50,8 @@ RUN_TAGS = (
     TAG_BACKEND,
     TAG_UP,
     TAG_MAINTENANCE,
+    TAG_ORIGINAL_ID,
+    TAG_RESTORED_ID,
 )
 
 STARTED = "started"
@@ -83,6 +90,8 @@ class RunRecord:
     #: The plan the run recorded on its backend when it started (None where it cannot be read:
     #: a command without the backend, or a run started before plans were recorded).
     plan: RestorePlan | None = None
+    #: The DbiResourceId of the instance the run created, once recorded (after its ``up``).
+    restored_id: str | None = None
 
     @property
     def approved(self) -> RestorePlan | None:
@@ -131,6 +140,9 @@ class RunRecord:
         tags = dict(instance.tags)
         if TAG_RUN not in tags or TAG_ORIGINAL not in tags:
             return None
+        recorded = tags.get(TAG_ORIGINAL_ID)
+        if recorded is not None and recorded != instance.resource_id:
+            return None  # a look-alike: restored from a snapshot that copied the run's tags
         options = dict(
             item.split("=", 1) for item in tags.get(TAG_OPTIONS, "").split() if "=" in item
         )
@@ -152,6 +164,7 @@ class RunRecord:
             original=instance,
             backend=tags.get(TAG_BACKEND) or None,
             up_since=parse_time(tags[TAG_UP]) if tags.get(TAG_UP) else None,
+            restored_id=tags.get(TAG_RESTORED_ID) or None,
         )
 
     @staticmethod
@@ -166,7 +179,10 @@ class RunRecord:
             TAG_STACK: plan.stack,
             TAG_OPTIONS: options,
             TAG_STEP: STARTED,
-        } | ({TAG_BACKEND: backend} if backend else {})
+        } | (
+            ({TAG_BACKEND: backend} if backend else {})
+            | ({TAG_ORIGINAL_ID: plan.original_resource_id} if plan.original_resource_id else {})
+        )
 
 
 def options_tag(request: RestoreRequest) -> str:

@@ -107,7 +107,13 @@ class Rollback(RunbookCore):
                 f"'{db}' does not answer as the original after the rollback; run "
                 f"`sccos-backup restore status {db}` and roll back again"
             )
-        if delete_restored and self.rds.find_instance(names.rolled_back) is not None:
+        aside = self.rds.find_instance(names.rolled_back) if delete_restored else None
+        if aside is not None and not self._created_by_run(aside, record):
+            done.append(
+                f"'{names.rolled_back}' ({aside.resource_id}) was not created by this run: "
+                "not deleted"
+            )
+        elif aside is not None:
             final = truncate_identifier(names.rolled_back, "final", 255)
             self.callbacks.notify(f"-> delete '{names.rolled_back}' (final snapshot '{final}')")
             self._delete_with_final_snapshot(names.rolled_back, final)
@@ -208,6 +214,12 @@ class Rollback(RunbookCore):
             holder = self.rds.find_instance(name)
             if holder is None or self._is_original(holder, record):
                 continue
+            if not self._created_by_run(holder, record):
+                raise errors.PreconditionFailed(
+                    f"'{name}' ({holder.resource_id}) was not created by restore run "
+                    f"{record.run_id} and is not its original; nothing was changed. Rename or "
+                    "remove it by hand, then run rollback again"
+                )
             if holder.status not in {"available", "storage-optimization"}:
                 raise errors.NotAvailable(
                     f"the restored '{name}' is {holder.status} and cannot be renamed aside now; "
