@@ -89,7 +89,7 @@ def test_a_copy_restored_from_the_final_snapshot_is_not_cleaned_up_or_rolled_bac
 ) -> None:
     world = World(moto, tmp_path / "state", FakeClock())
     _finished(world)
-    final = world.runbook.cleanup(world.runbook.cleanup_target("shop"))
+    final = world.runbook.cleanup("shop", world.runbook.cleanup_plan("shop")).final_snapshot
     copy = _forensics_copy(rds, "unused", final)
     assert _tags(rds, copy)[TAG_RUN], "the copy carries the run's tags (CopyTagsToSnapshot)"
     before = aws_state(rds)

@@ -112,29 +112,36 @@ def cleanup_command(
     db_id: DbId,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
 ) -> None:
     """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
-    from automation.runbook.runbook import NO_ENGINE, Runbook
+    from automation.commands.runbook_wiring import make_lock, progress_streams
+    from automation.runbook.runbook import NO_ENGINE, Callbacks, Runbook
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
     can_confirm(context, yes)
-    runbook = Runbook(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
-    record = runbook.cleanup_target(db)
-    confirm(
-        context,
-        yes,
-        f"DELETE '{record.original.identifier}' (the original before run {record.run_id})? "
-        "A final snapshot is taken and its automated backups are kept",
+    lock = make_lock(context, backend_url)
+    notify, _, status = progress_streams(json_output)
+    runbook = Runbook(
+        rds=context.rds(),
+        engine=NO_ENGINE,
+        clock=context.clock,
+        backend=lock.backend,
+        lock=lock,
+        callbacks=Callbacks(notify=notify, on_poll=status),
     )
-    final = runbook.cleanup(record)
+    approved = runbook.cleanup_plan(db)
+    confirm(context, yes, approved.question())
+    done = runbook.cleanup(db, approved)
+    status.done()
     if json_output:
-        echo_json({"deleted": record.original.identifier, "finalSnapshot": final})
+        echo_json(done.to_json())
     else:
         typer.echo(
-            f"deleting '{record.original.identifier}'; final snapshot '{final}'; "
-            "automated backups kept"
+            f"deleted '{done.original.identifier}'; final snapshot '{done.final_snapshot}' "
+            "kept; automated backups retained"
         )
 
 

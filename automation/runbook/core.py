@@ -235,6 +235,12 @@ class RunbookCore:
         self._tag(record, {TAG_RESTORED_ID: resource_id})
         return dataclasses.replace(record, restored_id=resource_id)
 
+    def _delete_with_final_snapshot(self, identifier: str, final_snapshot: str) -> None:
+        instance = self.rds.describe_instance(identifier)
+        if instance.raw.get("DeletionProtection"):
+            self.rds.modify_instance(identifier, DeletionProtection=False, ApplyImmediately=True)
+        self.rds.delete_instance(identifier, final_snapshot=final_snapshot)
+
     def _tag(self, record: RunRecord, tags: dict[str, str]) -> None:
         self.rds.add_tags(self._original(record).arn, tags)
 

@@ -232,25 +232,3 @@ class Rollback(RunbookCore):
                 "use; nothing was changed. Rename or remove it and run rollback again"
             )
         return restored
-
-    def cleanup_target(self, db_identifier: str) -> RunRecord:
-        """The finished run whose renamed original ``cleanup`` would delete."""
-        for record in self.runs(db_identifier):
-            if record.step == DONE and record.original.identifier != db_identifier:
-                return record
-        raise errors.NotFound(
-            f"no finished restore of '{db_identifier}' has a renamed original to clean up"
-        )
-
-    def cleanup(self, record: RunRecord) -> str:
-        """Delete the renamed original with a final snapshot, keeping its automated backups."""
-        identifier = record.original.identifier
-        final = truncate_identifier(identifier, "final", 255)
-        self._delete_with_final_snapshot(identifier, final)
-        return final
-
-    def _delete_with_final_snapshot(self, identifier: str, final_snapshot: str) -> None:
-        instance = self.rds.describe_instance(identifier)
-        if instance.raw.get("DeletionProtection"):
-            self.rds.modify_instance(identifier, DeletionProtection=False, ApplyImmediately=True)
-        self.rds.delete_instance(identifier, final_snapshot=final_snapshot)

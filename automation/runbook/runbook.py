@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from automation.runbook.cleanup import Cleanup, CleanupPlan
 from automation.runbook.core import Callbacks, Maintenance, RunbookCore, Timeouts
 from automation.runbook.execute import Execution
 from automation.runbook.record import (
@@ -52,6 +53,7 @@ __all__ = [
     "TAG_STEP",
     "TAG_STRATEGY",
     "Callbacks",
+    "CleanupPlan",
     "LockState",
     "Maintenance",
     "RunRecord",
@@ -65,5 +67,5 @@ __all__ = [
 
 
 @dataclass
-class Runbook(Execution, Rollback, Unlock):
+class Runbook(Execution, Rollback, Cleanup, Unlock):
     """Executes restore plans, resumes and rolls them back (see the module docstring)."""
