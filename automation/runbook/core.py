@@ -23,8 +23,9 @@ from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.restore.spec import OUTPUT_RESOURCE_ID
 from sccos_backup.waiting import Poll
 
-#: The commands that continue a run, and so may take over the lock it left.
-CONTINUE_A_RUN = frozenset({"restore resume", "restore rollback"})
+#: The commands that continue or finish a run, and so may take over the lock it left (a
+#: cleanup killed while RDS deleted is run again).
+CONTINUE_A_RUN = frozenset({"restore resume", "restore rollback", "restore cleanup"})
 
 
 @dataclass
