@@ -69,7 +69,7 @@ class _Index:
 
 class FleetRotation:
     """Rotates databases one after another from one census of the region, taken at the first
-    rotation (or given). Each :meth:`rotate` raises as :func:`rotate` does, for that database
+    rotation. Each :meth:`rotate` raises as :func:`rotate` does, for that database
     alone; the census stays usable for the next one."""
 
     def __init__(
@@ -79,7 +79,6 @@ class FleetRotation:
         keep_hours: int = DEFAULT_KEEP_HOURS,
         now: datetime | None = None,
         databases: Iterable[str] = (),
-        census: Census | None = None,
     ) -> None:
         if keep_hours < 1:
             raise errors.InvalidInput(f"--keep-hours must be at least 1, not {keep_hours}")
@@ -87,7 +86,7 @@ class FleetRotation:
         self._keep_hours = keep_hours
         self._now = now
         self._databases = tuple(databases)
-        self._census = census
+        self._census: Census | None = None
         self._instances: dict[str, Instance] = {}
         self._index: _Index | None = None
         self._projection: QuotaProjection | None = None
@@ -106,7 +105,7 @@ class FleetRotation:
 
     def _ready(self) -> _Index:
         if self._index is None:
-            census = self._census or take_census(self._rds)
+            census = take_census(self._rds)
             self._census = census
             self._instances = {i.identifier: i for i in census.instances}
             self._index = _Index(census.manual)
