@@ -207,3 +207,35 @@ def test_a_cleanup_killed_while_rds_deletes_completes_when_run_again(
     assert aside not in _ids(rds)
     snapshots = {d["DBSnapshotIdentifier"] for d in rds.describe_db_snapshots()["DBSnapshots"]}
     assert f"{aside}-final" in snapshots
+
+
+def test_a_cleanup_killed_with_its_lock_held_takes_the_lock_over_when_run_again(
+    moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins
+) -> None:
+    """kill -9 leaves the lock behind; the cleanup run again finds it held by its own run's
+    cleanup whose process is gone, takes it over and finishes."""
+    import socket
+
+    from automation.commands.context import AppContext
+    from automation.commands.runbook_wiring import make_lock
+    from sccos_backup.restore.lock import DatabaseLock, lock_scope
+    from tests.test_run_lock import _gone_pid
+
+    cli = Cli(moto, tmp_path, jenkins)
+    aside = _finished(cli)
+    run = aside.rsplit("-", 1)[1]
+    context = AppContext(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
+    lock = make_lock(context, None)
+    dead = DatabaseLock(
+        lock._store,  # the same backend folder, held by a process that no longer exists
+        backend=lock.backend,
+        clock=cli.clock,
+        holder=f"me@{socket.gethostname()} pid {_gone_pid()}",
+    )
+    dead.acquire(
+        "shop", lock_scope(f"arn:aws:rds:{REGION}:{ACCOUNT}:db:shop"), "restore cleanup", run
+    )
+    result = cli("restore", "cleanup", "shop", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "took over the lock" in result.output, result.output
+    assert aside not in _ids(rds)
