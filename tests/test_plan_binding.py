@@ -156,3 +156,65 @@ def test_run_plan_refuses_a_drifted_original_with_the_diff_and_edited_plans(
     run = cli("restore", "run", "--plan", str(path), "--yes")
     assert run.exit_code == 2 and "the file was edited" in run.stderr, run.output
     assert aws_state(rds) == before
+
+
+@pytest.mark.parametrize("json_mode", [False, True], ids=["human", "json"])
+def test_a_snapshot_of_another_database_is_refused_unless_named(
+    moto: str, rds: Any, tmp_path: Path, json_mode: bool
+) -> None:
+    from tests.conftest import aws_state, make_instance, one_error_line
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds, "shop")
+    make_instance(rds, "shop-us")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop-us", DBSnapshotIdentifier="shop-us-nightly")
+    cli = Cli(moto, tmp_path, None)
+    mode = ["--json"] if json_mode else []
+    before = aws_state(rds)
+    for command in ("plan", "run"):
+        extra = ["--yes", "--no-resync"] if command == "run" else []
+        refused = cli("restore", command, "shop", "--snapshot", "shop-us-nightly", *extra, *mode)
+        one_error_line(
+            refused,
+            3,
+            "'shop-us'",
+            "db-SHOPUS00000000000000000000",
+            "'shop' (db-SHOP0000000000000000000000)",
+            "--from-database",
+        )
+    assert aws_state(rds) == before
+    named = ["--from-database", "shop-us", "--yes", "--no-resync", "--json"]
+    run = cli("restore", "run", "shop", "--snapshot", "shop-us-nightly", *named)
+    assert run.exit_code == 0, run.output
+    warnings = json.loads(run.stdout)["warnings"]
+    assert any("'shop-us'" in w and "--from-database" in w for w in warnings), warnings
+
+
+def test_a_snapshot_of_an_earlier_incarnation_restores_without_naming_it(
+    moto: str, rds: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import make_instance
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds)
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    cli = Cli(moto, tmp_path, None)
+    first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--no-resync", "--yes")
+    assert first.exit_code == 0, first.output
+    assert instances(rds)["shop"]["DbiResourceId"] != "db-SHOP0000000000000000000000"
+    from moto.rds.models import rds_backends
+
+    from tests.conftest import ACCOUNT, REGION
+
+    # The stand-in gave the restored 'shop' its id on every snapshot named after 'shop'; on AWS a
+    # snapshot keeps the DbiResourceId of the instance it was taken of.
+    snapshots = rds_backends[ACCOUNT][REGION].database_snapshots
+    snapshots["shop-nightly"].dbi_resource_id = "db-SHOP0000000000000000000000"
+    cleaned = cli("restore", "cleanup", "shop", "--yes")
+    assert cleaned.exit_code == 0, cleaned.output
+    cli.clock.sleep(3600)
+    again = cli("restore", "plan", "shop", "--snapshot", "shop-nightly", "--json")
+    assert again.exit_code == 0, again.output
+    plan = json.loads(again.stdout)
+    assert plan["lineage"] == ["db-SHOP0000000000000000000000"]
+    assert any("earlier incarnation" in w for w in plan["warnings"]), plan["warnings"]

@@ -126,6 +126,16 @@ WorkDirOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")]
+FromDatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from-database",
+        metavar="OTHER_ID",
+        help="Restore a snapshot of another database (its DbiResourceId or identifier) over "
+        "DB_ID; refused without it.",
+        show_default=False,
+    ),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from automation.commands.context import app_context, echo_json, handle_errors
 from automation.commands.options import (
     DbId,
+    FromDatabaseOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -22,7 +23,7 @@ from automation.commands.options import (
     WorkDirOpt,
     build_request,
 )
-from automation.commands.runbook_wiring import JenkinsJobOpt
+from automation.commands.runbook_wiring import BackendOpt, JenkinsJobOpt
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
@@ -53,8 +54,10 @@ def plan_command(
     safety_snapshot: SafetyOpt = False,
     no_resync: NoResyncOpt = False,
     jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
+    from_database: FromDatabaseOpt = None,
     out: OutOpt = None,
     json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
 ) -> None:
     """Show the restore's steps and every setting, original beside declared; --out saves the
     plan for `restore run --plan`. Changes nothing in AWS."""
@@ -71,9 +74,13 @@ def plan_command(
         safety_snapshot=safety_snapshot,
         no_resync=no_resync,
         resync_job=jenkins_job,
+        from_database=from_database,
     )
     context = app_context(ctx)
-    plan = prepare(context.rds(), request, context.clock())
+    from automation.commands.runbook_wiring import run_finder
+
+    lineage = run_finder(context, backend_url).lineage(request.db_identifier)
+    plan = prepare(context.rds(), request, context.clock(), lineage)
     if json_output:
         from sccos_backup.restore.planfile import plan_document
 

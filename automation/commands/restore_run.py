@@ -18,6 +18,7 @@ import typer
 from automation.commands.context import app_context, handle_errors
 from automation.commands.options import (
     DbId,
+    FromDatabaseOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -42,6 +43,7 @@ from automation.commands.runbook_wiring import (
     confirm,
     make_runbook,
     resync_step,
+    run_finder,
     show_summary,
     stream_for,
 )
@@ -126,16 +128,17 @@ _PLANNED = (
     "safety_snapshot",
     "no_resync",
     "jenkins_job",
+    "from_database",
 )
 
 
 _DEFAULTS = ("DEFAULT", "DEFAULT_MAP")
 
 
-def _checked(rds: Any, plan: RestorePlan) -> RestorePlan:
+def _checked(rds: Any, plan: RestorePlan, lineage: tuple[str, ...]) -> RestorePlan:
     from sccos_backup.restore.prepare import recheck
 
-    recheck(rds, plan)
+    recheck(rds, plan, lineage)
     return plan
 
 
@@ -182,6 +185,7 @@ def run_command(
     maintenance: MaintenanceOpt = None,
     safety_snapshot: SafetyOpt = False,
     no_resync: NoResyncOpt = False,
+    from_database: FromDatabaseOpt = None,
     plan_file: PlanFileOpt = None,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
@@ -219,20 +223,25 @@ def run_command(
             safety_snapshot=safety_snapshot,
             no_resync=no_resync,
             resync_job=jenkins_job,
+            from_database=from_database,
         )
     context = app_context(ctx)
     can_confirm(context, yes)
-    from automation.runbook.runbook import NO_ENGINE, RunbookCore
-
-    finder = RunbookCore(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    finder = run_finder(context, backend_url)
     active = finder.active_run(request.db_identifier)
     problems = Problems()
     plan = None
+
+    def lineage() -> tuple[str, ...]:
+        return finder.lineage(request.db_identifier)
+
     if active is None:  # the AWS preconditions first, then the configuration: all reported
         if saved is not None:
-            plan = problems.collect(lambda: _checked(context.rds(), saved))
+            plan = problems.collect(lambda: _checked(context.rds(), saved, lineage()))
         else:
-            plan = problems.collect(lambda: prepare(context.rds(), request, context.clock()))
+            plan = problems.collect(
+                lambda: prepare(context.rds(), request, context.clock(), lineage())
+            )
     resync = problems.collect(
         lambda: resync_step(
             context,

@@ -152,6 +152,28 @@ class RunbookCore:
             ]
         return sorted(found, key=lambda r: r.run_id, reverse=True)
 
+    def lineage(self, db_identifier: str) -> tuple[str, ...]:
+        """DbiResourceIds of earlier incarnations of ``db_identifier``: the originals that
+        finished restores of it replaced (on their run tags and in the plans the runs recorded),
+        and the earlier incarnations those plans knew."""
+        found: list[str] = []
+
+        def add(ids: tuple[str, ...]) -> None:
+            found.extend(i for i in ids if i and i not in found)
+
+        for record in self.runs(db_identifier):
+            if record.step == DONE:
+                add(record.plan.lineage if record.plan is not None else ())
+                add((record.original.resource_id,))
+        current = self.rds.find_instance(db_identifier)
+        run = current.tag(RESTORED_BY_TAG) if current is not None else None
+        store = self.plan_store
+        if current is not None and run and store is not None:
+            plan = store.load(db_identifier, current.arn, run)
+            if plan is not None:
+                add((*plan.lineage, plan.original_resource_id))
+        return tuple(i for i in found if current is None or i != current.resource_id)
+
     def approved_plan(self, record: RunRecord) -> RestorePlan:
         """The plan the run recorded, or a refusal saying where it was looked for."""
         approved = record.approved

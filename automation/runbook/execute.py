@@ -184,5 +184,5 @@ class Execution(StepActions):
             downtime_seconds=downtime,
             original_now=original.identifier,
             restored=record.request.db_identifier,
-            warnings=(*parked, *late),
+            warnings=(*plan.warnings, *parked, *late),
         )

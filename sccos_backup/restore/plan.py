@@ -257,9 +257,15 @@ def _warnings(request: RestoreRequest, observed: Observed) -> list[str]:
     out: list[str] = []
     snap = observed.snapshot
     if snap is not None and snap.resource_id and snap.resource_id != original.resource_id:
+        whose = (
+            "an earlier incarnation of it"
+            if snap.resource_id in observed.lineage
+            else "another database, as --from-database allows"
+        )
         out.append(
-            f"snapshot '{snap.identifier}' was taken of another instance "
-            f"('{snap.instance_identifier}'), not of '{original.identifier}'"
+            f"snapshot '{snap.identifier}' was taken of '{snap.instance_identifier}' "
+            f"({snap.resource_id}), not of '{original.identifier}' ({original.resource_id}): "
+            f"{whose}"
         )
     if snap is not None and snap.engine_version and snap.engine_version != original.engine_version:
         out.append(

@@ -83,6 +83,25 @@ def check_source_place(db_identifier: str, choice: SourceChoice, original: Insta
         )
 
 
+def check_lineage(db_identifier: str, observed: Observed, from_database: str | None) -> None:
+    """A snapshot must be of the original or of an earlier incarnation of it (an original a
+    finished restore replaced), unless the operator named its database (``--from-database``)."""
+    snap = observed.snapshot
+    original = observed.original
+    if snap is None or not snap.resource_id:
+        return
+    if snap.resource_id == original.resource_id or snap.resource_id in observed.lineage:
+        return
+    if from_database in {snap.resource_id, snap.instance_identifier}:
+        return
+    raise errors.Incompatible(
+        f"snapshot '{snap.identifier}' was taken of another database ('{snap.instance_identifier}'"
+        f", {snap.resource_id}), not of '{db_identifier}' ({original.resource_id}) nor of an "
+        "earlier incarnation of it; nothing was changed. If its data is meant to replace "
+        f"'{db_identifier}', pass --from-database {snap.resource_id}"
+    )
+
+
 def check(db_identifier: str, choice: SourceChoice, observed: Observed) -> None:
     """Raise the first failed precondition; return quietly when the restore may proceed."""
     original = observed.original

@@ -9,8 +9,9 @@ from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_plan
 from sccos_backup.restore.planfile import diff_lines, settings_diff
-from sccos_backup.restore.preconditions import Observed, check, observe
+from sccos_backup.restore.preconditions import Observed, check, check_lineage, observe
 from sccos_backup.restore.settings import InstanceSettings
+from sccos_backup.restore.source import PointInTimeSource
 
 
 def prepare(
@@ -24,16 +25,20 @@ def prepare(
     )
     observed = Observed(**{**vars(observed), "lineage": lineage})
     check(request.db_identifier, request.choice, observed)
+    check_lineage(request.db_identifier, observed, request.from_database)
     return build_plan(request, observed, now)
 
 
-def recheck(rds: RdsAdapter, plan: RestorePlan) -> None:
+def recheck(rds: RdsAdapter, plan: RestorePlan, lineage: tuple[str, ...] = ()) -> None:
     """Check a saved plan against AWS now: every precondition again, the same original with the
-    approved settings, the same source. Changes nothing; raises the first problem."""
+    approved settings, the same source of the same database. Changes nothing; raises the first
+    problem."""
     request = plan.request
     db = request.db_identifier
     observed = observe(rds, db, request.choice, plan.names.needed_free(request.strategy))
+    observed = Observed(**{**vars(observed), "lineage": lineage})
     check(db, request.choice, observed)
+    check_lineage(db, observed, request.from_database)
     original = observed.original
     if original.resource_id != plan.original_resource_id:
         raise errors.PreconditionFailed(
@@ -42,6 +47,14 @@ def recheck(rds: RdsAdapter, plan: RestorePlan) -> None:
             "Plan again"
         )
     refuse_drift(plan, original)
+    source = plan.spec.source
+    if isinstance(source, PointInTimeSource) and source.source_dbi_resource_id != (
+        original.resource_id
+    ):
+        raise errors.PreconditionFailed(
+            f"the plan restores a point in time of {source.source_dbi_resource_id}, but "
+            f"'{db}' is {original.resource_id}; nothing was changed. Plan again"
+        )
     snap = observed.snapshot
     planned = plan.source_fingerprint
     if snap is not None and (snap.arn, snap.resource_id) != (
