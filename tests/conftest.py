@@ -99,9 +99,15 @@ def give_resource_id(identifier: str, resource_id: str | None = None) -> str:
 
     resource_id = resource_id or "db-" + identifier.upper().replace("-", "")[:26].ljust(26, "0")
     backend = rds_backends[ACCOUNT][REGION]
-    backend.databases[identifier].dbi_resource_id = resource_id
+    database = backend.databases[identifier]
+    database.dbi_resource_id = resource_id
     for taken in backend.database_snapshots.values():
-        if taken.db_instance_identifier == identifier:
+        # Only snapshots of this very instance: an earlier instance under the same name (the
+        # original a restore replaced) keeps its own id on its snapshots, as on AWS.
+        if (
+            taken.db_instance_identifier == identifier
+            and taken.instance_create_time == database.created
+        ):
             taken.dbi_resource_id = resource_id
     return resource_id
 

@@ -12,10 +12,11 @@ from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock
+from tests.test_restore_run_cli import jenkins
 from tests.test_resume_options import _crashed
 from tests.test_runbook import World, instances, original
 
-__all__ = ["original"]
+__all__ = ["jenkins", "original"]
 
 
 def test_resume_after_a_hand_change_on_the_parked_original_restores_the_approved_settings(
@@ -202,14 +203,6 @@ def test_a_snapshot_of_an_earlier_incarnation_restores_without_naming_it(
     first = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--no-resync", "--yes")
     assert first.exit_code == 0, first.output
     assert instances(rds)["shop"]["DbiResourceId"] != "db-SHOP0000000000000000000000"
-    from moto.rds.models import rds_backends
-
-    from tests.conftest import ACCOUNT, REGION
-
-    # The stand-in gave the restored 'shop' its id on every snapshot named after 'shop'; on AWS a
-    # snapshot keeps the DbiResourceId of the instance it was taken of.
-    snapshots = rds_backends[ACCOUNT][REGION].database_snapshots
-    snapshots["shop-nightly"].dbi_resource_id = "db-SHOP0000000000000000000000"
     cleaned = cli("restore", "cleanup", "shop", "--yes")
     assert cleaned.exit_code == 0, cleaned.output
     cli.clock.sleep(3600)
@@ -218,3 +211,37 @@ def test_a_snapshot_of_an_earlier_incarnation_restores_without_naming_it(
     plan = json.loads(again.stdout)
     assert plan["lineage"] == ["db-SHOP0000000000000000000000"]
     assert any("earlier incarnation" in w for w in plan["warnings"]), plan["warnings"]
+
+
+def test_resume_runs_the_resync_job_the_plan_named(
+    moto: str, rds: Any, tmp_path: Path, jenkins: Any
+) -> None:
+    from sccos_backup.jenkins.jobxml import ShellJob, freestyle_config
+    from sccos_backup.resync.job import JOB_DESCRIPTION
+    from tests.conftest import make_instance
+    from tests.fake_jenkins import BuildPlan, FakeBuild
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds)
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    job = "nightly-sync"
+    cli = Cli(moto, tmp_path, jenkins)
+    real_up = cli.engine.up
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = interrupted  # type: ignore[method-assign]
+    started = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--job", job, "--yes")
+    assert started.exit_code == 130, started.output
+    assert f"in Jenkins (job '{job}')" in started.stdout
+    cli.engine.up = real_up  # type: ignore[method-assign]
+    config = freestyle_config(
+        ShellJob("vendor/bin/console sync:data\n"), description=JOB_DESCRIPTION
+    )
+    jenkins.add_job(job, config)
+    jenkins.builds[job] = [FakeBuild(job, 1, BuildPlan())]
+    resumed = cli("restore", "resume", "shop")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(jenkins.builds[job]) == 1, "the running build of the plan's job was followed"
+    assert not [c for c in jenkins.calls("POST") if "/build" in c.path], "no other job was run"

@@ -311,11 +311,11 @@ def resume_command(
     jenkins_url: JenkinsUrlOpt = None,
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
-    jenkins_job: JenkinsJobOpt = "sccos-backup-sync-data",
+    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     store: StoreOpt = None,
 ) -> None:
-    """Continue an interrupted restore run where it stopped (also from another machine);
-    --no-resync and --maintenance given here are recorded on the run."""
+    """Continue an interrupted restore run where it stopped (also from another machine), with
+    the plan it recorded; --no-resync and --maintenance given here are recorded on the run."""
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
@@ -333,6 +333,13 @@ def resume_command(
     runbook, status, _ = make_runbook(
         context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
+    record = runbook.active_run(db)
+    chosen = getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS
+    if resync is not None and record is not None and record.plan is not None and not chosen:
+        job = record.plan.request.resync_job  # the job the approved plan named
+        runbook.resync = resync_step(
+            context, True, jenkins_url, jenkins_user, jenkins_token, job, store, attach=True
+        )
     with ways_on_after_failure(runbook, db, context.clock):
         summary = runbook.resume(
             db, resync=False if no_resync else None, maintenance_env=maintenance
