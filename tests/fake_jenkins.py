@@ -89,7 +89,10 @@ class FakeJenkins:
     password: str = "pw-SECRET-9a8b7c"
     csrf: bool = True
     refuse_crumb: bool = False
-    lifetime: float = 30.0
+    #: A safety net for a test that forgets to stop the server, not a timeout: long enough that
+    #: a long test on a loaded 2-core CI machine (test_permissions' setup takes minutes there)
+    #: never meets it; at 30 s its Jenkins went away mid-test and resync exited 5.
+    lifetime: float = 900.0
     #: Jenkins served under a context path, e.g. "/jenkins" (empty: at the root).
     context_path: str = ""
     #: When set, every request is answered 301 to this base URL plus the request path.
