@@ -10,7 +10,9 @@ import typer
 from typer.core import TyperGroup
 
 from automation.commands.context import AppContext
+from automation.commands.doctor import doctor_command
 from automation.commands.drill import app as drill_app
+from automation.commands.engine import app as engine_app
 from automation.commands.iam_policy import iam_policy
 from automation.commands.init import init
 from automation.commands.restore import app as restore_app
@@ -148,11 +150,13 @@ app.add_typer(restore_app, name="restore")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(drill_app, name="drill")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(engine_app, name="engine")
 app.command(
     "resync",
     help="Re-sync Elasticsearch and Redis: create or update the sync:data Jenkins job, run it, "
     "stream its console and exit by its result.",
 )(resync)
+app.command("doctor")(doctor_command)
 app.command("iam-policy")(iam_policy)
 app.command("init")(init)
 

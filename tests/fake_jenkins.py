@@ -211,6 +211,18 @@ class JenkinsHandler(QueueAndBuilds):
         if segments in ([], ["api", "json"]):
             self._send(200, {"_class": "hudson.model.Hudson", "url": fake.url, "jobs": []})
             return
+        if segments == ["whoAmI", "api", "json"]:  # jenkins.security.WhoAmI
+            self._send(
+                200,
+                {
+                    "_class": "jenkins.security.WhoAmI",
+                    "anonymous": False,
+                    "authenticated": True,
+                    "authorities": ["authenticated"],
+                    "name": fake.user,
+                },
+            )
+            return
         if segments[:2] == ["queue", "item"] and len(segments) >= 3:
             self._queue_item(int(segments[2]))
             return
@@ -227,6 +239,13 @@ class JenkinsHandler(QueueAndBuilds):
             if "hudson.model.Item.Create" in fake.forbid:
                 self._forbidden("hudson.model.Item.Create")
                 return
+            # ItemGroupMixIn.createTopLevelItem: the permission first, then the request.
+            if not self.headers.get("Content-Type") and query.get("mode") != "copy":
+                self._send(400, self._page("Error", "No Content-Type header set"))
+                return
+            if "name" not in query:
+                self._send(400, self._page("Error", "Query parameter 'name' is required"))
+                return
             self._create_item(name, query.get("name", ""), body)
             return
         if name in fake.folders and rest == ["api", "json"]:
@@ -240,6 +259,12 @@ class JenkinsHandler(QueueAndBuilds):
             return
         if rest == ["config.xml"]:
             self._config(method, name, body)
+            return
+        if rest == []:
+            self._send(200, self._page(names[-1], ""), content_type="text/html;charset=utf-8")
+            return
+        if rest == ["polling"]:
+            self._polling(method, name)
             return
         if rest in (["build"], ["buildWithParameters"]) and method == "POST":
             self._trigger(name, rest[0])
@@ -275,6 +300,19 @@ class JenkinsHandler(QueueAndBuilds):
                 ],
             },
         )
+
+    def _polling(self, method: str, name: str) -> None:
+        """AbstractProject.doPolling: BuildAuthorizationToken.checkPermission (Item.BUILD, then
+        POST or an API token), schedulePolling (nothing without an SCM trigger), redirect."""
+        if "hudson.model.Item.Build" in self.fake.forbid:
+            self._forbidden("hudson.model.Item.Build")
+            return
+        if method != "POST" and self._credentials() == "password":
+            self._send(
+                405, self._page("Error", "This URL requires POST"), headers={"Allow": "POST"}
+            )
+            return
+        self._send(302, headers={"Location": f"{self.fake.url}{job_path(name)}"})
 
     def _config(self, method: str, name: str, body: bytes) -> None:
         fake = self.fake

@@ -138,7 +138,7 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
             app, ["--endpoint-url", moto, "--region", REGION, *args], obj=context, env=env
         )
 
-    with FakeJenkins() as jenkins, recording() as recorder:
+    with FakeJenkins(lifetime=600) as jenkins, recording() as recorder:
         env = {
             "JENKINS_URL": jenkins.url,
             "JENKINS_USER": jenkins.user,

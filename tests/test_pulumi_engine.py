@@ -10,6 +10,7 @@ What still needs the real CLI and aws plugin is in ``tests/test_real_pulumi.py``
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import shutil
 import sys
@@ -38,6 +39,7 @@ from sccos_backup.restore.stackfile import AwsTarget, read_stack_spec
 from tests.conftest import make_instance
 
 ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = importlib.metadata.version("pulumi_aws")
 PASSPHRASE = "correct horse battery staple"
 STACK = "restore-shop"
 
@@ -135,6 +137,10 @@ class FakeCli:
         self.answer({})
 
     def answer(self, script: dict[str, dict[str, Any]]) -> None:
+        """Answers by command prefix; the aws plugin `engine install` puts there is listed
+        unless the script says otherwise."""
+        listed = [{"name": "aws", "kind": "resource", "version": PLUGIN}]
+        script = {"plugin ls": {"stdout": json.dumps(listed)}, **script}
         (self.root / "script.json").write_text(json.dumps(script))
 
     def calls(self) -> list[dict[str, Any]]:
@@ -168,6 +174,7 @@ def test_default_backend_is_a_file_backend_in_the_data_folder(tmp_path: Path) ->
         "PULUMI_BACKEND_URL": settings.backend_url,
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
     }
     assert settings.secrets_provider == "passphrase"
     assert PASSPHRASE not in repr(settings)
@@ -223,16 +230,17 @@ def test_last_meaningful_line_prefers_the_last_error_line() -> None:
 # -- ensure_ready without any CLI --------------------------------------------------------------
 
 
-def test_no_cli_and_failed_install_is_one_clear_sentence(
+def test_no_cli_names_engine_install_and_downloads_nothing(
     project: Path, tmp_path: Path, no_pulumi_on_path: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A run never downloads the engine (it did: PulumiCommand.install on first use)."""
     attempts: list[tuple[str | None, Any]] = []
 
-    def refuse(cls: type, /, root: str | None = None, version: Any = None, **_: Any) -> None:
+    def record(cls: type, /, root: str | None = None, version: Any = None, **_: Any) -> None:
         attempts.append((root, version))
-        raise URLError(f"[Errno -3] name resolution failed (passphrase {PASSPHRASE})\nline two")
+        raise URLError("no network here")
 
-    monkeypatch.setattr(PulumiCommand, "install", classmethod(refuse))
+    monkeypatch.setattr(PulumiCommand, "install", classmethod(record))
     notices: list[str] = []
     engine = _engine(project, tmp_path / "data", on_notice=notices.append)
 
@@ -240,18 +248,14 @@ def test_no_cli_and_failed_install_is_one_clear_sentence(
         engine.ensure_ready()
 
     message = str(raised.value)
-    assert "\n" not in message
-    assert "Traceback" not in message
+    assert attempts == [], "nothing is downloaded during a run"
+    assert notices == []
+    assert "\n" not in message and "Traceback" not in message
     assert PASSPHRASE not in message
-    assert message.startswith("no Pulumi CLI on PATH and it could not be installed")
-    assert "https://www.pulumi.com/docs/install/" in message
+    assert message.startswith("no usable Pulumi CLI on PATH or in ")
+    assert "run `sccos-backup engine install`" in message
     assert message.endswith("nothing was changed")
-    assert (
-        raised.value.__cause__ is None and raised.value.__context__ is None
-    )  # no chained traceback
-    cli_root = str(tmp_path / "data" / "pulumi-cli")
-    assert [(root, str(version)) for root, version in attempts] == [(cli_root, PULUMI_VERSION)]
-    assert notices == [f"installing Pulumi CLI v{PULUMI_VERSION} into {cli_root} ..."]
+    assert raised.value.__cause__ is None and raised.value.__context__ is None
     assert (tmp_path / "data" / "state").is_dir()
 
 
@@ -295,19 +299,16 @@ def test_workspace_options_leave_pulumi_yaml_untouched(project: Path, tmp_path: 
 # -- the Automation API against a fake CLI --------------------------------------------------------
 
 
-def test_previous_install_is_used_and_the_aws_plugin_installed_once(
+def test_previous_install_is_used_and_the_aws_plugin_checked_once(
     project: Path, tmp_path: Path, fake_cli: FakeCli
 ) -> None:
-    import importlib.metadata
-
     notices: list[str] = []
     engine = _engine(project, tmp_path / "data", on_notice=notices.append)
     engine.ensure_ready()
     engine.ensure_ready()
     _engine(project, tmp_path / "data").ensure_ready()  # a second engine in the same process
 
-    plugin = "v" + importlib.metadata.version("pulumi_aws")
-    assert fake_cli.commands() == [f"plugin install resource aws {plugin}"]
+    assert fake_cli.commands() == ["plugin ls --json"]
     assert notices == []
     [call] = [c for c in fake_cli.calls() if c["args"][0] == "plugin"]
     assert call["cwd"] == str(project.absolute())
@@ -315,23 +316,18 @@ def test_previous_install_is_used_and_the_aws_plugin_installed_once(
     assert call["env"]["PULUMI_BACKEND_URL"] == engine.settings.backend_url
 
 
-def test_plugin_install_failure_is_pulumi_unavailable(
+def test_a_missing_aws_plugin_names_engine_install_and_is_not_downloaded(
     project: Path, tmp_path: Path, fake_cli: FakeCli
 ) -> None:
-    fake_cli.answer(
-        {
-            "plugin install": {
-                "code": 255,
-                "stderr": "error: [resource plugin aws-v7.0.0] downloading: dial tcp: no route\n",
-            }
-        }
-    )
+    other = [{"name": "aws", "kind": "resource", "version": "6.0.0"}]
+    fake_cli.answer({"plugin ls": {"stdout": json.dumps(other)}})
     with pytest.raises(PulumiUnavailable) as raised:
         _engine(project, tmp_path / "data").ensure_ready()
     message = str(raised.value)
     assert "\n" not in message
-    assert "pulumi plugin install resource aws v" in message
-    assert "no route" in message
+    assert f"the Pulumi aws plugin v{PLUGIN} is not installed" in message
+    assert "run `sccos-backup engine install`" in message
+    assert not any(c.startswith("plugin install") for c in fake_cli.commands())
 
 
 def test_outputs_of_a_missing_stack_is_none_and_creates_nothing(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from automation.engine.base import Engine
     from automation.engine.schedule import ScheduleDriver
     from automation.runbook.runbook import Maintenance
+    from sccos_backup.aws.account import AccountAdapter
     from sccos_backup.aws.rds import RdsAdapter
 
 P = ParamSpec("P")
@@ -48,6 +49,8 @@ class AppContext:
     engine: Engine | None = field(default=None, repr=False)
     maintenance: Maintenance | None = field(default=None, repr=False)
     schedule_engine: ScheduleDriver | None = field(default=None, repr=False)
+    #: STS, IAM, KMS and orderable options for the checks; set by tests, built when None.
+    account_adapter: AccountAdapter | None = field(default=None, repr=False)
     _rds: RdsAdapter | None = field(default=None, repr=False)
 
     def rds(self) -> RdsAdapter:
@@ -60,6 +63,15 @@ class AppContext:
             )
             self._rds = RdsAdapter(client, clock=self.clock, sleep=self.sleep)
         return self._rds
+
+    def account(self) -> AccountAdapter:
+        if self.account_adapter is None:
+            from sccos_backup.aws.account import make_account_adapter
+
+            self.account_adapter = make_account_adapter(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            )
+        return self.account_adapter
 
     def maintenance_adapter(self) -> Maintenance:
         if self.maintenance is None:

@@ -23,7 +23,14 @@ from automation.commands.options import (
     WorkDirOpt,
     build_request,
 )
-from automation.commands.runbook_wiring import BackendOpt, JenkinsJobOpt
+from automation.commands.runbook_wiring import (
+    BackendOpt,
+    JenkinsJobOpt,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
+    StoreOpt,
+)
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
@@ -58,9 +65,17 @@ def plan_command(
     out: OutOpt = None,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = None,
+    jenkins_url: JenkinsUrlOpt = None,
+    jenkins_user: JenkinsUserOpt = None,
+    jenkins_token: JenkinsTokenOpt = None,
+    store: StoreOpt = None,
 ) -> None:
-    """Show the restore's steps and every setting, original beside declared; --out saves the
-    plan for `restore run --plan`. Changes nothing in AWS."""
+    """Show the restore's steps, every setting (original beside declared) and the checks
+    `restore run` makes first (as `sccos-backup doctor`); --out saves the plan for
+    `restore run --plan`. Changes nothing in AWS."""
+    from automation.commands.doctor import build_setup, render_checks
+    from automation.doctor.checks import run_checks
     from sccos_backup.restore.prepare import prepare
 
     request = build_request(
@@ -81,14 +96,28 @@ def plan_command(
 
     lineage = run_finder(context, backend_url).lineage(request.db_identifier)
     plan = prepare(context.rds(), request, context.clock(), lineage)
+    setup = build_setup(
+        context,
+        request,
+        backend_url=backend_url,
+        work_dir=work_dir,
+        jenkins_url=jenkins_url,
+        jenkins_user=jenkins_user,
+        jenkins_token=jenkins_token,
+        jenkins_job=jenkins_job,
+        store=store,
+    )
+    checks, _ = run_checks(setup, plan)
     if json_output:
         from sccos_backup.restore.planfile import plan_document
 
-        echo_json(plan_document(plan))
+        echo_json({**plan_document(plan), **checks.to_json()})
     else:
         from automation.commands.render import render_plan
 
         render_plan(plan)
+        typer.echo("")
+        render_checks(checks)
     if out is not None:
         written = write_plan(plan, out)
         typer.echo(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from automation.commands.context import app_context, handle_errors
+from automation.commands.context import AppContext, app_context, handle_errors
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -173,6 +173,29 @@ def _saved_plan(ctx: typer.Context, db_id: str | None, path: Path) -> RestorePla
     return plan
 
 
+def refuse_unless_ready(
+    context: AppContext, plan: RestorePlan, *, json_output: bool, **options: Any
+) -> None:
+    """The doctor's checks of this run; on a failure, before any change, the table (stdout;
+    not with --json) and one error line naming each failed check and its fix. The first failed
+    check decides the exit code."""
+    from automation.commands.doctor import build_setup, render_checks
+    from automation.doctor.checks import run_checks
+
+    checks, _ = run_checks(build_setup(context, plan.request, **options), plan)
+    if checks.ready:
+        return
+    if not json_output:
+        render_checks(checks)
+    first = checks.failures[0].key
+    kind: type[errors.SccosBackupError] = errors.PreconditionFailed
+    if first in ("pulumi-cli", "aws-plugin"):
+        kind = errors.PulumiUnavailable
+    elif first.startswith("jenkins"):
+        kind = errors.JenkinsError
+    raise kind(checks.refusal())
+
+
 @handle_errors
 def run_command(
     ctx: typer.Context,
@@ -290,6 +313,18 @@ def run_command(
             )
     else:
         assert plan is not None
+        refuse_unless_ready(
+            context,
+            plan,
+            json_output=json_output,
+            backend_url=backend_url,
+            work_dir=work_dir,
+            jenkins_url=jenkins_url,
+            jenkins_user=jenkins_user,
+            jenkins_token=jenkins_token,
+            jenkins_job=request.resync_job,
+            store=store,
+        )
         runbook.check_can_start(plan)
         if not json_output:
             render_plan(plan)
@@ -320,6 +355,14 @@ def resume_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
+    from automation.runbook.runbook import NO_ENGINE, RunbookCore
+
+    finder = RunbookCore(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    if finder.active_run(db) is None:  # before any setting is asked for
+        raise errors.NotFound(
+            f"no run to resume: no restore run of '{db}' is in progress; start one with "
+            "`sccos-backup restore run`"
+        )
     resync = resync_step(
         context,
         not no_resync,

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, cast
 from automation.engine.base import Held, OnOutput
 from automation.engine.interrupts import ForwardingCommand, forwarding_signals
 from automation.engine.readiness import (
+    check_aws_plugin,
     check_project_folder,
-    find_or_install_cli,
-    install_aws_plugin,
+    find_cli,
     one_line_errors,
     workspace_options,
 )
@@ -131,7 +131,7 @@ class AutomationEngine:
     # -- readiness ---------------------------------------------------------------------------
 
     def ensure_ready(self) -> None:
-        """Find or install the CLI, prepare the state folder, install the aws plugin once."""
+        """Find the CLI, prepare the state folder, check the aws plugin once; never download."""
         check_project_folder(self._settings.work_dir, self.project)
         if self._settings.state_dir is not None:
             try:
@@ -142,11 +142,9 @@ class AutomationEngine:
                     f"({error.strerror}); pass --backend-url or fix the folder's permissions"
                 ) from None
         if self._command is None:
-            found = find_or_install_cli(
-                self.cli_root, self._pulumi_version, notice=self._notice, line=self._line
-            )
+            found = find_cli(self.cli_root, line=self._line)
             self._command = cast("PulumiCommand", ForwardingCommand(found))
-        install_aws_plugin(self._settings, self._command, self._line)
+        check_aws_plugin(self._settings, self._command, self._line)
 
     def _notice(self, message: str) -> None:
         if self._on_notice is not None:

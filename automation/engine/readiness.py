@@ -1,22 +1,23 @@
 """Getting Pulumi ready for :class:`~automation.engine.automation_api.AutomationEngine`, and
 turning its failures into one line.
 
-The project folder is checked, a Pulumi CLI is found on PATH or in our data folder (installed
-there when missing), the aws plugin matching the installed pulumi-aws package is installed once
-per process, and the workspace options carry our backend and passphrase, never
-``project_settings`` (see the engine's module docstring). ``pulumi.automation`` is imported
-inside the functions, so the CLI's start-up does not pay for it.
+The project folder is checked, a Pulumi CLI is found on PATH or in our data folder (put there
+by ``sccos-backup engine install``; nothing is downloaded here), the aws plugin matching the
+installed pulumi-aws package is checked once per process, and the workspace options carry our
+backend and passphrase, never ``project_settings`` (see the engine's module docstring).
+``pulumi.automation`` is imported inside the functions, so the CLI's start-up does not pay for
+it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.error import URLError
 
 from automation.engine.workspace import (
     INSTALL_DOCS,
@@ -54,13 +55,15 @@ def check_project_folder(work_dir: Path, project: str) -> None:
         )
 
 
-def find_or_install_cli(
-    cli_root: Path, pulumi_version: str, *, notice: Callable[[str], None], line: Line
-) -> PulumiCommand:
-    """The CLI on PATH, else the one in ``cli_root``, else ``pulumi_version`` installed there."""
+#: The command that installs what is missing (commands that run Pulumi never download).
+INSTALL_COMMAND = "sccos-backup engine install"
+
+
+def find_cli(cli_root: Path, *, line: Line) -> PulumiCommand:
+    """The CLI on PATH, else the one ``sccos-backup engine install`` put in ``cli_root``;
+    nothing is downloaded here."""
     from pulumi.automation import PulumiCommand
     from pulumi.automation.errors import InvalidVersionError
-    from semver import VersionInfo
 
     problems: list[str] = []
     for root, where in ((None, "on PATH"), (cli_root, f"in {cli_root}")):
@@ -70,29 +73,22 @@ def find_or_install_cli(
             continue
         except (InvalidVersionError, subprocess.CalledProcessError, OSError) as error:
             problems.append(f"the CLI {where} is unusable: {line(str(error))}")
-    try:
-        version = VersionInfo.parse(pulumi_version)
-    except ValueError:
-        raise PulumiUnavailable(
-            f"no usable Pulumi CLI and '{pulumi_version}' is not a version to install; "
-            f"install it from {INSTALL_DOCS} or put `pulumi` on PATH, then run again; "
-            "nothing was changed"
-        ) from None
-    notice(f"installing Pulumi CLI v{version} into {cli_root} ...")
-    try:
-        return PulumiCommand.install(root=str(cli_root), version=version)
-    except URLError as error:
-        problems.append(f"download failed: {line(str(error.reason))}")
-    except subprocess.CalledProcessError as error:
-        raw = error.output
-        output = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw or "")
-        problems.append(f"the installer failed: {line(last_meaningful_line(output))}")
-    except (InvalidVersionError, OSError) as error:
-        problems.append(f"the installer failed: {line(str(error))}")
+    found = f" ({'; '.join(problems)})" if problems else ""
     raise PulumiUnavailable(
-        "no Pulumi CLI on PATH and it could not be installed "
-        f"({'; '.join(problems)}); install it from {INSTALL_DOCS} or put `pulumi` on PATH, "
-        "then run again; nothing was changed"
+        f"no usable Pulumi CLI on PATH or in {cli_root}{found}; run `{INSTALL_COMMAND}` (or "
+        f"install Pulumi from {INSTALL_DOCS} and put it on PATH), then run again; nothing was "
+        "changed"
+    )
+
+
+def aws_plugin_versions(listed: object) -> list[str]:
+    """The aws resource plugin versions in ``pulumi plugin ls --json`` output."""
+    if not isinstance(listed, list):
+        return []
+    return sorted(
+        str(p.get("version", "")).removeprefix("v")
+        for p in listed
+        if isinstance(p, dict) and p.get("name") == "aws" and p.get("kind") == "resource"
     )
 
 
@@ -111,10 +107,11 @@ def workspace_options(
     )
 
 
-def install_aws_plugin(settings: WorkspaceSettings, command: PulumiCommand, line: Line) -> None:
-    """The aws plugin of the installed pulumi-aws package, once per CLI and process."""
+def check_aws_plugin(settings: WorkspaceSettings, command: PulumiCommand, line: Line) -> None:
+    """The aws plugin of the installed pulumi-aws package is installed (once per CLI and
+    process); nothing is downloaded here, and the workspace forbids Pulumi to fetch plugins."""
     try:
-        version = "v" + importlib.metadata.version("pulumi_aws")
+        version = importlib.metadata.version("pulumi_aws")
     except importlib.metadata.PackageNotFoundError:
         raise PulumiUnavailable(
             "the pulumi-aws Python package is not installed; reinstall sccos-backup"
@@ -122,19 +119,24 @@ def install_aws_plugin(settings: WorkspaceSettings, command: PulumiCommand, line
     key = (command.command, version)
     if key in _plugins_installed:
         return
-    from pulumi.automation import LocalWorkspace
     from pulumi.automation.errors import CommandError
 
-    options = workspace_options(settings, None, command)
     try:
-        LocalWorkspace(**vars(options)).install_plugin("aws", version)
-    except CommandError as error:
+        done = command.run(
+            ["plugin", "ls", "--json"], str(settings.work_dir), dict(settings.env_vars)
+        )
+        listed = json.loads(done.stdout or "[]")
+    except (CommandError, ValueError) as error:
         raise PulumiUnavailable(
-            f"the Pulumi aws plugin {version} could not be installed "
-            f"({line(last_meaningful_line(str(error)))}); run "
-            f"`pulumi plugin install resource aws {version}`, then run again; "
-            "nothing was changed"
+            f"the Pulumi plugins cannot be listed ({line(last_meaningful_line(str(error)))}); "
+            f"run `{INSTALL_COMMAND}`, then run again; nothing was changed"
         ) from None
+    if version not in aws_plugin_versions(listed):
+        raise PulumiUnavailable(
+            f"the Pulumi aws plugin v{version} is not installed; run `{INSTALL_COMMAND}` (or "
+            f"`pulumi plugin install resource aws v{version}`), then run again; nothing was "
+            "changed"
+        )
     _plugins_installed.add(key)
 
 

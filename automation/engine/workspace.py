@@ -16,7 +16,7 @@ from sccos_backup.errors import EngineError
 if TYPE_CHECKING:
     from pulumi.automation import Stack
 
-#: The Pulumi CLI installed when none is found (the release matching the pinned SDK).
+#: The Pulumi CLI `sccos-backup engine install` installs (the release matching the pinned SDK).
 PULUMI_VERSION = "3.272.0"
 INSTALL_DOCS = "https://www.pulumi.com/docs/install/"
 #: Sub-folders of the user's data folder.
@@ -66,7 +66,12 @@ def workspace_settings(
     if not backend_url:
         state_dir = (data_dir / STATE_FOLDER).expanduser().absolute()
         backend_url = file_backend_url(state_dir)
-    env = {"PULUMI_BACKEND_URL": backend_url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    # No download during a run: Pulumi would otherwise fetch a missing plugin on `up`.
+    env = {
+        "PULUMI_BACKEND_URL": backend_url,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    }
     if passphrase is not None:
         env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
     return WorkspaceSettings(

@@ -29,9 +29,15 @@ if TYPE_CHECKING:
 
 
 def make_client(
-    service: str, *, region: str | None, profile: str | None, endpoint_url: str | None
+    service: str,
+    *,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    attempts: int | None = None,
 ) -> Any:
-    """A boto3 client with standard retries and timeouts. boto3 is imported here, lazily."""
+    """A boto3 client with standard retries (``attempts`` tries in all) and timeouts. boto3
+    is imported here, lazily."""
     import boto3
     import botocore.config
     import botocore.exceptions
@@ -39,7 +45,7 @@ def make_client(
     from sccos_backup.aws import network
 
     config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": network.RETRY_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": attempts or network.RETRY_ATTEMPTS},
         connect_timeout=network.CONNECT_TIMEOUT,
         read_timeout=network.READ_TIMEOUT,
         user_agent_extra="sccos-backup",

@@ -25,6 +25,7 @@ from enum import StrEnum
 from urllib.parse import quote
 
 from sccos_backup import errors
+from sccos_backup.jenkins.access import AccessChecks
 from sccos_backup.jenkins.config import JenkinsConfig, job_path
 from sccos_backup.jenkins.control import BuildControl
 from sccos_backup.jenkins.jobxml import (
@@ -64,7 +65,7 @@ class JobPlan:
         return config_diff(self.existing, self.config, job=self.name)
 
 
-class JenkinsAdapter(BuildControl):
+class JenkinsAdapter(BuildControl, AccessChecks):
     """Typed access to one Jenkins server through a python-jenkins client."""
 
     def job_config(self, name: str) -> str | None:

@@ -230,6 +230,23 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("rds", "RemoveRoleFromDBInstance"): lambda p, w: [
         Need("rds:RemoveRoleFromDBInstance", w.rds("db", str(p["DBInstanceIdentifier"])))
     ],
+    # The checks before a run (`doctor`, `restore plan | run`): who we are needs no right;
+    # the key is described directly, not through RDS.
+    ("sts", "GetCallerIdentity"): lambda p, w: [],
+    ("iam", "SimulatePrincipalPolicy"): lambda p, w: [
+        Need("iam:SimulatePrincipalPolicy", str(p["PolicySourceArn"]))
+    ],
+    ("kms", "DescribeKey"): lambda p, w: [
+        Need(
+            "kms:DescribeKey",
+            str(p["KeyId"])
+            if str(p["KeyId"]).startswith("arn:")
+            else f"arn:{w.partition}:kms:{w.region}:{w.account}:key/{p['KeyId']}",
+        )
+    ],
+    ("rds", "DescribeOrderableDBInstanceOptions"): _simple(
+        "rds:DescribeOrderableDBInstanceOptions", "*"
+    ),
     ("s3", "PutObject"): _s3_object("s3:PutObject"),
     ("s3", "GetObject"): _s3_object("s3:GetObject"),
     ("s3", "ListObjectsV2"): lambda p, w: [

@@ -259,6 +259,23 @@ DENY_CHANGING_BACKUP_TAGS = Statement(
     "tags yet) is tagged.",
 )
 
+SIMULATE_CALLER = Statement(
+    sid="SimulateOwnRights",
+    actions=("iam:SimulatePrincipalPolicy",),
+    resources=("arn:{partition}:iam::{account}:user/*", "arn:{partition}:iam::{account}:role/*"),
+    why="`doctor` and `restore plan | run` ask IAM, before anything changes, what it would "
+    "decide for each action the run takes (simulating the caller's own user or role). "
+    "Without it that check says unknown, not failed.",
+)
+
+READ_ORDERABLE = Statement(
+    sid="ReadOrderableOptions",
+    actions=("rds:DescribeOrderableDBInstanceOptions",),
+    resources=("*",),
+    why="Check that the original's instance class can be ordered in its Availability Zone "
+    "(this action has no resource type, so IAM accepts only `*`).",
+)
+
 DELETE_HOURLY_SNAPSHOTS = Statement(
     sid="DeleteHourlySnapshots",
     actions=("rds:DeleteDBSnapshot",),
@@ -362,6 +379,8 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         TAG_SNAPSHOTS,
         DELETE_INSTANCE,
         MAINTENANCE,
+        SIMULATE_CALLER,
+        READ_ORDERABLE,
     ),
     "drill": (
         READ_RDS,

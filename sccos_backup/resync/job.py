@@ -49,6 +49,7 @@ __all__ = [
     "ResyncRequest",
     "ResyncResult",
     "attach_or_run_resync",
+    "preview_job",
     "run_resync",
 ]
 
@@ -150,6 +151,11 @@ def _describe(job: str, active: ActiveBuild) -> str:
             f"build #{active.build.number} of job '{job}' is already running ({active.build.url})"
         )
     return f"queue item {active.queue_id} of job '{job}' is already waiting to start"
+
+
+def preview_job(adapter: JenkinsAdapter, request: ResyncRequest) -> JobPlan:
+    """What a re-sync would do to its job, and whether it may; changes nothing."""
+    return _plan(adapter, request)
 
 
 def _plan(adapter: JenkinsAdapter, request: ResyncRequest) -> JobPlan:

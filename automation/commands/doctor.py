@@ -1,0 +1,194 @@
+"""``sccos-backup doctor DB_ID``: every check ``restore run`` needs, with the way to fix each.
+
+It takes the same options as ``restore run``; ``restore run`` refuses with the same table when
+a check fails, and ``restore plan`` shows it under the plan.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from automation.commands.context import AppContext, app_context, echo_json, handle_errors
+from automation.commands.options import (
+    DbId,
+    JsonOpt,
+    LatestOpt,
+    MaintenanceOpt,
+    NoResyncOpt,
+    SafetyOpt,
+    SnapshotOpt,
+    StackOpt,
+    StrategyOpt,
+    ToTimeOpt,
+    WorkDirOpt,
+)
+from automation.commands.runbook_wiring import (
+    BackendOpt,
+    JenkinsJobOpt,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
+    StoreOpt,
+)
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
+from sccos_backup.restore.strategy import Strategy
+
+if TYPE_CHECKING:
+    from automation.doctor.checks import Setup
+    from automation.doctor.model import Checks
+    from sccos_backup.restore.plan import RestoreRequest
+
+#: Exit code of ``doctor`` when a check failed (docs/exit-codes.md).
+NOT_READY = 3
+
+
+def build_setup(
+    context: AppContext,
+    request: RestoreRequest,
+    *,
+    backend_url: str | None,
+    work_dir: Path | None,
+    jenkins_url: str | None,
+    jenkins_user: str | None,
+    jenkins_token: str | None,
+    jenkins_job: str,
+    store: str | None,
+    active_run: str | None = None,
+) -> Setup:
+    """The checks' view of a run with these options; contacts nothing yet."""
+    from automation.commands.projects import data_dir
+    from automation.commands.runbook_wiring import LazyMaintenance, resolved_backend_url
+    from automation.doctor.checks import Backend, JenkinsTarget, Setup
+    from automation.doctor.pulumi import PulumiTarget
+    from sccos_backup.resync.job import ResyncRequest
+
+    url = resolved_backend_url(backend_url)
+
+    def backend() -> Backend:
+        from automation.commands.runbook_wiring import make_lock
+        from sccos_backup.restore.lock import lock_store_for
+
+        store_ = lock_store_for(
+            url, region=context.region, profile=context.profile, endpoint_url=context.endpoint_url
+        )
+        return Backend(url=url, lock=make_lock(context, backend_url), store=store_)
+
+    pulumi = None
+    if context.engine is None:
+        from automation.commands.projects import RESTORE, resolve
+
+        prefix = f"restore-{request.db_identifier}-"
+        pulumi = PulumiTarget(
+            data_dir=data_dir(),
+            work_dir=resolve(RESTORE, work_dir),
+            backend_url=url,
+            stack_prefix=prefix,
+        )
+    jenkins = None
+    if request.resync:
+
+        def adapter() -> object:
+            from automation.commands.resync import jenkins_config
+            from sccos_backup.jenkins.client import make_jenkins_adapter
+
+            config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
+            return make_jenkins_adapter(config, sleep=context.sleep, clock=context.clock)
+
+        jenkins = JenkinsTarget(
+            adapter=adapter,  # type: ignore[arg-type]
+            request=ResyncRequest(job=jenkins_job, store=store),
+        )
+    return Setup(
+        request=request,
+        rds=context.rds(),
+        account=context.account,
+        region=context.region or context.account().region,
+        clock=context.clock,
+        maintenance=LazyMaintenance(context),
+        backend=backend,
+        pulumi=pulumi,
+        env=dict(os.environ),
+        jenkins=jenkins,
+        active_run=active_run,
+    )
+
+
+def render_checks(checks: Checks) -> None:
+    """One block per check: its result and title, then what was found and, for each that did
+    not pass, the fix; wrapped to the terminal (after separators, as the plan is)."""
+    from automation.commands.columns import width, wrap
+
+    def wrapped(text: str) -> str:
+        return "\n".join(" " * 11 + line for line in wrap(text, width() - 11))
+
+    typer.echo("Checks (as `sccos-backup doctor`):")
+    for check in checks.items:
+        typer.echo(f"  {check.status.upper():<8} {check.title}")
+        typer.echo(wrapped(check.detail))
+        if check.fix and check.status != "ok":
+            typer.echo(wrapped(f"fix: {check.fix}"))
+    verdict = "ready" if checks.ready else f"NOT READY ({len(checks.failures)} failed)"
+    typer.echo(f"Result: {verdict}")
+
+
+@handle_errors
+def doctor_command(
+    ctx: typer.Context,
+    db_id: DbId,
+    snapshot: SnapshotOpt = None,
+    to_time: ToTimeOpt = None,
+    latest: LatestOpt = False,
+    strategy: StrategyOpt = Strategy.IN_PLACE,
+    stack: StackOpt = None,
+    maintenance: MaintenanceOpt = None,
+    safety_snapshot: SafetyOpt = False,
+    no_resync: NoResyncOpt = False,
+    json_output: JsonOpt = False,
+    backend_url: BackendOpt = None,
+    work_dir: WorkDirOpt = None,
+    jenkins_url: JenkinsUrlOpt = None,
+    jenkins_user: JenkinsUserOpt = None,
+    jenkins_token: JenkinsTokenOpt = None,
+    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
+    store: StoreOpt = None,
+) -> None:
+    """Check everything `restore run` with these options needs; exit 0 when ready, 3 when not.
+    Changes nothing. Example: sccos-backup doctor shop --latest --maintenance prod"""
+    from automation.commands.options import build_request
+    from automation.doctor.checks import run_checks
+
+    request = build_request(
+        db_id,
+        snapshot=snapshot,
+        to_time=to_time,
+        latest=latest,
+        strategy=strategy,
+        stack=stack,
+        maintenance=maintenance,
+        safety_snapshot=safety_snapshot,
+        no_resync=no_resync,
+        resync_job=jenkins_job,
+    )
+    context = app_context(ctx)
+    setup = build_setup(
+        context,
+        request,
+        backend_url=backend_url,
+        work_dir=work_dir,
+        jenkins_url=jenkins_url,
+        jenkins_user=jenkins_user,
+        jenkins_token=jenkins_token,
+        jenkins_job=jenkins_job,
+        store=store,
+    )
+    checks, _ = run_checks(setup)
+    if json_output:
+        echo_json({"database": request.db_identifier, **checks.to_json()})
+    else:
+        render_checks(checks)
+    if not checks.ready:
+        raise typer.Exit(NOT_READY)

@@ -1,0 +1,90 @@
+"""A check's result as data: what was checked, what was found, and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sccos_backup import errors
+
+
+class Status(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    #: Could not be told (the caller may not simulate IAM, the endpoint lists nothing).
+    UNKNOWN = "unknown"
+    #: Not needed for this run (no --maintenance, --no-resync, an unencrypted database).
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    title: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "status": str(self.status),
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+def ok(key: str, title: str, detail: str) -> Check:
+    return Check(key, title, Status.OK, detail)
+
+
+def failed(key: str, title: str, detail: str, fix: str) -> Check:
+    return Check(key, title, Status.FAILED, detail, fix)
+
+
+def unknown(key: str, title: str, detail: str, fix: str = "") -> Check:
+    return Check(key, title, Status.UNKNOWN, detail, fix)
+
+
+def skipped(key: str, title: str, detail: str) -> Check:
+    return Check(key, title, Status.SKIPPED, detail)
+
+
+def guarded(key: str, title: str, fix: str, check: Callable[[], Check]) -> Check:
+    """``check()``, or a failed check carrying the project error it raised."""
+    try:
+        return check()
+    except errors.SccosBackupError as error:
+        return failed(key, title, str(error), fix)
+
+
+@dataclass(frozen=True)
+class Checks:
+    items: tuple[Check, ...]
+
+    @classmethod
+    def of(cls, items: Iterable[Check]) -> Checks:
+        return cls(tuple(items))
+
+    @property
+    def ready(self) -> bool:
+        return not self.failures
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.items if c.status is Status.FAILED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "checks": [c.to_json() for c in self.items]}
+
+    def refusal(self) -> str:
+        """One line for a run that refuses: each failed check and its fix."""
+        parts = [f"{c.title}: {c.detail} (fix: {c.fix})" for c in self.failures]
+        return (
+            f"{len(parts)} check(s) failed, nothing was changed: "
+            + "; ".join(parts)
+            + "; see `sccos-backup doctor`"
+        )
