@@ -363,3 +363,13 @@ def test_resume_with_no_run_says_so_before_asking_for_jenkins(doctor: Doctor, sh
     assert result.exit_code == 3, result.output
     assert result.stderr.startswith("error: no run to resume"), result.stderr
     assert "Jenkins" not in result.stderr
+
+
+def test_an_unwritable_backend_fails(doctor: Doctor, shop: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be")
+    result = doctor("--snapshot", "shop-nightly", "--json", "--backend-url", f"file://{blocker}/s")
+    [check] = [c for c in json.loads(result.stdout)["checks"] if c["key"] == "backend"]
+    assert check["status"] == "failed", check
+    assert "cannot create the lock file" in check["detail"]
+    assert result.exit_code == 3

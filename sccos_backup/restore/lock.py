@@ -19,6 +19,7 @@ The lock is one guard; the run tags on the original are the second (see
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -168,7 +169,9 @@ class FileLockStore:
                 "folder's permissions"
             ) from None
         finally:
-            draft.unlink(missing_ok=True)
+            # Under a path that is not a folder, the draft's unlink fails as the create did.
+            with contextlib.suppress(OSError):
+                draft.unlink(missing_ok=True)
         return True
 
     def read(self, key: str) -> bytes | None:
