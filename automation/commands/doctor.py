@@ -54,7 +54,7 @@ def build_setup(
     work_dir: Path | None,
     jenkins_url: str | None,
     jenkins_user: str | None,
-    jenkins_token: str | None,
+    jenkins_token: Path | None,
     jenkins_job: str,
     store: str | None,
     active_run: str | None = None,
