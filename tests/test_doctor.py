@@ -25,7 +25,7 @@ from sccos_backup.resync.job import JOB_DESCRIPTION
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_iam import FakeIam, serving
 from tests.fake_jenkins import FakeJenkins
-from tests.test_maintenance import _create_pipelines
+from tests.support.pipelines import create_pipelines
 
 PASSPHRASE = "doctor-passphrase-value"
 INCORRECT = (
@@ -147,7 +147,7 @@ def test_ready_exits_0_with_every_check_in_json(
     doctor: Doctor, shop: Any, moto: str, jenkins: FakeJenkins
 ) -> None:
     codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    _create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
+    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
     result = doctor("--snapshot", "shop-nightly", "--maintenance", "prod", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
