@@ -236,7 +236,7 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list
         ):
             patch.setenv(name, value)
         urllib.request.urlopen(
-            urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10
+            urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=60
         ).close()
         return _scenarios(moto_server, tmp_path_factory.mktemp("permissions"))
 
