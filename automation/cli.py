@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from automation.commands.context import AppContext
+from automation.commands.context import AppContext, handle_errors
 from automation.commands.doctor import doctor_command
 from automation.commands.drill import app as drill_app
 from automation.commands.engine import app as engine_app
 from automation.commands.iam_policy import iam_policy
 from automation.commands.init import init
+from automation.commands.options import JsonOpt
 from automation.commands.restore import app as restore_app
 from automation.commands.resync import resync
 from automation.commands.schedule import app as schedule_app
+from automation.commands.shop_config import FILE_NAME
 from automation.commands.snapshot import app as snapshot_app
 
 
@@ -30,7 +33,7 @@ def _is_usage_error(error: BaseException) -> bool:
 MONITORING_COMMANDS = frozenset({"snapshot check"})
 
 #: The root's options that take a value; accepted before or after the subcommand.
-GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url")
+GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url", "--config", "--shop")
 
 
 def hoist_global_options(args: Sequence[str]) -> list[str]:
@@ -109,6 +112,8 @@ class OneLineErrors(TyperGroup):
     ) -> Any:
         if args is None:
             args = sys.argv[1:]
+        words = list(args)[: list(args).index("--")] if "--" in args else list(args)
+        self.asks_help = any(word in ("-h", "--help") for word in words)
         uniform_metavars(self)
         from automation.commands.examples import add_examples
 
@@ -139,8 +144,9 @@ app = typer.Typer(
     cls=OneLineErrors,
     name="sccos-backup",
     help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.\n\n"
-    "The options below (--region, --profile, --endpoint-url) are accepted before or after "
-    "the command: sccos-backup snapshot list shop --region eu-central-1",
+    "The options below (--region, --profile, --endpoint-url, --config, --shop) are "
+    "accepted before or after the command: sccos-backup snapshot list shop --region "
+    "eu-central-1",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -159,6 +165,42 @@ app.command(
 app.command("doctor")(doctor_command)
 app.command("iam-policy")(iam_policy)
 app.command("init")(init)
+config_app = typer.Typer(
+    help=f"The shop's settings file ({FILE_NAME}): what each value is and where it came from.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@config_app.command("show")
+@handle_errors
+def config_show(ctx: typer.Context, json_output: JsonOpt = False) -> None:
+    """Show every setting a command would use, its value and where it came from: a flag, the
+    environment, the config file (which table) or the default."""
+    from automation.commands.context import app_context, echo_json
+    from automation.commands.shop_config import ROOT_KEYS, explain
+
+    config = app_context(ctx).config
+    root = ctx.find_root()
+    flags = {
+        key: root.params.get(key.replace("-", "_"))
+        for key in ROOT_KEYS
+        if root.get_parameter_source(key.replace("-", "_")).name == "COMMANDLINE"  # type: ignore[union-attr]
+    }
+    rows = explain(root.command, config, flags)
+    if json_output:
+        echo_json({"config_file": config.path, "shop": config.shop, "settings": rows})
+        return
+    shop = f", shop {config.shop}" if config.shop else ""
+    typer.echo(f"config file: {config.path or f'none ({FILE_NAME} not found)'}{shop}")
+    width = max(len(row["key"]) for row in rows)
+    for row in rows:
+        value = "-" if row["value"] is None else str(row["value"])
+        typer.echo(f"  {row['key']:<{width}}  {value}")
+        typer.echo(f"  {'':<{width}}  from {row['source']}")
+
+
+app.add_typer(config_app, name="config")
 
 
 def _print_version(value: bool) -> None:
@@ -202,8 +244,41 @@ def main_options(
             envvar="AWS_ENDPOINT_URL",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            envvar="SCCOS_BACKUP_CONFIG",
+            help=f"Settings file (default: {FILE_NAME} here or in a parent folder).",
+            show_default=False,
+        ),
+    ] = None,
+    shop: Annotated[
+        str | None,
+        typer.Option(
+            "--shop",
+            metavar="NAME",
+            envvar="SCCOS_BACKUP_SHOP",
+            help="Use the [shops.NAME] table of the settings file.",
+        ),
+    ] = None,
 ) -> None:
     """Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS."""
+    base = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+    # Shell completion and --help read no settings file: they work in any folder.
+    if not ctx.resilient_parsing and not getattr(ctx.command, "asks_help", False):
+        from automation.commands.shop_config import default_map, load
+        from sccos_backup.errors import InvalidInput
+
+        try:
+            base.config = load(config, shop)
+        except InvalidInput as error:
+            raise typer.BadParameter(str(error), param_hint="--config") from None
+        region = region or base.config.get("region")
+        profile = profile or base.config.get("profile")
+        endpoint_url = endpoint_url or base.config.get("endpoint-url")
+        ctx.default_map = default_map(ctx.command, base.config)
     if endpoint_url:
         from sccos_backup.aws.network import check_endpoint_url
         from sccos_backup.errors import InvalidInput
@@ -212,7 +287,6 @@ def main_options(
             check_endpoint_url(endpoint_url)
         except InvalidInput as error:
             raise typer.BadParameter(str(error), param_hint="--endpoint-url") from None
-    base = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
     base.region = region or base.region
     base.profile = profile or base.profile
     base.endpoint_url = endpoint_url or base.endpoint_url

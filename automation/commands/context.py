@@ -17,6 +17,7 @@ from automation.commands.exit_codes import ExitStatus, exit_status_for
 from sccos_backup.errors import SccosBackupError
 
 if TYPE_CHECKING:
+    from automation.commands.shop_config import ShopConfig
     from automation.engine.base import Engine
     from automation.engine.schedule import ScheduleDriver
     from automation.runbook.runbook import Maintenance
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _no_config() -> ShopConfig:
+    from automation.commands.shop_config import ShopConfig
+
+    return ShopConfig()
 
 
 def _utcnow() -> datetime:
@@ -45,6 +52,8 @@ class AppContext:
     clock: Callable[[], datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
     interactive: bool | None = None
+    #: The shop's settings file as read by the root callback (empty when there is none).
+    config: ShopConfig = field(default_factory=_no_config)
     #: Set by tests (the in-process engine, a fake maintenance endpoint); built when None.
     engine: Engine | None = field(default=None, repr=False)
     maintenance: Maintenance | None = field(default=None, repr=False)

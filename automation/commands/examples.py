@@ -27,6 +27,7 @@ EXAMPLES: dict[str, str] = {
     "drill run": "sccos-backup drill run shop --hourly --check-command 'psql -c \"select 1\"'",
     "drill cleanup": "sccos-backup drill cleanup shop",
     "drill history": "sccos-backup drill history shop",
+    "config show": "sccos-backup config show --shop de",
 }
 
 

@@ -16,6 +16,10 @@ def init(
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder to create (or complete); may exist.")
     ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Overwrite project files that differ from ours."),
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Create a Pulumi project folder for restore stacks (and schedule/ for schedule stacks).
@@ -26,9 +30,15 @@ def init(
 
     Example: sccos-backup init ops/db-restore
     """
+    import sys
+
+    from automation.commands.projects import edits
     from automation.commands.projects import init as write_project
 
-    written = [path.resolve() for path in write_project(folder)]
+    if folder.is_dir():
+        for diff in edits(folder).values():
+            sys.stderr.write(diff if diff.endswith("\n") else diff + "\n")
+    written = [path.resolve() for path in write_project(folder, force=force)]
     following = f"cd {folder} && sccos-backup restore capture DB_ID --latest"
     if json_output:
         echo_json({"folder": folder.resolve(), "wrote": written, "next": following})

@@ -108,9 +108,38 @@ def resolve(template: Template, work_dir: Path | None) -> Path:
     return folder
 
 
-def init(folder: Path) -> list[Path]:
+def edits(folder: Path) -> dict[Path, str]:
+    """The project files in ``folder`` that differ from what ``init`` writes now (edited by
+    hand, or written for another interpreter), each with its unified diff (file, then ours)."""
+    import difflib
+
+    found: dict[Path, str] = {}
+    for template, where in ((RESTORE, folder), (SCHEDULE, folder / SCHEDULE.folder)):
+        if (where / "Pulumi.yaml").exists() and not template.is_project(where):
+            continue  # another project: init refuses it as a whole
+        for name, text in template.files(pin_interpreter=True).items():
+            path = where / name
+            if not path.is_file():
+                continue
+            current = path.read_text(encoding="utf-8", errors="replace")
+            if current != text:
+                found[path] = "".join(
+                    difflib.unified_diff(
+                        current.splitlines(keepends=True),
+                        text.splitlines(keepends=True),
+                        f"{path} (yours)",
+                        f"{path} (init)",
+                    )
+                )
+    return found
+
+
+def init(folder: Path, *, force: bool = False) -> list[Path]:
     """Create a project folder for stack files kept in git: the restore project in ``folder``,
-    the schedule project in ``folder/schedule``. Refuses a folder holding another project."""
+    the schedule project in ``folder/schedule``. Its ``Pulumi.yaml`` names this interpreter's
+    virtualenv (pipx or a venv), so `pulumi preview` run by hand imports sccos_backup. Refuses a
+    folder holding another project, and a file that differs from ours unless ``force`` (the
+    caller shows :func:`edits` first)."""
     if folder.exists() and not folder.is_dir():
         raise InvalidInput(f"'{folder}' is a file, not a folder; choose a folder")
     written: list[Path] = []
@@ -121,12 +150,28 @@ def init(folder: Path) -> list[Path]:
                 raise InvalidInput(
                     f"'{existing}' belongs to another Pulumi project; choose an empty folder"
                 )
-            template.write(where, pin_interpreter=False)
+        changed = edits(folder) if folder.is_dir() else {}
+        if changed and not force:
+            from sccos_backup.errors import PreconditionFailed
+
+            names = ", ".join(f"'{path}'" for path in changed)
+            raise PreconditionFailed(
+                f"{names} differ from what init writes (diff above); nothing was changed: keep "
+                "them, or pass --force to overwrite them"
+            )
+        for template, where in ((RESTORE, folder), (SCHEDULE, folder / SCHEDULE.folder)):
+            template.write(where, pin_interpreter=True)
             written += [where / "Pulumi.yaml", where / "__main__.py"]
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("schedule/build/\n__pycache__/\n", encoding="utf-8")
             written.append(ignore)
+        from automation.commands.shop_config import FILE_NAME, TEMPLATE
+
+        settings = folder / FILE_NAME
+        if not settings.exists():  # the shop's own values are never overwritten
+            settings.write_text(TEMPLATE, encoding="utf-8")
+            written.append(settings)
     except OSError as error:
         raise InvalidInput(
             f"cannot create the project folder '{folder}' ({error.strerror}); choose a folder "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -30,6 +31,7 @@ from automation.commands.runbook_wiring import (
     JenkinsUrlOpt,
     JenkinsUserOpt,
     StoreOpt,
+    resolved_backend_url,
 )
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
@@ -158,9 +160,11 @@ def capture_command(
     latest: LatestOpt = False,
     strategy: StrategyOpt = Strategy.IN_PLACE,
     work_dir: WorkDirOpt = None,
+    backend_url: BackendOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Write the captured settings and source to Pulumi.<stack>.yaml for pulumi preview / up."""
+    """Write the captured settings and source to Pulumi.<stack>.yaml for pulumi preview / up,
+    and print the commands a reviewer pastes: backend login, stack select, preview."""
     from sccos_backup.restore.prepare import prepare
     from sccos_backup.restore.stackfile import (
         AwsTarget,
@@ -181,16 +185,35 @@ def capture_command(
     target = AwsTarget(context.region, context.profile, context.endpoint_url)
     config = stack_config(plan.spec, target)
     path = write_stack_file(work_dir, plan.stack, config)
+    commands = review_commands(resolved_backend_url(backend_url), plan.stack, work_dir)
     if json_output:
-        echo_json({"stack": plan.stack, "file": str(path), "config": config})
+        echo_json({"stack": plan.stack, "file": str(path), "config": config, "commands": commands})
         return
     typer.echo(f"wrote {path}: restore '{plan.restore_as}' from {plan.source.describe()}")
-    typer.echo(f"review it, then: pulumi preview --stack {plan.stack}")
+    typer.echo(
+        "review it, then paste (PULUMI_CONFIG_PASSPHRASE set as for `sccos-backup restore run`):"
+    )
+    for command in commands:
+        typer.echo(f"  {command}")
     if plan.restore_as == request.db_identifier:
         typer.echo(
             f"note: '{request.db_identifier}' exists until it is renamed; `pulumi up` on this "
             "stack only succeeds after the rename (`sccos-backup restore run` does both)"
         )
+
+
+def review_commands(backend: str, stack: str, folder: Path) -> list[str]:
+    """The Pulumi CLI commands that preview a captured stack file as it was written: log in
+    to the backend the restore commands use, select the stack (creating it, passphrase
+    secrets, as the engine does) and preview, each with ``--cwd`` (pulumi 3's global flag)."""
+    import shlex
+
+    cwd = shlex.quote(str(folder))
+    return [
+        f"pulumi login {shlex.quote(backend)}",
+        f"pulumi stack select --create --secrets-provider passphrase --stack {stack} --cwd {cwd}",
+        f"pulumi preview --stack {stack} --cwd {cwd}",
+    ]
 
 
 def _register() -> None:

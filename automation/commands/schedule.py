@@ -8,6 +8,7 @@ CLI).
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -175,6 +176,7 @@ def capture_command(
         )
     from automation.commands.projects import SCHEDULE, resolve
 
+    work_dir_given = work_dir is not None
     work_dir = resolve(SCHEDULE, work_dir)
     check_schedule_project(work_dir)
     context = app_context(ctx)
@@ -190,7 +192,9 @@ def capture_command(
             "note: --no-alarm-actions: the alarms change state in CloudWatch but notify no one; "
             "a stopped rotation or a full quota is only seen by whoever looks\n"
         )
-    _out(f"review it, then: sccos-backup schedule preview --stack {stack}")
+    # The hint repeats the options given, so that it previews the file just written.
+    given = f" --work-dir {shlex.quote(str(work_dir))}" if work_dir_given else ""
+    _out(f"review it, then: sccos-backup schedule preview --stack {stack}{given}")
 
 
 def _spec(work_dir: Path | None, stack: str) -> ScheduleSpec:
