@@ -9,10 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from tests.test_docs import _MkdocsLoader
 from tests.test_docs import _nav_files as _files
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_MkdocsLoader)
 CONTRIBUTOR_PAGES = {"development.md", "architecture.md", "benchmarks.md"}
 
 
