@@ -373,3 +373,15 @@ def test_an_unwritable_backend_fails(doctor: Doctor, shop: Any, tmp_path: Path) 
     assert check["status"] == "failed", check
     assert "cannot create the lock file" in check["detail"]
     assert result.exit_code == 3
+
+
+def test_the_source_check_follows_from_database_as_run_does(
+    doctor: Doctor, shop: Any, rds: Any
+) -> None:
+    make_instance(rds, "shop-us", AvailabilityZone="eu-central-1a")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop-us", DBSnapshotIdentifier="shop-us-nightly")
+    refused = doctor("--snapshot", "shop-us-nightly", "--json")
+    assert _statuses(refused)["source"] == "failed"
+    assert "--from-database" in json.loads(refused.stdout)["checks"][1]["detail"]
+    named = doctor("--snapshot", "shop-us-nightly", "--from-database", "shop-us", "--json")
+    assert _statuses(named)["source"] == "ok", named.output

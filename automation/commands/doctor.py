@@ -7,6 +7,7 @@ a check fails, and ``restore plan`` shows it under the plan.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ import typer
 from automation.commands.context import AppContext, app_context, echo_json, handle_errors
 from automation.commands.options import (
     DbId,
+    FromDatabaseOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -147,6 +149,7 @@ def doctor_command(
     maintenance: MaintenanceOpt = None,
     safety_snapshot: SafetyOpt = False,
     no_resync: NoResyncOpt = False,
+    from_database: FromDatabaseOpt = None,
     json_output: JsonOpt = False,
     backend_url: BackendOpt = None,
     work_dir: WorkDirOpt = None,
@@ -172,8 +175,11 @@ def doctor_command(
         safety_snapshot=safety_snapshot,
         no_resync=no_resync,
         resync_job=jenkins_job,
+        from_database=from_database,
     )
     context = app_context(ctx)
+    from automation.commands.runbook_wiring import run_finder
+
     setup = build_setup(
         context,
         request,
@@ -185,6 +191,8 @@ def doctor_command(
         jenkins_job=jenkins_job,
         store=store,
     )
+    # The source is judged as `restore run` judges it: earlier incarnations count as the database.
+    setup = replace(setup, lineage=run_finder(context, backend_url).lineage(request.db_identifier))
     checks, _ = run_checks(setup)
     if json_output:
         echo_json({"database": request.db_identifier, **checks.to_json()})

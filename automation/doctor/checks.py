@@ -65,6 +65,8 @@ class Setup:
     jenkins: JenkinsTarget | None
     #: The open run's id when one is open (its source was checked when it started).
     active_run: str | None = None
+    #: DbiResourceIds of earlier incarnations of the database (a source from one is its own).
+    lineage: tuple[str, ...] = ()
 
 
 def run_checks(setup: Setup, plan: RestorePlan | None = None) -> tuple[Checks, RestorePlan | None]:
@@ -107,7 +109,7 @@ def _source(setup: Setup) -> tuple[RestorePlan | None, Check]:
 
     key, title = "source", "Source and preconditions"
     try:
-        plan = prepare(setup.rds, setup.request, setup.clock())
+        plan = prepare(setup.rds, setup.request, setup.clock(), setup.lineage)
     except errors.SccosBackupError as error:
         return None, failed(key, title, str(error), "see `sccos-backup restore plan`")
     return plan, ok(key, title, f"{plan.source.describe()}; restore as '{plan.restore_as}'")
