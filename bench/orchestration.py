@@ -139,8 +139,9 @@ def run_once(endpoint: str, strategy: str) -> RunResult:
 
     from automation.cli import app
     from automation.commands.context import AppContext
+    from sccos_backup.aws.clients import make_client
     from sccos_backup.aws.maintenance import MaintenanceAdapter
-    from sccos_backup.aws.rds import RdsAdapter, make_client
+    from sccos_backup.aws.rds import RdsAdapter
     from tests.conftest import FakeClock
     from tests.fake_jenkins import FakeJenkins
     from tests.inprocess_engine import InProcessEngine

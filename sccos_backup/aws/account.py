@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import make_client
+from sccos_backup.aws.clients import make_client
 from sccos_backup.aws.translate import translate_aws
 
 

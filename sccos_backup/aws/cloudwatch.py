@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import make_client
+from sccos_backup.aws.clients import make_client
 from sccos_backup.aws.translate import translate_aws
 
 #: Metric data per PutMetricData request; AWS accepts up to 1000 since 2023, older endpoints 20.

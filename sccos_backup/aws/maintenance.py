@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import make_client, translate_aws
+from sccos_backup.aws.clients import make_client
+from sccos_backup.aws.rds import translate_aws
 from sccos_backup.waiting import Poll, poll_until
 
 #: A maintenance pipeline usually finishes in a few minutes; this bounds a hung one.
@@ -58,7 +59,7 @@ def maintenance_pipeline_name(env: str, on: bool) -> str:
 def make_codepipeline_client(
     *, region: str | None, profile: str | None, endpoint_url: str | None
 ) -> CodePipelineClient:
-    """A CodePipeline client with standard retries and timeouts (see ``rds.make_client``)."""
+    """A CodePipeline client with standard retries and timeouts (see ``clients.make_client``)."""
     client = make_client("codepipeline", region=region, profile=profile, endpoint_url=endpoint_url)
     return cast(CodePipelineClient, client)
 

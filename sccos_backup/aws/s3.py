@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import make_client, translate_aws
+from sccos_backup.aws.clients import make_client
+from sccos_backup.aws.rds import translate_aws
 
 _MISSING = {"NoSuchBucket", "NoSuchKey", "404"}
 

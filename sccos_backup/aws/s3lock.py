@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import make_client
+from sccos_backup.aws.clients import make_client
 from sccos_backup.aws.translate import translate_aws
 
 _LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
