@@ -11,17 +11,19 @@ Retries of throttling and 5xx responses are botocore's standard retry mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sccos_backup import errors
 from sccos_backup.aws.clients import make_client
+from sccos_backup.aws.instances import (
+    FAILED_STATES,
+    Instance,
+    RestoreWindow,
+    restore_window_of,
+)
 from sccos_backup.aws.snapshots import Snapshot, SnapshotCalls, snapshot_identifier_from
 from sccos_backup.aws.translate import Specific, translate, translate_aws
-from sccos_backup.aws.translate import tags as _tags
-from sccos_backup.aws.translate import utc as _utc
 from sccos_backup.waiting import Poll, poll_until
 
 if TYPE_CHECKING:
@@ -37,93 +39,6 @@ def make_rds_client(
         "rds", region=region, profile=profile, endpoint_url=endpoint_url
     )
     return client
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-@dataclass(frozen=True)
-class Instance:
-    """One DB instance as described by RDS."""
-
-    identifier: str
-    status: str
-    resource_id: str
-    arn: str
-    engine: str
-    engine_version: str
-    allocated_storage: int
-    address: str | None
-    port: int | None
-    created: datetime | None
-    latest_restorable_time: datetime | None
-    backup_retention_period: int
-    parameter_group: str | None
-    tags: tuple[tuple[str, str], ...]
-    #: The describe response, read-only; :mod:`sccos_backup.restore.settings` captures from it.
-    raw: Mapping[str, Any]
-
-    @property
-    def available(self) -> bool:
-        return self.status == "available"
-
-    def tag(self, key: str) -> str | None:
-        return dict(self.tags).get(key)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Instance:
-        endpoint = data.get("Endpoint") or {}
-        groups = data.get("DBParameterGroups") or []
-        return cls(
-            identifier=str(data["DBInstanceIdentifier"]),
-            status=str(data.get("DBInstanceStatus", "unknown")),
-            resource_id=str(data.get("DbiResourceId", "")),
-            arn=str(data.get("DBInstanceArn", "")),
-            engine=str(data.get("Engine", "")),
-            engine_version=str(data.get("EngineVersion", "")),
-            allocated_storage=int(data.get("AllocatedStorage", 0)),
-            address=endpoint.get("Address"),
-            port=endpoint.get("Port") or data.get("DbInstancePort"),
-            created=_utc(data.get("InstanceCreateTime")),
-            latest_restorable_time=_utc(data.get("LatestRestorableTime")),
-            backup_retention_period=int(data.get("BackupRetentionPeriod", 0)),
-            parameter_group=groups[0]["DBParameterGroupName"] if groups else None,
-            tags=_tags(data.get("TagList")),
-            raw=_freeze(dict(data)),
-        )
-
-
-#: Instance states that never become ``available`` by themselves: botocore 1.44's
-#: ``DBInstanceAvailable`` waiter fails on the first five (data/rds/2014-10-31/waiters-2.json);
-#: the RDS user guide ("Viewing Amazon RDS DB instance status") says the others need action.
-FAILED_STATES = frozenset(
-    {
-        "deleted",
-        "deleting",
-        "failed",
-        "incompatible-restore",
-        "incompatible-parameters",
-        "incompatible-network",
-        "incompatible-option-group",
-        "storage-full",
-        "inaccessible-encryption-credentials",
-    }
-)
-
-
-@dataclass(frozen=True)
-class RestoreWindow:
-    """The span a point-in-time restore of one instance may target."""
-
-    earliest: datetime
-    latest: datetime
-    #: True when ``earliest`` was estimated from creation time and retention (no RestoreWindow).
-    estimated: bool
 
 
 class RdsAdapter(SnapshotCalls):
@@ -245,16 +160,7 @@ class RdsAdapter(SnapshotCalls):
                 )["DBInstanceAutomatedBackups"]
         except errors.NotFound:
             found = []
-        for backup in found:
-            window = backup.get("RestoreWindow") or {}
-            earliest, latest = _utc(window.get("EarliestTime")), _utc(window.get("LatestTime"))
-            if earliest and latest:
-                return RestoreWindow(earliest=earliest, latest=latest, estimated=False)
-        latest = instance.latest_restorable_time
-        earliest = latest - timedelta(days=instance.backup_retention_period)
-        if instance.created and instance.created > earliest:
-            earliest = instance.created
-        return RestoreWindow(earliest=earliest, latest=latest, estimated=True)
+        return restore_window_of(instance, instance.latest_restorable_time, found)
 
     def wait_instance(
         self,
@@ -276,7 +182,7 @@ class RdsAdapter(SnapshotCalls):
             if found is not None and found.status in FAILED_STATES:
                 raise errors.AwsError(
                     f"DB instance '{identifier}' is '{found.status}', a state it does not "
-                    f"leave by itself ({self.latest_event(identifier)}); {failed_hint}"
+                    f"leave by itself ({latest_event(self._client, identifier)}); {failed_hint}"
                 )
             return found
 
@@ -295,21 +201,6 @@ class RdsAdapter(SnapshotCalls):
         )
         assert found is not None
         return found
-
-    def latest_event(self, identifier: str) -> str:
-        """RDS's latest event for an instance in the last 14 days, as a phrase for a message;
-        a failure to read them is said, not raised (the caller is reporting another error)."""
-        try:
-            with translate(f"events of DB instance '{identifier}'"):
-                found = self._client.describe_events(
-                    SourceIdentifier=identifier, SourceType="db-instance", Duration=14 * 24 * 60
-                )["Events"]
-        except errors.SccosBackupError as error:
-            return f"its events could not be read: {error}"
-        if not found:
-            return "no RDS event for it in the last 14 days"
-        latest = max(found, key=lambda e: e.get("Date") or datetime.min.replace(tzinfo=UTC))
-        return f"latest RDS event: {latest.get('Message', '').strip()!r}"
 
     def wait_absent(
         self,
@@ -351,6 +242,22 @@ class RdsAdapter(SnapshotCalls):
                 FinalDBSnapshotIdentifier=final_snapshot,
                 DeleteAutomatedBackups=False,
             )
+
+
+def latest_event(client: RDSClient, identifier: str) -> str:
+    """RDS's latest event for an instance in the last 14 days, as a phrase for a message;
+    a failure to read them is said, not raised (the caller is reporting another error)."""
+    try:
+        with translate(f"events of DB instance '{identifier}'"):
+            found = client.describe_events(
+                SourceIdentifier=identifier, SourceType="db-instance", Duration=14 * 24 * 60
+            )["Events"]
+    except errors.SccosBackupError as error:
+        return f"its events could not be read: {error}"
+    if not found:
+        return "no RDS event for it in the last 14 days"
+    latest = max(found, key=lambda e: e.get("Date") or datetime.min.replace(tzinfo=UTC))
+    return f"latest RDS event: {latest.get('Message', '').strip()!r}"
 
 
 __all__ = [
