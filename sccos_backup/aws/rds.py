@@ -1,7 +1,8 @@
 """The one adapter to Amazon RDS (boto3); only ``sccos_backup/aws/`` imports boto3 or botocore.
 
-Its snapshot calls are in :mod:`sccos_backup.aws.snapshots` (mixed in), the translation of
-botocore's exceptions shared with the other AWS adapters in :mod:`sccos_backup.aws.translate`.
+It holds its snapshot calls (:mod:`sccos_backup.aws.snapshots`) on the same client; the
+translation of botocore's exceptions is shared with the other AWS adapters
+(:mod:`sccos_backup.aws.translate`).
 
 It takes its client, clock and sleep as constructor arguments, returns small frozen
 dataclasses, and translates botocore's exceptions into :mod:`sccos_backup.errors`.
@@ -22,7 +23,12 @@ from sccos_backup.aws.instances import (
     RestoreWindow,
     restore_window_of,
 )
-from sccos_backup.aws.snapshots import Snapshot, SnapshotCalls, snapshot_identifier_from
+from sccos_backup.aws.snapshots import (
+    Snapshot,
+    SnapshotCalls,
+    SnapshotQuota,
+    snapshot_identifier_from,
+)
 from sccos_backup.aws.translate import Specific, translate, translate_aws
 from sccos_backup.waiting import Poll, poll_until
 
@@ -41,7 +47,7 @@ def make_rds_client(
     return client
 
 
-class RdsAdapter(SnapshotCalls):
+class RdsAdapter:
     """Typed access to the RDS API calls sccos-backup uses."""
 
     def __init__(
@@ -54,6 +60,7 @@ class RdsAdapter(SnapshotCalls):
         self._client = client
         self.clock = clock
         self.sleep = sleep
+        self._snapshots = SnapshotCalls(client, clock=clock, sleep=sleep)
         #: When a wait last described an instance: a following wait keeps the same pace.
         self._last_poll: datetime | None = None
 
@@ -67,6 +74,50 @@ class RdsAdapter(SnapshotCalls):
     def _polled(self, found: Instance | None) -> Instance | None:
         self._last_poll = self.clock()
         return found
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def find_snapshot(self, identifier_or_arn: str) -> Snapshot | None:
+        return self._snapshots.find_snapshot(identifier_or_arn)
+
+    def describe_snapshot(self, identifier_or_arn: str) -> Snapshot:
+        return self._snapshots.describe_snapshot(identifier_or_arn)
+
+    def list_snapshots(
+        self,
+        *,
+        instance_identifier: str | None = None,
+        resource_id: str | None = None,
+        snapshot_type: str | None = None,
+    ) -> list[Snapshot]:
+        return self._snapshots.list_snapshots(
+            instance_identifier=instance_identifier,
+            resource_id=resource_id,
+            snapshot_type=snapshot_type,
+        )
+
+    def create_snapshot(
+        self, instance_identifier: str, snapshot_identifier: str, tags: Mapping[str, str]
+    ) -> Snapshot:
+        return self._snapshots.create_snapshot(instance_identifier, snapshot_identifier, tags)
+
+    def delete_snapshot(self, snapshot_identifier: str) -> None:
+        self._snapshots.delete_snapshot(snapshot_identifier)
+
+    def wait_snapshot(
+        self,
+        snapshot_identifier: str,
+        *,
+        timeout: float,
+        on_poll: Callable[[Poll], None] | None = None,
+        first_interval: float = 15.0,
+    ) -> Snapshot:
+        return self._snapshots.wait_snapshot(
+            snapshot_identifier, timeout=timeout, on_poll=on_poll, first_interval=first_interval
+        )
+
+    def read_snapshot_quota(self) -> SnapshotQuota:
+        return self._snapshots.read_snapshot_quota()
 
     # -- instances -------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The snapshot calls of the RDS adapter: describe, list (paginated), create, delete, wait,
-and the region's manual-snapshot quota. :class:`SnapshotCalls` is mixed into
-:class:`sccos_backup.aws.rds.RdsAdapter`, which provides the client, clock and sleep."""
+and the region's manual-snapshot quota. :class:`sccos_backup.aws.rds.RdsAdapter` holds one
+:class:`SnapshotCalls` on its own client, clock and sleep."""
 
 from __future__ import annotations
 
@@ -90,11 +90,18 @@ def snapshot_identifier_from(value: str) -> str:
 
 
 class SnapshotCalls:
-    """The RDS snapshot API calls sccos-backup uses (a mixin of ``RdsAdapter``)."""
+    """The RDS snapshot API calls sccos-backup uses."""
 
-    _client: RDSClient
-    clock: Callable[[], datetime]
-    sleep: Callable[[float], None]
+    def __init__(
+        self,
+        client: RDSClient,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._client = client
+        self.clock = clock
+        self.sleep = sleep
 
     def find_snapshot(self, identifier_or_arn: str) -> Snapshot | None:
         try:
