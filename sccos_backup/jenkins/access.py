@@ -37,12 +37,16 @@ class Who:
     authenticated: bool
 
 
-class AccessChecks(JenkinsSession):
+class AccessChecks:
     """Identity and permission probes."""
+
+    def __init__(self, session: JenkinsSession) -> None:
+        self._session = session
+        self.server = session.server
 
     def whoami(self) -> Who:
         what = "asking who we are"
-        response = self._read(what, lambda: self._request("GET", "whoAmI/api/json"))
+        response = self._session.read(what, lambda: self._session.request("GET", "whoAmI/api/json"))
         try:
             body: Any = response.json()
         except ValueError:
@@ -73,8 +77,8 @@ class AccessChecks(JenkinsSession):
 
     def _probe(self, what: str, method: str, path: str, **kwargs: Any) -> str | None:
         try:
-            with self._call(what):
-                self._request(method, path, **kwargs)
+            with self._session.call(what):
+                self._session.request(method, path, **kwargs)
         except errors.JenkinsError as error:
             response = http_response(error.__cause__) if error.__cause__ is not None else None
             if response is None:

@@ -42,8 +42,12 @@ class BuildOutcome:
     url: str
 
 
-class BuildFollowing(JenkinsSession):
-    """Start a build, follow its queue item to the build, stream its console."""
+class BuildFollowing:
+    """Follow a queue item to its build, stream the build's console, read its result."""
+
+    def __init__(self, session: JenkinsSession) -> None:
+        self._session = session
+        self.server = session.server
 
     def wait_for_start(
         self,
@@ -78,11 +82,11 @@ class BuildFollowing(JenkinsSession):
             lambda item: executable_of(item) is not None,
             what=f"queue item {queue_id} of job '{name}'",
             status=_queue_status,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self._session.clock,
+            sleep=self._session.sleep,
             timeout=timeout,
             on_poll=on_poll,
-            first_interval=self._first_poll_interval,
+            first_interval=self._session.first_poll_interval,
             hint="it stays queued in Jenkins; free an executor or raise --queue-timeout",
         )
         executable = executable_of(item)
@@ -98,9 +102,9 @@ class BuildFollowing(JenkinsSession):
     ) -> dict[str, Any]:
         """The queue item's API document (retried on transient failures)."""
         return dict(
-            self._read(
+            self._session.read(
                 f"following queue item {queue_id} of job '{name}'",
-                lambda: self._client.get_queue_item(queue_id),
+                lambda: self._session.client.get_queue_item(queue_id),
                 missing=missing,
             )
         )
@@ -115,9 +119,9 @@ class BuildFollowing(JenkinsSession):
                 "while its console was read (deleted?)"
             )
 
-        response = self._read(
+        response = self._session.read(
             f"reading the console of build #{build.number} of '{build.job}'",
-            lambda: self._request("GET", path),
+            lambda: self._session.request("GET", path),
             missing=gone,
         )
         data = response.content or b""
@@ -144,11 +148,11 @@ class BuildFollowing(JenkinsSession):
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         tail = ""
         offset = 0
-        start = self._clock()
-        pause = intervals(self._first_poll_interval, self._max_log_poll_interval)
+        start = self._session.clock()
+        pause = intervals(self._session.first_poll_interval, self._session.max_log_poll_interval)
 
         def elapsed() -> float:
-            return (self._clock() - start).total_seconds()
+            return (self._session.clock() - start).total_seconds()
 
         def check_deadline() -> None:
             if elapsed() >= timeout:
@@ -165,16 +169,18 @@ class BuildFollowing(JenkinsSession):
             if text:
                 on_output(text)
                 tail = (tail + text)[-_TAIL_CHARS:]
-                pause = intervals(self._first_poll_interval, self._max_log_poll_interval)
+                pause = intervals(
+                    self._session.first_poll_interval, self._session.max_log_poll_interval
+                )
             if not more:
                 break
             check_deadline()
-            self._sleep(min(pause(), max(0.1, timeout - elapsed())))
+            self._session.sleep(min(pause(), max(0.1, timeout - elapsed())))
 
         info = self._build_info(build)
         while info.get("building") or info.get("result") is None:
             check_deadline()
-            self._sleep(min(pause(), max(0.1, timeout - elapsed())))
+            self._session.sleep(min(pause(), max(0.1, timeout - elapsed())))
             info = self._build_info(build)
         result = str(info["result"])
         duration_ms = info.get("duration") or 0
@@ -211,9 +217,9 @@ class BuildFollowing(JenkinsSession):
             )
 
         return dict(
-            self._read(
+            self._session.read(
                 f"reading build #{build.number} of job '{build.job}'",
-                lambda: self._client.get_build_info(build.job, build.number),
+                lambda: self._session.client.get_build_info(build.job, build.number),
                 missing=gone,
             )
         )

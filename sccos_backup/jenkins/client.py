@@ -1,8 +1,9 @@
 """The one adapter to Jenkins (python-jenkins). No module outside this package imports ``jenkins``.
 
-:class:`JenkinsAdapter` takes its python-jenkins client, clock and sleep as constructor
-arguments, returns small frozen dataclasses, and translates python-jenkins and requests
-exceptions into :mod:`sccos_backup.errors`. Its parts:
+:class:`JenkinsAdapter` holds one :class:`~sccos_backup.jenkins.session.JenkinsSession` (the
+python-jenkins client, clock and sleep), returns small frozen dataclasses, and translates
+python-jenkins and requests exceptions into :mod:`sccos_backup.errors`. It answers for jobs itself
+and hands builds and permission probes to the parts that hold the same session:
 
 * :mod:`~sccos_backup.jenkins.config`: URL and credential validation, job names and paths;
 * :mod:`~sccos_backup.jenkins.jobxml`: job configuration XML;
@@ -10,6 +11,7 @@ exceptions into :mod:`sccos_backup.errors`. Its parts:
 * :mod:`~sccos_backup.jenkins.session`: the client and the error edge around each call;
 * :mod:`~sccos_backup.jenkins.builds`: build and queue following;
 * :mod:`~sccos_backup.jenkins.control`: starting, finding, cancelling and stopping builds;
+* :mod:`~sccos_backup.jenkins.access`: who we are and what we may do;
 * this module: jobs (read, create, reconcile) and :func:`make_jenkins_adapter`.
 
 The API token lives only inside the python-jenkins client (``requests`` basic auth); it is never
@@ -25,9 +27,10 @@ from enum import StrEnum
 from urllib.parse import quote
 
 from sccos_backup import errors
-from sccos_backup.jenkins.access import AccessChecks
+from sccos_backup.jenkins.access import AccessChecks, Who
+from sccos_backup.jenkins.builds import BuildFollowing, BuildOutcome, BuildRef
 from sccos_backup.jenkins.config import JenkinsConfig, job_path
-from sccos_backup.jenkins.control import BuildControl
+from sccos_backup.jenkins.control import ActiveBuild, BuildControl
 from sccos_backup.jenkins.jobxml import (
     JobState,
     ShellJob,
@@ -37,6 +40,8 @@ from sccos_backup.jenkins.jobxml import (
     read_shell_job,
     reconciled_config,
 )
+from sccos_backup.jenkins.session import JenkinsSession
+from sccos_backup.waiting import Poll
 
 
 class JobAction(StrEnum):
@@ -65,8 +70,70 @@ class JobPlan:
         return config_diff(self.existing, self.config, job=self.name)
 
 
-class JenkinsAdapter(BuildControl, AccessChecks):
-    """Typed access to one Jenkins server through a python-jenkins client."""
+class JenkinsAdapter:
+    """Typed access to one Jenkins server: jobs here, builds and permission probes by the parts
+    that hold the same session."""
+
+    def __init__(self, session: JenkinsSession) -> None:
+        self._session = session
+        self.server = session.server
+        self._builds = BuildFollowing(session)
+        self._control = BuildControl(session, self._builds)
+        self._access = AccessChecks(session)
+
+    def __repr__(self) -> str:
+        return repr(self._session).replace("JenkinsSession", "JenkinsAdapter", 1)
+
+    def check_server(self) -> None:
+        self._session.check_server()
+
+    # -- builds ----------------------------------------------------------------------------
+
+    def start_build(self, name: str, *, parameterized: bool = False) -> int:
+        return self._control.start_build(name, parameterized=parameterized)
+
+    def active_build(self, name: str) -> ActiveBuild | None:
+        return self._control.active_build(name)
+
+    def cancel_queue_item(self, name: str, queue_id: int) -> BuildRef | None:
+        return self._control.cancel_queue_item(name, queue_id)
+
+    def stop_build(self, build: BuildRef) -> None:
+        self._control.stop_build(build)
+
+    def wait_for_start(
+        self,
+        name: str,
+        queue_id: int,
+        *,
+        timeout: float,
+        on_poll: Callable[[Poll], None] | None = None,
+    ) -> BuildRef:
+        return self._builds.wait_for_start(name, queue_id, timeout=timeout, on_poll=on_poll)
+
+    def follow_build(
+        self, build: BuildRef, *, timeout: float, on_output: Callable[[str], None]
+    ) -> BuildOutcome:
+        return self._builds.follow_build(build, timeout=timeout, on_output=on_output)
+
+    def finished_result(self, build: BuildRef) -> str | None:
+        return self._builds.finished_result(build)
+
+    # -- access ----------------------------------------------------------------------------
+
+    def whoami(self) -> Who:
+        return self._access.whoami()
+
+    def may_create_in(self, folder: str) -> str | None:
+        return self._access.may_create_in(folder)
+
+    def may_configure(self, name: str, config_xml: str) -> str | None:
+        return self._access.may_configure(name, config_xml)
+
+    def may_build(self, name: str) -> str | None:
+        return self._access.may_build(name)
+
+    # -- jobs ------------------------------------------------------------------------------
 
     def job_config(self, name: str) -> str | None:
         """The job's ``config.xml``, or None when there is no such job."""
@@ -74,16 +141,19 @@ class JenkinsAdapter(BuildControl, AccessChecks):
 
         def read() -> str | None:
             try:
-                return self._client.get_job_config(name)
+                return self._session.client.get_job_config(name)
             except jenkins.NotFoundException:
                 return None
 
-        return self._read(f"reading job '{name}'", read)
+        return self._session.read(f"reading job '{name}'", read)
 
     def read_shell_job(self, name: str, *, option: str = "--copy-script-from") -> ShellJob:
         """The Execute-shell steps of an existing job, joined into one script."""
-        with self._call(f"reading job '{name}'", missing=self._job_missing(name, option=option)):
-            config = self._client.get_job_config(name)
+        session = self._session
+        with session.call(
+            f"reading job '{name}'", missing=session.job_missing(name, option=option)
+        ):
+            config = session.client.get_job_config(name)
         shell = read_shell_job(config, what=f"reading job '{name}'")
         if not shell.script.strip():
             raise errors.PreconditionFailed(
@@ -114,11 +184,15 @@ class JenkinsAdapter(BuildControl, AccessChecks):
             folder, _, short = name.rpartition("/")
             create = f"createItem?name={quote(short, safe='')}"
             path = (job_path(folder) if folder else "") + create
-            with self._call(f"creating job '{name}'", missing=self._folder_missing(name)):
-                self._post_xml(path, plan.config)
+            with self._session.call(
+                f"creating job '{name}'", missing=self._session.folder_missing(name)
+            ):
+                self._session.post_xml(path, plan.config)
             return
-        with self._call(f"reconfiguring job '{name}'", missing=self._job_missing(name)):
-            self._post_xml(f"{job_path(name)}config.xml", plan.config)
+        with self._session.call(
+            f"reconfiguring job '{name}'", missing=self._session.job_missing(name)
+        ):
+            self._session.post_xml(f"{job_path(name)}config.xml", plan.config)
 
 
 def make_jenkins_adapter(
@@ -133,10 +207,11 @@ def make_jenkins_adapter(
     client = jenkins.Jenkins(
         config.url, username=config.user, password=config.token, timeout=config.request_timeout
     )
-    return JenkinsAdapter(
+    session = JenkinsSession(
         client,
         user=config.user,
         sleep=sleep,
         clock=clock,
         request_timeout=config.request_timeout,
     )
+    return JenkinsAdapter(session)

@@ -18,6 +18,7 @@ from typing import Any
 from sccos_backup import errors
 from sccos_backup.jenkins.builds import BuildFollowing, BuildRef, build_ref, executable_of
 from sccos_backup.jenkins.config import job_path
+from sccos_backup.jenkins.session import JenkinsSession
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,21 @@ class ActiveBuild:
     queue_id: int | None = None
 
 
-class BuildControl(BuildFollowing):
+class BuildControl:
     """Start, find, cancel and stop builds."""
+
+    def __init__(self, session: JenkinsSession, following: BuildFollowing) -> None:
+        self._session = session
+        self._following = following
+        self.server = session.server
 
     def start_build(self, name: str, *, parameterized: bool = False) -> int:
         """Trigger a build; return its queue item number."""
         trigger = "buildWithParameters" if parameterized else "build"
-        with self._call(f"starting a build of job '{name}'", missing=self._job_missing(name)):
-            response = self._request("POST", f"{job_path(name)}{trigger}")
+        with self._session.call(
+            f"starting a build of job '{name}'", missing=self._session.job_missing(name)
+        ):
+            response = self._session.request("POST", f"{job_path(name)}{trigger}")
         location = response.headers.get("Location", "").rstrip("/")
         head, _, number = location.rpartition("/")
         if not head.endswith("/queue/item") or not number.isdigit():
@@ -49,10 +57,10 @@ class BuildControl(BuildFollowing):
     def active_build(self, name: str) -> ActiveBuild | None:
         """The newest running build of the job, else its queue item, else None."""
         tree = "inQueue,queueItem[id],builds[number,url,building]{0,10}"
-        info: dict[str, Any] = self._read(
+        info: dict[str, Any] = self._session.read(
             f"looking for a running build of job '{name}'",
-            lambda: self._request("GET", f"{job_path(name)}api/json?tree={tree}").json(),
-            missing=self._job_missing(name),
+            lambda: self._session.request("GET", f"{job_path(name)}api/json?tree={tree}").json(),
+            missing=self._session.job_missing(name),
         )
         for build in info.get("builds") or []:
             if isinstance(build, dict) and build.get("building"):
@@ -66,8 +74,8 @@ class BuildControl(BuildFollowing):
         """Cancel queue item ``queue_id``; the build it already became, if too late."""
         what = f"cancelling queue item {queue_id} of job '{name}'"
         try:
-            with self._call(what):
-                self._request("POST", f"queue/cancelItem?id={queue_id}")
+            with self._session.call(what):
+                self._session.request("POST", f"queue/cancelItem?id={queue_id}")
         except (errors.JenkinsAuthError, errors.JenkinsUnreachable):
             raise
         except errors.JenkinsError:
@@ -75,7 +83,7 @@ class BuildControl(BuildFollowing):
             # (or expired); what it became decides what to do.
             pass
         try:
-            item = self.queue_item(name, queue_id)
+            item = self._following.queue_item(name, queue_id)
         except errors.JenkinsJobMissing:
             return None
         executable = executable_of(item)
@@ -84,5 +92,5 @@ class BuildControl(BuildFollowing):
     def stop_build(self, build: BuildRef) -> None:
         """Abort ``build`` (``POST .../stop``), once; Jenkins answers with a redirect to it."""
         what = f"stopping build #{build.number} of job '{build.job}'"
-        with self._call(what, missing=self._job_missing(build.job)):
-            self._request("POST", f"{job_path(build.job)}{build.number}/stop")
+        with self._session.call(what, missing=self._session.job_missing(build.job)):
+            self._session.request("POST", f"{job_path(build.job)}{build.number}/stop")

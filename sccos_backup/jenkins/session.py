@@ -1,4 +1,5 @@
-"""The base of the Jenkins adapter: the python-jenkins client, clock, sleep, and error edge.
+"""The Jenkins session every part of the adapter holds: the python-jenkins client, clock,
+sleep, and the error edge around each request.
 
 python-jenkins (and with it requests) is imported lazily, in the methods that need it, so that
 CLI start-up stays fast.
@@ -31,7 +32,12 @@ RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 
 
 class JenkinsSession:
-    """One python-jenkins client with our error translation around every call."""
+    """One python-jenkins client with our error translation around every call.
+
+    The adapter's parts (:mod:`~sccos_backup.jenkins.builds`, :mod:`~sccos_backup.jenkins.control`,
+    :mod:`~sccos_backup.jenkins.access`, :mod:`~sccos_backup.jenkins.client`) each hold one and
+    send their requests through :meth:`call`, :meth:`read` and :meth:`request`.
+    """
 
     def __init__(
         self,
@@ -42,23 +48,23 @@ class JenkinsSession:
         clock: Callable[[], datetime],
         request_timeout: int = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
-        self._client = client
+        self.client = client
         self._user = user
-        self._sleep = sleep
-        self._clock = clock
+        self.sleep = sleep
+        self.clock = clock
         self._request_timeout = request_timeout
-        self._first_poll_interval = FIRST_POLL_INTERVAL
-        self._max_log_poll_interval = MAX_LOG_POLL_INTERVAL
+        self.first_poll_interval = FIRST_POLL_INTERVAL
+        self.max_log_poll_interval = MAX_LOG_POLL_INTERVAL
         self._retry_delays = RETRY_DELAYS
         #: True once the server has answered: from then on, failed reads are retried.
         self._answered = False
         self.server = display_url(client.server)
 
     def __repr__(self) -> str:
-        return f"JenkinsAdapter(server={self.server!r}, user={self._user!r})"
+        return f"JenkinsSession(server={self.server!r}, user={self._user!r})"
 
     @contextlib.contextmanager
-    def _call(
+    def call(
         self, what: str, *, missing: Callable[[], errors.JenkinsError] | None = None
     ) -> Iterator[None]:
         """Turn python-jenkins / requests exceptions raised while doing ``what`` into ours."""
@@ -72,7 +78,7 @@ class JenkinsSession:
             yield
         self._answered = True
 
-    def _read(
+    def read(
         self,
         what: str,
         call: Callable[[], T],
@@ -86,16 +92,16 @@ class JenkinsSession:
         """
         for attempt in range(len(self._retry_delays) + 1):
             try:
-                with self._call(what, missing=missing):
+                with self.call(what, missing=missing):
                     return call()
             except errors.JenkinsError as error:
                 last = attempt == len(self._retry_delays)
                 if last or not self._answered or not _transient(error):
                     raise
-            self._sleep(self._retry_delays[attempt])
+            self.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
         """One request of ours on the client's session (auth, crumb, timeout, cookies).
 
         A redirect away from the configured server is refused: requests turns a redirected
@@ -103,8 +109,8 @@ class JenkinsSession:
         """
         import requests
 
-        url = urljoin(self._client.server, path)
-        response = self._client.jenkins_request(requests.Request(method, url, **kwargs))  # type: ignore[arg-type]
+        url = urljoin(self.client.server, path)
+        response = self.client.jenkins_request(requests.Request(method, url, **kwargs))  # type: ignore[arg-type]
         self._check_redirect(response, path)
         return response
 
@@ -116,16 +122,14 @@ class JenkinsSession:
     def check_server(self) -> None:
         """Read the server's root API once: a redirect or a non-Jenkins answer stops us here."""
         what = "checking the server"
-        response = self._read(what, lambda: self._request("GET", "api/json?tree=url"))
+        response = self.read(what, lambda: self.request("GET", "api/json?tree=url"))
         if not response.headers.get("X-Jenkins"):
             raise errors.JenkinsError(
                 f"{self.server} answered without the X-Jenkins header while {what}: it is not "
                 "Jenkins (or a proxy hides it); check --jenkins-url"
             )
 
-    def _job_missing(
-        self, name: str, *, option: str = "--job"
-    ) -> Callable[[], errors.JenkinsError]:
+    def job_missing(self, name: str, *, option: str = "--job") -> Callable[[], errors.JenkinsError]:
         def make() -> errors.JenkinsError:
             return errors.JenkinsJobMissing(
                 f"job '{name}' ({option}) does not exist on {self.server}; check the name "
@@ -134,7 +138,7 @@ class JenkinsSession:
 
         return make
 
-    def _folder_missing(self, name: str) -> Callable[[], errors.JenkinsError]:
+    def folder_missing(self, name: str) -> Callable[[], errors.JenkinsError]:
         folder = name.rsplit("/", 1)[0]
 
         def make() -> errors.JenkinsError:
@@ -145,14 +149,14 @@ class JenkinsSession:
 
         return make
 
-    def _post_xml(self, path: str, config_xml: str) -> None:
+    def post_xml(self, path: str, config_xml: str) -> None:
         """POST a job configuration.
 
         Not python-jenkins' ``create_job`` / ``reconfig_job``: those hand the module-level
         ``DEFAULT_HEADERS`` dict to ``requests.Request``, and the crumb is then written into
         that shared dict, so one server's crumb would travel with later requests to any server.
         """
-        self._request(
+        self.request(
             "POST",
             path,
             data=config_xml.encode("utf-8"),
