@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -36,13 +36,15 @@ from automation.commands.runbook_wiring import (
     JenkinsUserOpt,
     StoreOpt,
 )
+from sccos_backup import errors
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.doctor.checks import Setup
     from automation.doctor.model import Checks
-    from sccos_backup.restore.plan import RestoreRequest
+    from automation.runbook.runbook import Runbook
+    from sccos_backup.restore.plan import RestorePlan, RestoreRequest
 
 #: Exit code of ``doctor`` when a check failed (docs/exit-codes.md).
 NOT_READY = 3
@@ -200,3 +202,58 @@ def doctor_command(
         render_checks(checks)
     if not checks.ready:
         raise typer.Exit(NOT_READY)
+
+
+def refuse_unless_ready(
+    context: AppContext,
+    plan: RestorePlan,
+    *,
+    json_output: bool,
+    active_run: str | None = None,
+    **options: Any,
+) -> None:
+    """The doctor's checks of this run; on a failure, before any change, the table (stdout;
+    not with --json) and one error line naming each failed check and its fix. The first failed
+    check decides the exit code. ``active_run`` names the open run being continued."""
+    from automation.doctor.checks import run_checks
+
+    setup = build_setup(context, plan.request, active_run=active_run, **options)
+    checks, _ = run_checks(setup, plan)
+    if checks.ready:
+        return
+    if not json_output:
+        render_checks(checks)
+    first = checks.failures[0].key
+    kind: type[errors.SccosBackupError] = errors.PreconditionFailed
+    if first in ("pulumi-cli", "aws-plugin"):
+        kind = errors.PulumiUnavailable
+    elif first.startswith("jenkins"):
+        kind = errors.JenkinsError
+    raise kind(checks.refusal())
+
+
+def refuse_to_continue_unless_ready(
+    context: AppContext,
+    runbook: Runbook,
+    db: str,
+    *,
+    resync: bool | None,
+    maintenance: str | None,
+    **options: Any,
+) -> None:
+    """Before a continued run changes anything, check again what may have changed since it
+    started (the engine and passphrase, the backend and lock, Jenkins while its re-sync is
+    ahead, the maintenance pipelines, IAM): ``resync`` and ``maintenance`` as resume applies
+    them to the recorded plan."""
+    from sccos_backup.restore.steps import Resync
+
+    record = runbook.active_run(db)
+    plan = record.approved if record is not None else None
+    if record is None or plan is None:
+        return  # the runbook refuses a run it cannot continue, naming why
+    wanted = plan.request.resync if resync is None else resync
+    plan = plan.with_options(
+        resync=wanted and not record.completed(Resync.key),
+        maintenance_env=plan.request.maintenance_env or maintenance,
+    )
+    refuse_unless_ready(context, plan, active_run=record.run_id, **options)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from automation.commands.context import AppContext, app_context, handle_errors
+from automation.commands.context import app_context, handle_errors
+from automation.commands.doctor import refuse_to_continue_unless_ready, refuse_unless_ready
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -173,29 +174,6 @@ def _saved_plan(ctx: typer.Context, db_id: str | None, path: Path) -> RestorePla
     return plan
 
 
-def refuse_unless_ready(
-    context: AppContext, plan: RestorePlan, *, json_output: bool, **options: Any
-) -> None:
-    """The doctor's checks of this run; on a failure, before any change, the table (stdout;
-    not with --json) and one error line naming each failed check and its fix. The first failed
-    check decides the exit code."""
-    from automation.commands.doctor import build_setup, render_checks
-    from automation.doctor.checks import run_checks
-
-    checks, _ = run_checks(build_setup(context, plan.request, **options), plan)
-    if checks.ready:
-        return
-    if not json_output:
-        render_checks(checks)
-    first = checks.failures[0].key
-    kind: type[errors.SccosBackupError] = errors.PreconditionFailed
-    if first in ("pulumi-cli", "aws-plugin"):
-        kind = errors.PulumiUnavailable
-    elif first.startswith("jenkins"):
-        kind = errors.JenkinsError
-    raise kind(checks.refusal())
-
-
 @handle_errors
 def run_command(
     ctx: typer.Context,
@@ -289,6 +267,16 @@ def run_command(
     problems.raise_all()
     assert built is not None
     runbook, status, _ = built
+    checked: dict[str, Any] = {
+        "json_output": json_output,
+        "backend_url": backend_url,
+        "work_dir": work_dir,
+        "jenkins_url": jenkins_url,
+        "jenkins_user": jenkins_user,
+        "jenkins_token": jenkins_token,
+        "jenkins_job": request.resync_job,
+        "store": store,
+    }
     if active is not None:
         same = (
             active.run_id == saved.names.run_id
@@ -305,6 +293,14 @@ def run_command(
         stream_for(json_output).write(
             f"continuing restore run {active.run_id} (step {active.step})\n"
         )
+        refuse_to_continue_unless_ready(
+            context,
+            runbook,
+            request.db_identifier,
+            resync=request.resync,
+            maintenance=request.maintenance_env,
+            **checked,
+        )
         with ways_on_after_failure(runbook, request.db_identifier, context.clock):
             summary = runbook.resume(
                 request.db_identifier,
@@ -313,18 +309,7 @@ def run_command(
             )
     else:
         assert plan is not None
-        refuse_unless_ready(
-            context,
-            plan,
-            json_output=json_output,
-            backend_url=backend_url,
-            work_dir=work_dir,
-            jenkins_url=jenkins_url,
-            jenkins_user=jenkins_user,
-            jenkins_token=jenkins_token,
-            jenkins_job=request.resync_job,
-            store=store,
-        )
+        refuse_unless_ready(context, plan, **checked)
         runbook.check_can_start(plan)
         if not json_output:
             render_plan(plan)
@@ -378,11 +363,28 @@ def resume_command(
     )
     record = runbook.active_run(db)
     chosen = getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS
-    if resync is not None and record is not None and record.plan is not None and not chosen:
+    job = jenkins_job
+    if record is not None and record.plan is not None and not chosen:
         job = record.plan.request.resync_job  # the job the approved plan named
+    if resync is not None and job != jenkins_job:
         runbook.resync = resync_step(
             context, True, jenkins_url, jenkins_user, jenkins_token, job, store, attach=True
         )
+    refuse_to_continue_unless_ready(
+        context,
+        runbook,
+        db,
+        resync=False if no_resync else None,
+        maintenance=maintenance,
+        json_output=json_output,
+        backend_url=backend_url,
+        work_dir=work_dir,
+        jenkins_url=jenkins_url,
+        jenkins_user=jenkins_user,
+        jenkins_token=jenkins_token,
+        jenkins_job=job,
+        store=store,
+    )
     with ways_on_after_failure(runbook, db, context.clock):
         summary = runbook.resume(
             db, resync=False if no_resync else None, maintenance_env=maintenance

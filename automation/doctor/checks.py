@@ -63,7 +63,9 @@ class Setup:
     pulumi: PulumiTarget | None
     env: Mapping[str, str]
     jenkins: JenkinsTarget | None
-    #: The open run's id when one is open (its source was checked when it started).
+    #: The open run's id when the checks guard its continuation (resume, run --plan): its
+    #: source and instance class were checked when it started, and the lock it left may be
+    #: taken over.
     active_run: str | None = None
     #: DbiResourceIds of earlier incarnations of the database (a source from one is its own).
     lineage: tuple[str, ...] = ()
@@ -90,13 +92,21 @@ def run_checks(setup: Setup, plan: RestorePlan | None = None) -> tuple[Checks, R
         items.append(check)
     elif setup.active_run is not None:
         items.append(
-            skipped("source", "Source and preconditions", f"run {setup.active_run} is open")
+            skipped(
+                "source",
+                "Source and preconditions",
+                f"run {setup.active_run} is open (checked when it started)",
+            )
         )
     elif plan is not None:
         items.append(ok("source", "Source and preconditions", plan.source.describe()))
     items.append(_iam(setup, caller, plan))
     items.append(_kms(setup, plan))
-    items.append(_orderable(setup, plan))
+    if setup.active_run is None:
+        items.append(_orderable(setup, plan))
+    else:
+        started = f"checked when run {setup.active_run} started"
+        items.append(skipped("orderable", "Instance class orderable", started))
     items.append(_maintenance(setup))
     items += _pulumi(setup)
     items.append(_backend(setup, plan))
@@ -243,6 +253,14 @@ def _backend(setup: Setup, plan: RestorePlan | None) -> Check:
             found = setup.rds.find_instance(db)
             arn = found.arn if found is not None else ""
         holder = backend.lock.holder(db, lock_scope(arn)) if arn else None
+        run = setup.active_run
+        if holder is not None and run and holder.run == run and holder.gone(setup.clock()):
+            return ok(
+                key,
+                title,
+                f"{backend.url} writable; the lock run {run} left ({holder.describe()}) is "
+                "taken over: that process is gone",
+            )
         if holder is not None:
             return failed(
                 key,
