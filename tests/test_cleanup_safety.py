@@ -170,7 +170,7 @@ def test_a_cleanup_killed_while_rds_deletes_completes_when_run_again(
     slow = SlowDeletes(client, clock=cli.clock, sleep=cli.clock.sleep)
     runbook = Runbook(rds=slow, engine=cli.engine, clock=cli.clock)
     record = runbook.cleanup_target("shop")
-    runbook._delete_with_final_snapshot(record.original.identifier, f"{aside}-final")
+    runbook.context.delete_with_final_snapshot(record.original.identifier, f"{aside}-final")
     # ... and the process was killed there; RDS goes on deleting.
     assert (
         rds.describe_db_instances(DBInstanceIdentifier=aside)["DBInstances"][0]["DBInstanceStatus"]

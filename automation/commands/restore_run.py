@@ -340,9 +340,9 @@ def resume_command(
 
     db = instance_identifier(db_id)
     context = app_context(ctx)
-    from automation.runbook.runbook import NO_ENGINE, RunbookCore
+    from automation.runbook.runbook import NO_ENGINE, RunContext, RunFinder
 
-    finder = RunbookCore(rds=context.rds(), engine=NO_ENGINE, clock=context.clock)
+    finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
     if finder.active_run(db) is None:  # before any setting is asked for
         raise errors.NotFound(
             f"no run to resume: no restore run of '{db}' is in progress; start one with "

@@ -18,7 +18,7 @@ from sccos_backup import errors
 
 if TYPE_CHECKING:
     from automation.engine.base import Engine
-    from automation.runbook.runbook import Runbook, RunbookCore, RunSummary
+    from automation.runbook.runbook import Runbook, RunFinder, RunSummary
     from sccos_backup.restore.lock import DatabaseLock
 
 
@@ -85,13 +85,15 @@ def make_lock(context: AppContext, backend_url: str | None) -> DatabaseLock:
     return DatabaseLock(store, backend=backend_identity(url), clock=context.clock)
 
 
-def run_finder(context: AppContext, backend_url: str | None) -> RunbookCore:
+def run_finder(context: AppContext, backend_url: str | None) -> RunFinder:
     """Reads runs and their recorded plans (no engine): for plans, lineage and status."""
-    from automation.runbook.runbook import NO_ENGINE, RunbookCore
+    from automation.runbook.runbook import NO_ENGINE, RunContext, RunFinder
     from sccos_backup.restore.planfile import PlanStore
 
     plans = PlanStore(make_lock(context, backend_url).store)
-    return RunbookCore(rds=context.rds(), engine=NO_ENGINE, clock=context.clock, plans=plans)
+    return RunFinder(
+        RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock, plans=plans)
+    )
 
 
 def stream_for(json_output: bool) -> Any:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from automation.runbook.core import RunbookCore
+from automation.runbook.context import RunContext
+from automation.runbook.finder import RunFinder
 from automation.runbook.record import DONE, ROLLING_BACK, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance
@@ -72,8 +73,12 @@ class CleanupPlan:
         }
 
 
-class Cleanup(RunbookCore):
+@dataclass
+class Cleanup:
     """Deletes the renamed original after a finished run, never while another command acts."""
+
+    context: RunContext
+    finder: RunFinder
 
     def cleanup_target(self, db_identifier: str) -> RunRecord:
         """The finished run whose renamed original ``cleanup`` would delete."""
@@ -82,7 +87,7 @@ class Cleanup(RunbookCore):
     def cleanup_plan(self, db_identifier: str) -> CleanupPlan:
         """What a cleanup of ``db_identifier`` would delete now; refuses while a run or a
         rollback of it is under way."""
-        active = self.active_run(db_identifier)
+        active = self.finder.active_run(db_identifier)
         if active is not None:
             doing = "being rolled back" if active.step == ROLLING_BACK else "in progress"
             raise errors.RunInProgress(
@@ -90,9 +95,9 @@ class Cleanup(RunbookCore):
                 f"{active.step}); nothing was deleted. Finish it first (`sccos-backup restore "
                 f"status {db_identifier}`)"
             )
-        for record in self.runs(db_identifier):
+        for record in self.finder.runs(db_identifier):
             if record.step == DONE and record.original.identifier != db_identifier:
-                original = self._original(record)
+                original = self.finder.original(record)
                 final = truncate_identifier(original.identifier, "final", 255)
                 return CleanupPlan(record=record, original=original, final_snapshot=final)
         raise errors.NotFound(
@@ -104,9 +109,9 @@ class Cleanup(RunbookCore):
         wait until it is gone; under the database's lock, after checking that nothing changed
         since ``approved`` was shown. Safe to repeat: an instance RDS is already deleting is
         only waited for."""
-        self.check_backend(approved.record, "cleanup")
+        self.context.check_backend(approved.record, "cleanup")
         arn = approved.original.arn
-        with self._locked(db_identifier, arn, "restore cleanup", approved.record.run_id):
+        with self.context.locked(db_identifier, arn, "restore cleanup", approved.record.run_id):
             now = self.cleanup_plan(db_identifier)
             if not now.same_as(approved):
                 raise errors.PreconditionFailed(
@@ -116,13 +121,13 @@ class Cleanup(RunbookCore):
                 )
             identifier = now.original.identifier
             if now.deleting:
-                self.callbacks.notify(
+                self.context.callbacks.notify(
                     f"-> '{identifier}' is already being deleted (an earlier cleanup); waiting"
                 )
             else:
-                self.callbacks.notify(
+                self.context.callbacks.notify(
                     f"-> delete '{identifier}' (final snapshot '{now.final_snapshot}')"
                 )
-                self._delete_with_final_snapshot(identifier, now.final_snapshot)
-            self.rds.wait_absent(identifier, **self._wait(DELETE_TIMEOUT))
+                self.context.delete_with_final_snapshot(identifier, now.final_snapshot)
+            self.context.rds.wait_absent(identifier, **self.context.wait(DELETE_TIMEOUT))
             return now

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from automation.runbook.core import RunbookCore
+from dataclasses import dataclass
+
+from automation.runbook.context import RunContext
+from automation.runbook.finder import RunFinder
 from automation.runbook.record import (
     DONE,
     ROLLING_BACK,
@@ -19,10 +22,12 @@ from sccos_backup.restore.source import iso
 from sccos_backup.waiting import poll_until
 
 
-class Rollback(RunbookCore):
-    """Puts the original back; deletes a renamed original after a finished run."""
+@dataclass
+class Rollback:
+    """Puts the original back under its name; renames the restored instance aside."""
 
-    # -- rollback and cleanup -------------------------------------------------------------------
+    context: RunContext
+    finder: RunFinder
 
     def rollback(
         self,
@@ -41,13 +46,13 @@ class Rollback(RunbookCore):
         ``refresh_skipped`` (why the engine cannot run) the stack refresh is skipped with that
         instruction. Returns what was done, one line each.
         """
-        runs = self.runs(db_identifier)
+        runs = self.finder.runs(db_identifier)
         if not runs:
             raise errors.NotFound(
                 f"no restore run of '{db_identifier}' is recorded; nothing to roll back"
             )
         record = runs[0]
-        self.check_backend(record, "rollback")
+        self.context.check_backend(record, "rollback")
         if record.step == DONE and not force:
             raise errors.PreconditionFailed(
                 f"restore run {record.run_id} of '{db_identifier}' is finished: "
@@ -56,7 +61,9 @@ class Rollback(RunbookCore):
                 f"'{record.names.rolled_back}'). Nothing was changed; pass --force to roll "
                 "back anyway"
             )
-        with self._locked(db_identifier, record.original.arn, "restore rollback", record.run_id):
+        with self.context.locked(
+            db_identifier, record.original.arn, "restore rollback", record.run_id
+        ):
             return self._rollback(record, delete_restored, refresh_skipped)
 
     @staticmethod
@@ -75,8 +82,8 @@ class Rollback(RunbookCore):
         ours = self._maintenance_ours(record)
         if record.step == DONE:
             if env:
-                self.callbacks.notify(f"-> maintenance mode on ({env}) before the rollback")
-                self._set_maintenance(env, on=True)
+                self.context.callbacks.notify(f"-> maintenance mode on ({env}) before the rollback")
+                self.context.set_maintenance(env, on=True)
                 done.append("maintenance mode on")
             done.append(
                 f"writes made to '{db}'{self._since(record)} stay on '{names.rolled_back}' "
@@ -85,42 +92,52 @@ class Rollback(RunbookCore):
         marks = {TAG_STEP: ROLLING_BACK}
         if env and ours is not False:
             marks[TAG_MAINTENANCE] = "on" if ours else "maybe"
-        self._tag(record, marks)
+        self.finder.tag(record, marks)
         for holder in restored:
-            self.callbacks.notify(
+            self.context.callbacks.notify(
                 f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
             )
-            self.rds.rename_instance(holder.identifier, names.rolled_back)
-            self.rds.wait_absent(holder.identifier, **self._wait(self.timeouts.rename))
-            self.rds.wait_instance(names.rolled_back, **self._wait(self.timeouts.rename))
+            self.context.rds.rename_instance(holder.identifier, names.rolled_back)
+            self.context.rds.wait_absent(
+                holder.identifier, **self.context.wait(self.context.timeouts.rename)
+            )
+            self.context.rds.wait_instance(
+                names.rolled_back, **self.context.wait(self.context.timeouts.rename)
+            )
             done.append(f"restored instance renamed to '{names.rolled_back}'")
-        original = self._original(record)
+        original = self.finder.original(record)
         if original.identifier != db:
-            self.callbacks.notify(f"-> rename '{original.identifier}' back to '{db}'")
-            self.rds.rename_instance(original.identifier, db)
-            self.rds.wait_absent(original.identifier, **self._wait(self.timeouts.rename))
-            self.rds.wait_instance(db, **self._wait(self.timeouts.rename))
+            self.context.callbacks.notify(f"-> rename '{original.identifier}' back to '{db}'")
+            self.context.rds.rename_instance(original.identifier, db)
+            self.context.rds.wait_absent(
+                original.identifier, **self.context.wait(self.context.timeouts.rename)
+            )
+            self.context.rds.wait_instance(db, **self.context.wait(self.context.timeouts.rename))
             done.append(f"original '{original.identifier}' renamed back to '{db}'")
-        back = self.rds.describe_instance(db)
-        if not self._is_original(back, record):  # pragma: no cover - guarded by the checks above
+        back = self.context.rds.describe_instance(db)
+        if not self.finder.is_original(
+            back, record
+        ):  # pragma: no cover - guarded by the checks above
             raise errors.NotAvailable(
                 f"'{db}' does not answer as the original after the rollback; run "
                 f"`sccos-backup restore status {db}` and roll back again"
             )
-        aside = self.rds.find_instance(names.rolled_back) if delete_restored else None
-        if aside is not None and not self._created_by_run(aside, record):
+        aside = self.context.rds.find_instance(names.rolled_back) if delete_restored else None
+        if aside is not None and not self.finder.created_by_run(aside, record):
             done.append(
                 f"'{names.rolled_back}' ({aside.resource_id}) was not created by this run: "
                 "not deleted"
             )
         elif aside is not None:
             final = truncate_identifier(names.rolled_back, "final", 255)
-            self.callbacks.notify(f"-> delete '{names.rolled_back}' (final snapshot '{final}')")
-            self._delete_with_final_snapshot(names.rolled_back, final)
+            self.context.callbacks.notify(
+                f"-> delete '{names.rolled_back}' (final snapshot '{final}')"
+            )
+            self.context.delete_with_final_snapshot(names.rolled_back, final)
             done.append(f"restored instance deleted; final snapshot '{final}'")
         done.extend(self._refresh_after_rollback(record, refresh_skipped))
         if env and ours:
-            self._set_maintenance(env, on=False)
+            self.context.set_maintenance(env, on=False)
             done.append("maintenance mode off")
         elif env and ours is None:
             done.append(
@@ -128,7 +145,7 @@ class Rollback(RunbookCore):
                 f"on, so it may be on; if it is, turn it off with the CodePipeline "
                 f"Maintenance_Disable_{env}"
             )
-        self.rds.remove_tags(self._original(record).arn, RUN_TAGS)
+        self.context.rds.remove_tags(self.finder.original(record).arn, RUN_TAGS)
         done.append(f"'{db}' is the original again")
         return done
 
@@ -142,7 +159,7 @@ class Rollback(RunbookCore):
             return True  # a finished run's rollback turns it on itself
         if record.step == ROLLING_BACK:
             return {"on": True, "maybe": None}.get(
-                self._original(record).tag(TAG_MAINTENANCE) or "", False
+                self.finder.original(record).tag(TAG_MAINTENANCE) or "", False
             )
         keys = [s.key for s in record.steps]
         before = keys[keys.index("maintenance-on") - 1]
@@ -151,28 +168,23 @@ class Rollback(RunbookCore):
         return False
 
     def _refresh_after_rollback(self, record: RunRecord, skipped: str | None) -> list[str]:
-        hint = f"run `{self.pulumi_hint('refresh', record.stack)}` before using it again"
+        hint = f"run `{self.context.pulumi_hint('refresh', record.stack)}` before using it again"
         if skipped is not None:
             return [f"stack '{record.stack}' not refreshed ({skipped}); {hint}"]
         try:
-            if self.engine.outputs(record.stack) is None:
+            if self.context.engine.outputs(record.stack) is None:
                 return []
-            self.engine.ensure_ready()
-            self.engine.refresh(record.stack, self.callbacks.on_output)
+            self.context.engine.ensure_ready()
+            self.context.engine.refresh(record.stack, self.context.callbacks.on_output)
         except errors.EngineError as error:  # the databases are back; the state can follow later
             return [f"stack '{record.stack}' not refreshed ({error}); {hint}"]
         return [f"stack '{record.stack}' refreshed"]
 
-    def _set_maintenance(self, env: str, *, on: bool) -> None:
-        self._maintenance().set_maintenance(
-            env, on, timeout=self.timeouts.maintenance, on_poll=self.callbacks.on_poll
-        )
-
     def _involved(self, record: RunRecord) -> list[Instance]:
         names = record.names
-        found = [self._original(record)]
+        found = [self.finder.original(record)]
         for name in (record.request.db_identifier, names.temporary, names.rolled_back):
-            holder = self.rds.find_instance(name)
+            holder = self.context.rds.find_instance(name)
             if holder is not None and holder.identifier not in {i.identifier for i in found}:
                 found.append(holder)
         return found
@@ -189,11 +201,11 @@ class Rollback(RunbookCore):
             lambda instances: not renaming(instances),
             what=f"renames in flight of run {record.run_id}",
             status=lambda instances: ", ".join(renaming(instances)) or "none",
-            clock=self.clock,
-            sleep=self.rds.sleep,
-            timeout=self.timeouts.rename,
-            on_poll=self.callbacks.on_poll,
-            first_interval=self.first_interval,
+            clock=self.context.clock,
+            sleep=self.context.rds.sleep,
+            timeout=self.context.timeouts.rename,
+            on_poll=self.context.callbacks.on_poll,
+            first_interval=self.context.first_interval,
             hint="run `restore rollback` again once the RDS console shows the rename done",
         )
 
@@ -202,7 +214,7 @@ class Rollback(RunbookCore):
         name back; refuses (nothing changed) when it cannot."""
         db = record.request.db_identifier
         names = record.names
-        original = self._original(record)
+        original = self.finder.original(record)
         if original.identifier != db and not original.available:
             raise errors.NotAvailable(
                 f"the original '{original.identifier}' is {original.status} and cannot take "
@@ -211,10 +223,10 @@ class Rollback(RunbookCore):
             )
         restored = []
         for name in (db, names.temporary):
-            holder = self.rds.find_instance(name)
-            if holder is None or self._is_original(holder, record):
+            holder = self.context.rds.find_instance(name)
+            if holder is None or self.finder.is_original(holder, record):
                 continue
-            if not self._created_by_run(holder, record):
+            if not self.finder.created_by_run(holder, record):
                 raise errors.PreconditionFailed(
                     f"'{name}' ({holder.resource_id}) was not created by restore run "
                     f"{record.run_id} and is not its original; nothing was changed. Rename or "
@@ -226,7 +238,7 @@ class Rollback(RunbookCore):
                     "nothing was changed. Wait until it is available and run rollback again"
                 )
             restored.append(holder)
-        if restored and self.rds.find_instance(names.rolled_back) is not None:
+        if restored and self.context.rds.find_instance(names.rolled_back) is not None:
             raise errors.IdentifierTaken(
                 f"cannot rename the restored instance to '{names.rolled_back}': that name is in "
                 "use; nothing was changed. Rename or remove it and run rollback again"

@@ -12,11 +12,17 @@ snapshot).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Generic, TypeVar, overload
 
+from automation.engine.base import Engine
+from automation.runbook.actions import StepActions
 from automation.runbook.cleanup import Cleanup, CleanupPlan
-from automation.runbook.core import Callbacks, Maintenance, RunbookCore, Timeouts
-from automation.runbook.execute import Execution
+from automation.runbook.context import Callbacks, Maintenance, RunContext, Timeouts
+from automation.runbook.execute import Executor, Resumer, Starter
+from automation.runbook.finder import RunFinder
 from automation.runbook.record import (
     DONE,
     ROLLING_BACK,
@@ -37,6 +43,10 @@ from automation.runbook.record import (
 from automation.runbook.rollback import Rollback
 from automation.runbook.status import NO_ENGINE, run_status
 from automation.runbook.unlock import LockState, Unlock
+from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.restore.lock import DatabaseLock
+from sccos_backup.restore.plan import RestorePlan
+from sccos_backup.restore.planfile import PlanStore
 
 __all__ = [
     "DONE",
@@ -56,16 +66,152 @@ __all__ = [
     "CleanupPlan",
     "LockState",
     "Maintenance",
+    "RunContext",
+    "RunFinder",
     "RunRecord",
     "RunSummary",
     "Runbook",
-    "RunbookCore",
     "StepResult",
     "Timeouts",
     "run_status",
 ]
 
 
-@dataclass
-class Runbook(Execution, Rollback, Cleanup, Unlock):
-    """Executes restore plans, resumes and rolls them back (see the module docstring)."""
+T = TypeVar("T")
+
+
+class _OnContext(Generic[T]):
+    """A runbook attribute kept on its :class:`RunContext`: replacing it (as a test replaces the
+    RDS adapter) reaches every collaborator."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, runbook: None, owner: type) -> _OnContext[T]: ...
+
+    @overload
+    def __get__(self, runbook: Runbook, owner: type) -> T: ...
+
+    def __get__(self, runbook: Runbook | None, owner: type) -> T | _OnContext[T]:
+        if runbook is None:
+            return self
+        value: T = getattr(runbook.context, self.name)
+        return value
+
+    def __set__(self, runbook: Runbook, value: T) -> None:
+        setattr(runbook.context, self.name, value)
+
+
+class Runbook:
+    """Executes restore plans, resumes and rolls them back (see the module docstring): one
+    entry point over small collaborators that share one :class:`RunContext`."""
+
+    rds = _OnContext[RdsAdapter]()
+    engine = _OnContext[Engine]()
+    clock = _OnContext[Callable[[], datetime]]()
+    maintenance = _OnContext[Maintenance | None]()
+    resync = _OnContext[Callable[[Callable[[str], None]], object] | None]()
+    callbacks = _OnContext[Callbacks]()
+    timeouts = _OnContext[Timeouts]()
+    backend = _OnContext[str | None]()
+    lock = _OnContext[DatabaseLock | None]()
+
+    def __init__(
+        self,
+        rds: RdsAdapter,
+        engine: Engine,
+        clock: Callable[[], datetime],
+        maintenance: Maintenance | None = None,
+        resync: Callable[[Callable[[str], None]], object] | None = None,
+        callbacks: Callbacks | None = None,
+        timeouts: Timeouts | None = None,
+        first_interval: float = 15.0,
+        backend: str | None = None,
+        lock: DatabaseLock | None = None,
+        backend_url: str | None = None,
+        work_dir: Path | None = None,
+        plans: PlanStore | None = None,
+    ) -> None:
+        self.context = RunContext(
+            rds=rds,
+            engine=engine,
+            clock=clock,
+            maintenance=maintenance,
+            resync=resync,
+            callbacks=callbacks or Callbacks(),
+            timeouts=timeouts or Timeouts(),
+            first_interval=first_interval,
+            backend=backend,
+            lock=lock,
+            backend_url=backend_url,
+            work_dir=work_dir,
+            plans=plans,
+        )
+        context = self.context
+        self.finder = RunFinder(context)
+        executor = Executor(context, self.finder, StepActions(context, self.finder))
+        self.starter = Starter(context, self.finder, executor)
+        self.resumer = Resumer(context, self.finder, executor)
+        self.rollbacks = Rollback(context, self.finder)
+        self.cleanups = Cleanup(context, self.finder)
+        self.unlocks = Unlock(context, self.finder)
+
+    # -- finding runs ---------------------------------------------------------------------------
+
+    def runs(self, db_identifier: str) -> list[RunRecord]:
+        return self.finder.runs(db_identifier)
+
+    def active_run(self, db_identifier: str) -> RunRecord | None:
+        return self.finder.active_run(db_identifier)
+
+    def lineage(self, db_identifier: str) -> tuple[str, ...]:
+        return self.finder.lineage(db_identifier)
+
+    def approved_plan(self, record: RunRecord) -> RestorePlan:
+        return self.finder.approved_plan(record)
+
+    # -- starting and resuming ------------------------------------------------------------------
+
+    def check_can_start(self, plan: RestorePlan) -> None:
+        self.starter.check_can_start(plan)
+
+    def start(self, plan: RestorePlan) -> RunSummary:
+        return self.starter.start(plan)
+
+    def resume(
+        self, db_identifier: str, *, resync: bool | None = None, maintenance_env: str | None = None
+    ) -> RunSummary:
+        return self.resumer.resume(db_identifier, resync=resync, maintenance_env=maintenance_env)
+
+    # -- rolling back, cleaning up, unlocking ---------------------------------------------------
+
+    def rollback(
+        self,
+        db_identifier: str,
+        *,
+        delete_restored: bool = False,
+        force: bool = False,
+        refresh_skipped: str | None = None,
+    ) -> list[str]:
+        return self.rollbacks.rollback(
+            db_identifier,
+            delete_restored=delete_restored,
+            force=force,
+            refresh_skipped=refresh_skipped,
+        )
+
+    def cleanup_target(self, db_identifier: str) -> RunRecord:
+        return self.cleanups.cleanup_target(db_identifier)
+
+    def cleanup_plan(self, db_identifier: str) -> CleanupPlan:
+        return self.cleanups.cleanup_plan(db_identifier)
+
+    def cleanup(self, db_identifier: str, approved: CleanupPlan) -> CleanupPlan:
+        return self.cleanups.cleanup(db_identifier, approved)
+
+    def lock_state(self, db_identifier: str) -> LockState:
+        return self.unlocks.lock_state(db_identifier)
+
+    def unlock(self, state: LockState) -> list[str]:
+        return self.unlocks.unlock(state)

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from automation.engine.base import Held
-from automation.runbook.core import RunbookCore
+from automation.runbook.context import RunContext
+from automation.runbook.finder import RunFinder
 from automation.runbook.record import DONE, ROLLING_BACK, TAG_RUN, RunRecord
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter
@@ -52,8 +53,8 @@ def run_status(
 ) -> dict[str, Any]:
     """The latest run of ``db_identifier`` as data: its steps (those of the plan it recorded,
     read from ``plans``), where it stands, the instances."""
-    core = RunbookCore(rds=rds, engine=NO_ENGINE, clock=rds.clock, plans=plans)
-    runbook_runs = core.runs(db_identifier)
+    finder = RunFinder(RunContext(rds=rds, engine=NO_ENGINE, clock=rds.clock, plans=plans))
+    runbook_runs = finder.runs(db_identifier)
     if not runbook_runs:
         return {"database": db_identifier, "run": None}
     record = runbook_runs[0]

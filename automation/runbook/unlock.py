@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from automation.runbook.claim import claims
-from automation.runbook.core import RunbookCore
+from automation.runbook.context import RunContext
+from automation.runbook.finder import RunFinder
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance
 from sccos_backup.restore.lock import LockHolder, lock_scope
@@ -33,14 +34,18 @@ class LockState:
         return f"'{self.database}' is " + (" and ".join(parts) if parts else "not locked")
 
 
-class Unlock(RunbookCore):
+@dataclass
+class Unlock:
     """``restore unlock``: show who holds a database's lock, and break it."""
 
+    context: RunContext
+    finder: RunFinder
+
     def lock_state(self, db_identifier: str) -> LockState:
-        instance = self.rds.find_instance(db_identifier)
+        instance = self.context.rds.find_instance(db_identifier)
         arn = instance.arn if instance is not None else None
         if arn is None:
-            runs = self.runs(db_identifier)
+            runs = self.finder.runs(db_identifier)
             arn = runs[0].original.arn if runs else None
         if arn is None:
             raise errors.NotFound(
@@ -48,16 +53,20 @@ class Unlock(RunbookCore):
                 "check the identifier and --region"
             )
         scope = lock_scope(arn)
-        holder = self.lock.holder(db_identifier, scope) if self.lock is not None else None
+        holder = (
+            self.context.lock.holder(db_identifier, scope)
+            if self.context.lock is not None
+            else None
+        )
         found = claims(instance) if instance is not None else {}
         return LockState(db_identifier, scope, holder, found, instance)
 
     def unlock(self, state: LockState) -> list[str]:
         done = []
-        if state.holder is not None and self.lock is not None:
-            self.lock.force_release(state.database, state.scope)
+        if state.holder is not None and self.context.lock is not None:
+            self.context.lock.force_release(state.database, state.scope)
             done.append(f"lock of '{state.database}' removed ({state.holder.describe()})")
         if state.claims and state.instance is not None:
-            self.rds.remove_tags(state.instance.arn, list(state.claims))
+            self.context.rds.remove_tags(state.instance.arn, list(state.claims))
             done.append(f"{len(state.claims)} claim tag(s) removed from '{state.database}'")
         return done

@@ -1,0 +1,137 @@
+"""Finding runs and their instances: read from tags, recorded plans and DbiResourceIds only."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from automation.runbook.context import RunContext
+from automation.runbook.record import DONE, TAG_RUN, RunRecord
+from sccos_backup import errors
+from sccos_backup.aws.rds import Instance
+from sccos_backup.restore.fields import RESTORED_BY_TAG
+from sccos_backup.restore.plan import RestorePlan
+
+
+@dataclass
+class RunFinder:
+    """The runs of a database, the open one, the plan it recorded, and its instances now."""
+
+    context: RunContext
+    _shared_ids_noted: set[str] = field(default_factory=set, repr=False)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def runs(self, db_identifier: str) -> list[RunRecord]:
+        """Every run of ``db_identifier`` recorded on an instance, newest first, each with the
+        plan it recorded (where this command reaches the backend)."""
+        found = [
+            record
+            for instance in self.context.rds.list_instances()
+            if (record := RunRecord.from_instance(instance)) is not None
+            and record.request.db_identifier == db_identifier
+        ]
+        store = self.context.plan_store
+        if store is not None:
+            found = [
+                dataclasses.replace(r, plan=store.load(db_identifier, r.original.arn, r.run_id))
+                for r in found
+            ]
+        return sorted(found, key=lambda r: r.run_id, reverse=True)
+
+    def lineage(self, db_identifier: str) -> tuple[str, ...]:
+        """DbiResourceIds of earlier incarnations of ``db_identifier``: the originals that
+        finished restores of it replaced (on their run tags and in the plans the runs recorded),
+        and the earlier incarnations those plans knew."""
+        found: list[str] = []
+
+        def add(ids: tuple[str, ...]) -> None:
+            found.extend(i for i in ids if i and i not in found)
+
+        for record in self.runs(db_identifier):
+            if record.step == DONE:
+                add(record.plan.lineage if record.plan is not None else ())
+                add((record.original.resource_id,))
+        current = self.context.rds.find_instance(db_identifier)
+        run = current.tag(RESTORED_BY_TAG) if current is not None else None
+        store = self.context.plan_store
+        if current is not None and run and store is not None:
+            plan = store.load(db_identifier, current.arn, run)
+            if plan is not None:
+                add((*plan.lineage, plan.original_resource_id))
+        return tuple(i for i in found if current is None or i != current.resource_id)
+
+    def approved_plan(self, record: RunRecord) -> RestorePlan:
+        """The plan the run recorded, or a refusal saying where it was looked for."""
+        approved = record.approved
+        if approved is None:
+            store = self.context.plan_store
+            where = store.location if store is not None else "no backend"
+            raise errors.PreconditionFailed(
+                f"restore run {record.run_id} of '{record.request.db_identifier}' has no "
+                f"recorded plan in {where}; nothing was changed. Use the backend the run "
+                f"started with (--backend-url {record.backend or 'URL'}), or undo the run "
+                "with `sccos-backup restore rollback`"
+            )
+        return approved
+
+    def active_run(self, db_identifier: str) -> RunRecord | None:
+        active = [r for r in self.runs(db_identifier) if r.step != DONE]
+        if len(active) > 1:
+            ids = ", ".join(r.run_id for r in active)
+            raise errors.RunInProgress(
+                f"several restore runs of '{db_identifier}' are open ({ids}); roll back all "
+                "but one with `restore rollback`"
+            )
+        return active[0] if active else None
+
+    # -- a run's instances ----------------------------------------------------------------------
+
+    def original(self, record: RunRecord) -> Instance:
+        """The run's original now: its DbiResourceId and, where several instances share that id
+        (``moto_server`` gives every instance the same one), the one carrying the run's tags."""
+        resource_id = record.original.resource_id
+        found = self.context.rds.find_instances_by_resource_id(resource_id)
+        if len(found) > 1:
+            tagged = [i for i in found if i.tag(TAG_RUN) == record.run_id]
+            names = ", ".join(sorted(i.identifier for i in found))
+            if len(tagged) != 1:
+                raise errors.NotFound(
+                    f"{len(found)} instances share DbiResourceId {resource_id} ({names}; a "
+                    f"moto_server rehearsal?) and {len(tagged)} carry the tags of run "
+                    f"{record.run_id}; nothing was changed. Tell them apart by hand first"
+                )
+            if resource_id not in self._shared_ids_noted:
+                self._shared_ids_noted.add(resource_id)
+                self.context.callbacks.notify(
+                    f"note: {len(found)} instances share DbiResourceId {resource_id} ({names}; "
+                    f"moto_server does this); the original is told apart by run {record.run_id}'s "
+                    "tags and the others by name"
+                )
+            return tagged[0]
+        if not found:
+            raise errors.NotFound(
+                f"the original instance ({resource_id}) no longer exists; "
+                "check the RDS console before doing anything else"
+            )
+        return found[0]
+
+    def is_original(self, instance: Instance, record: RunRecord) -> bool:
+        """Whether ``instance`` (found by name) is the run's original, also where ids are shared."""
+        if instance.resource_id != record.original.resource_id:
+            return False
+        return instance.identifier == self.original(record).identifier
+
+    def created_by_run(self, instance: Instance, record: RunRecord) -> bool:
+        """Whether ``instance`` is the one the run created: the DbiResourceId recorded after
+        its ``up``; before that (an ``up`` interrupted mid-create), the run's tag on an
+        instance that is not the original."""
+        if record.restored_id:
+            return instance.resource_id == record.restored_id
+        return instance.tag(RESTORED_BY_TAG) == record.run_id and not self.is_original(
+            instance, record
+        )
+
+    def tag(self, record: RunRecord, tags: dict[str, str]) -> None:
+        """Record on the run's original (where its progress is kept)."""
+        self.context.rds.add_tags(self.original(record).arn, tags)
