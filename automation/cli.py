@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from automation.commands.context import AppContext, handle_errors
+from automation.commands.context import handle_errors
 from automation.commands.doctor import doctor_command
 from automation.commands.drill import app as drill_app
 from automation.commands.engine import app as engine_app
+from automation.commands.factory import Factory
 from automation.commands.iam_policy import iam_policy
 from automation.commands.init import init
 from automation.commands.options import JsonOpt
@@ -177,10 +178,11 @@ config_app = typer.Typer(
 def config_show(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     """Show every setting a command would use, its value and where it came from: a flag, the
     environment, the config file (which table) or the default."""
-    from automation.commands.context import app_context, echo_json
+    from automation.commands.context import echo_json
+    from automation.commands.factory import factory_of
     from automation.commands.shop_config import ROOT_KEYS, explain
 
-    config = app_context(ctx).config
+    config = factory_of(ctx).config
     root = ctx.find_root()
     flags = {
         key: root.params.get(key.replace("-", "_"))
@@ -265,7 +267,7 @@ def main_options(
     ] = None,
 ) -> None:
     """Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS."""
-    base = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+    base = ctx.obj if isinstance(ctx.obj, Factory) else Factory()
     # Shell completion and --help read no settings file: they work in any folder.
     if not ctx.resilient_parsing and not getattr(ctx.command, "asks_help", False):
         from automation.commands.shop_config import default_map, load

@@ -1,6 +1,6 @@
 """Orchestration overhead: a whole ``restore run`` per strategy through the CLI, against moto.
 
-The run is the one CI drives (tests/test_restore_run_cli.py): Typer's CliRunner, an AppContext
+The run is the one CI drives (tests/test_restore_run_cli.py): Typer's CliRunner, a FakeFactory
 with a FakeClock (the injected sleep only moves the clock), the in-process Pulumi engine (the real
 program under Pulumi's mocks, applied to moto), maintenance through moto's CodePipeline and the
 re-sync through the fake Jenkins server. AWS calls are counted with a botocore ``before-call``
@@ -138,13 +138,13 @@ def run_once(endpoint: str, strategy: str) -> RunResult:
     from typer.testing import CliRunner
 
     from automation.cli import app
-    from automation.commands.context import AppContext
     from sccos_backup.aws.clients import make_client
     from sccos_backup.aws.maintenance import MaintenanceAdapter
     from sccos_backup.aws.rds import RdsAdapter
     from tests.conftest import FakeClock
     from tests.fake_jenkins import FakeJenkins
     from tests.inprocess_engine import InProcessEngine
+    from tests.support.factory import FakeFactory
 
     _reset_and_seed(endpoint)
     clock = FakeClock()
@@ -162,13 +162,13 @@ def run_once(endpoint: str, strategy: str) -> RunResult:
     ):
         engine = InProcessEngine(endpoint, Path(tmp) / "state", region=REGION)
         counting(engine.client, engine_calls)
-        context = AppContext(
+        context = FakeFactory(
             clock=clock,
             sleep=clock.sleep,
             interactive=False,
             engine=engine,
             maintenance=MaintenanceAdapter(codepipeline, clock=clock, sleep=clock.sleep),
-            _rds=RdsAdapter(rds, clock=clock, sleep=clock.sleep),
+            rds=RdsAdapter(rds, clock=clock, sleep=clock.sleep),
         )
         env = {
             "JENKINS_URL": jenkins.url,

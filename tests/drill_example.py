@@ -20,10 +20,10 @@ from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.backups.ownership import hourly_tags
 from tests.conftest import REGION, give_resource_id
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 
 CHECK = (
     'test "$DRILL_PORT" = 5432 && echo "psql -h $DRILL_HOST -p $DRILL_PORT -U $DRILL_USER '
@@ -78,7 +78,7 @@ def main(out: Path) -> int:
                     "drill", "run", "shop", "--hourly", "--check-command", CHECK,
                     "--report", str(out / "report.md"), "--reports-url", str(out), "--yes",
                 ],
-                obj=AppContext(interactive=False, engine=engine),
+                obj=FakeFactory(interactive=False, engine=engine),
             )  # fmt: skip
         sys.stdout.write(result.output)
         for made in out.glob("shop-drill-*.json"):

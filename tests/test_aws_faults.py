@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from tests.conftest import REGION, FakeClock, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.faults import Fault, Faults, record_backoff
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
 __all__ = ["record_backoff"]  # the fixture, used by name
@@ -72,13 +72,13 @@ class Run:
         for client in (rds, pipelines):
             self.faults.attach(client)
             client.meta.events.register("before-call", self._count)
-        context = AppContext(
+        context = FakeFactory(
             clock=self.clock,
             sleep=self.clock.sleep,
             interactive=False,
             engine=self.engine,
             maintenance=MaintenanceAdapter(pipelines, clock=self.clock, sleep=self.clock.sleep),
-            _rds=RdsAdapter(rds, clock=self.clock, sleep=self.clock.sleep),
+            rds=RdsAdapter(rds, clock=self.clock, sleep=self.clock.sleep),
         )
         env = {
             "JENKINS_URL": self.jenkins.url,

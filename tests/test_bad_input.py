@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from tests.conftest import ACCOUNT, REGION, FakeClock, aws_state, make_instance
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,13 +281,16 @@ def test_bad_input(
 ) -> None:
     clock = FakeClock()
     engine = InProcessEngine(world, tmp_path / "state", available=case.engine_available)
-    context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
+    rds_adapter = None
     if case.credentials == "expired":
         from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 
         client = make_rds_client(region=REGION, profile=None, endpoint_url=world)
         client.meta.events.register("before-send", _expired)
-        context._rds = RdsAdapter(client, clock=clock, sleep=clock.sleep)
+        rds_adapter = RdsAdapter(client, clock=clock, sleep=clock.sleep)
+    context = FakeFactory(
+        clock=clock, sleep=clock.sleep, interactive=False, engine=engine, rds=rds_adapter
+    )
     env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
     if case.credentials == "missing":
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):

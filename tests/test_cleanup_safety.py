@@ -83,14 +83,13 @@ def test_a_cleanup_answered_while_a_rollback_is_under_way_deletes_nothing(
 def test_cleanup_refuses_while_the_database_is_locked(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
-    from automation.commands.context import AppContext
-    from automation.commands.runbook_wiring import make_lock
     from sccos_backup.restore.lock import lock_scope
+    from tests.support.factory import FakeFactory
 
     cli = Cli(moto, tmp_path, jenkins)
     _finished(cli)
-    context = AppContext(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
-    lock = make_lock(context, None)
+    context = FakeFactory(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
+    lock = context.lock(None)
     arn = f"arn:aws:rds:{REGION}:{ACCOUNT}:db:shop"
     before = aws_state(rds)
     with lock.held("shop", lock_scope(arn), "restore rollback", "202611251200"):
@@ -177,13 +176,12 @@ def test_a_cleanup_killed_while_rds_deletes_completes_when_run_again(
         == "deleting"
     )
 
-    from automation.commands.context import AppContext
+    from tests.support.factory import FakeFactory
 
     def again() -> Any:
-        context = AppContext(
-            clock=cli.clock, sleep=cli.clock.sleep, interactive=False, engine=cli.engine
+        context = FakeFactory(
+            clock=cli.clock, sleep=cli.clock.sleep, interactive=False, engine=cli.engine, rds=slow
         )
-        context._rds = slow
         from typer.testing import CliRunner
 
         from automation.cli import app
@@ -216,16 +214,15 @@ def test_a_cleanup_killed_with_its_lock_held_takes_the_lock_over_when_run_again(
     cleanup whose process is gone, takes it over and finishes."""
     import socket
 
-    from automation.commands.context import AppContext
-    from automation.commands.runbook_wiring import make_lock
     from sccos_backup.restore.lock import DatabaseLock, lock_scope
+    from tests.support.factory import FakeFactory
     from tests.test_run_lock import _gone_pid
 
     cli = Cli(moto, tmp_path, jenkins)
     aside = _finished(cli)
     run = aside.rsplit("-", 1)[1]
-    context = AppContext(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
-    lock = make_lock(context, None)
+    context = FakeFactory(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
+    lock = context.lock(None)
     dead = DatabaseLock(
         lock._store,  # the same backend folder, held by a process that no longer exists
         backend=lock.backend,

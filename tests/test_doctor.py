@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from automation.doctor.pulumi import pinned_aws_plugin
 from sccos_backup.aws.account import AccountAdapter
 from sccos_backup.jenkins.jobxml import ShellJob, freestyle_config
@@ -25,6 +24,7 @@ from sccos_backup.resync.job import JOB_DESCRIPTION
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_iam import FakeIam, serving
 from tests.fake_jenkins import FakeJenkins
+from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
 PASSPHRASE = "doctor-passphrase-value"
@@ -124,7 +124,7 @@ class Doctor:
                 rds=client("rds", self.moto),
             )
             clock = FakeClock()
-            context = AppContext(clock=clock, sleep=clock.sleep, account_adapter=account)
+            context = FakeFactory(clock=clock, sleep=clock.sleep, account=account)
             return CliRunner().invoke(
                 app,
                 ["--endpoint-url", self.moto, "--region", REGION, *command, "shop", *args],
@@ -325,10 +325,9 @@ def test_an_instance_class_not_orderable_in_the_zone_fails(
 
 
 def test_a_held_lock_fails_the_backend_check(doctor: Doctor, shop: Any) -> None:
-    from automation.commands.runbook_wiring import make_lock
     from sccos_backup.restore.lock import lock_scope
 
-    lock = make_lock(AppContext(region=REGION, endpoint_url=doctor.moto), None)
+    lock = FakeFactory(region=REGION, endpoint_url=doctor.moto).lock(None)
     lock.acquire("shop", lock_scope(shop["DBInstanceArn"]), "restore run", None)
     result = doctor("--snapshot", "shop-nightly", "--json")
     assert _statuses(result)["backend"] == "failed"

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.restore.spec import RestoreSpec
 from tests.conftest import REGION, aws_state, one_error_line
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 from tests.test_drill import (
     FAILING,
     PASSING,
@@ -51,7 +51,7 @@ class Cli:
         self.reports = tmp_path / "reports"
 
     def __call__(self, *args: str) -> Any:
-        context = AppContext(
+        context = FakeFactory(
             clock=self.clock, sleep=self.clock.sleep, interactive=False, engine=self.engine
         )
         return CliRunner().invoke(

@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup import errors
 from sccos_backup.aws import network
 from tests.conftest import REGION, one_error_line
+from tests.support.factory import FakeFactory
 
 
 class SilentServer:
@@ -113,7 +113,7 @@ def test_a_silent_endpoint_fails_with_one_line_naming_it(
     result = CliRunner().invoke(
         app,
         ["--endpoint-url", silent.url, "snapshot", "list", "shop"],
-        obj=AppContext(),
+        obj=FakeFactory(),
     )
     took = time.monotonic() - started
     one_error_line(result, 1, silent.url, "did not answer", "--endpoint-url")

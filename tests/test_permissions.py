@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup import errors
 from sccos_backup.permissions import COMMANDS, allows, policy_document
 from tests.aws_calls import Call, recording, uncovered
 from tests.conftest import REGION, give_resource_id, one_error_line
+from tests.support.factory import FakeFactory
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "all"])
@@ -133,7 +133,7 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
     engine = InProcessEngine(moto, tmp / "state")
 
     def cli(*args: str) -> Any:
-        context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
+        context = FakeFactory(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
         return CliRunner().invoke(
             app, ["--endpoint-url", moto, "--region", REGION, *args], obj=context, env=env
         )

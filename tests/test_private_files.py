@@ -64,7 +64,7 @@ def test_an_empty_passphrase_is_refused(
     how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An empty passphrase encrypts the stack's secrets with nothing."""
-    from automation.commands.runbook_wiring import passphrase
+    from automation.commands.factory import passphrase
     from sccos_backup import errors
 
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.restore.fields import BY_API
 from tests.conftest import aws_state, make_instance, one_error_line
+from tests.support.factory import FakeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ REQUIRED = [f.api for f in BY_API.values() if f.required]
 
 def run(moto: str, *args: str, now: datetime = NOW) -> Any:
     runner = CliRunner()
-    context = AppContext(clock=lambda: now, sleep=lambda s: None, interactive=False)
+    context = FakeFactory(clock=lambda: now, sleep=lambda s: None, interactive=False)
     return runner.invoke(
         app, ["--endpoint-url", moto, "--region", "eu-central-1", *args], obj=context
     )

@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.restore.verify import differences
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ class Cli:
         self.tmp_path = tmp_path
 
     def __call__(self, *args: str, interactive: bool = False, input: str | None = None) -> Any:
-        context = AppContext(
+        context = FakeFactory(
             clock=self.clock, sleep=self.clock.sleep, interactive=interactive, engine=self.engine
         )
         env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
@@ -372,7 +372,7 @@ def test_rollback_works_outside_the_project_folder_and_without_a_passphrase(
     monkeypatch.chdir(elsewhere)
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
-    context = AppContext(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
+    context = FakeFactory(clock=cli.clock, sleep=cli.clock.sleep, interactive=False)
     rolled = CliRunner().invoke(
         app,
         ["--endpoint-url", moto, "--region", REGION, "restore", "rollback", "shop", "--yes"],

@@ -77,8 +77,7 @@ def test_the_lock_a_killed_run_left_passes_the_check_and_is_taken_over(
     import json
     import socket
 
-    from automation.commands.context import AppContext
-    from automation.commands.runbook_wiring import make_lock
+    from automation.commands.factory import Factory
     from sccos_backup.restore.lock import DatabaseLock, lock_scope
     from tests.conftest import REGION
     from tests.test_run_lock import _gone_pid
@@ -86,7 +85,7 @@ def test_the_lock_a_killed_run_left_passes_the_check_and_is_taken_over(
     cli = Cli(moto, tmp_path, jenkins)
     _interrupted_at_up(cli, "--snapshot", "shop-nightly", "--no-resync")
     run = json.loads(cli("restore", "status", "shop", "--json").stdout)["run"]
-    lock = make_lock(AppContext(region=REGION, endpoint_url=moto), None)
+    lock = Factory(region=REGION, endpoint_url=moto).lock(None)
     killed = f"me@{socket.gethostname()} pid {_gone_pid()}"  # as a SIGKILL leaves it
     DatabaseLock(lock.store, backend=lock.backend, clock=cli.clock, holder=killed).acquire(
         "shop", lock_scope(shop["DBInstanceArn"]), "restore run", run

@@ -12,10 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from automation.commands.context import AppContext
 from automation.commands.resync import resync
 from sccos_backup.defaults import DEFAULT_JOB
 from tests.fake_jenkins import BuildPlan, FakeJenkins, FakeTime
+from tests.support.factory import FakeFactory
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def run(
         }
     full_env |= env or {}
     return CliRunner().invoke(
-        app(), args, env=full_env, obj=AppContext(sleep=time.sleep, clock=time.clock)
+        app(), args, env=full_env, obj=FakeFactory(sleep=time.sleep, clock=time.clock)
     )
 
 

@@ -17,9 +17,9 @@ from pulumi.automation import PulumiCommand
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
 from tests.conftest import make_instance, one_error_line
+from tests.support.factory import FakeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG = {"Key": "sccos:project", "Value": "shop"}
@@ -53,8 +53,8 @@ def folder(tmp_path: Path) -> Path:
     return work_dir
 
 
-def run(args: list[str], obj: AppContext | None = None) -> Any:
-    return CliRunner().invoke(app, args, obj=obj or AppContext(interactive=False))
+def run(args: list[str], obj: FakeFactory | None = None) -> Any:
+    return CliRunner().invoke(app, args, obj=obj or FakeFactory(interactive=False))
 
 
 def test_capture_by_tag_checks_the_databases_and_writes_the_record(
@@ -147,7 +147,7 @@ def _captured(folder: Path) -> None:
 def test_preview_up_and_destroy_drive_the_recorded_spec(folder: Path) -> None:
     _captured(folder)
     driver = RecordingDriver()
-    context = AppContext(interactive=False, schedule_engine=driver)
+    context = FakeFactory(interactive=False, schedule_engine=driver)
     preview = run(["schedule", "preview", "--stack", "fleet", "--work-dir", str(folder)], context)
     assert preview.exit_code == 0, preview.output
     assert "16 resource(s) would change on stack fleet" in preview.stdout
@@ -171,7 +171,7 @@ def test_preview_up_and_destroy_drive_the_recorded_spec(folder: Path) -> None:
 
 
 def test_preview_of_a_stack_never_captured_says_how(folder: Path) -> None:
-    context = AppContext(interactive=False, schedule_engine=RecordingDriver())
+    context = FakeFactory(interactive=False, schedule_engine=RecordingDriver())
     result = run(["schedule", "preview", "--stack", "fleet", "--work-dir", str(folder)], context)
     one_error_line(result, 2, "schedule capture --stack fleet")
 

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from tests.conftest import make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins, FakeTime
+from tests.support.factory import FakeFactory
 
 NO_ENV = {
     "AWS_REGION": "",
@@ -61,7 +61,7 @@ def test_restore_plan_and_resync_need_no_option(
             app,
             ["resync", "--json"],
             env={**env, "JENKINS_API_TOKEN": jenkins.token},
-            obj=AppContext(sleep=time.sleep, clock=time.clock),
+            obj=FakeFactory(sleep=time.sleep, clock=time.clock),
         )
         assert resynced.exit_code == 0, resynced.output
         assert "export APPLICATION_STORE=DE" in jenkins.jobs["sccos-backup-sync-data"]

@@ -13,12 +13,13 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from automation.commands.context import AppContext
+from automation.commands.factory import Factory
 from automation.commands.snapshot import app
 from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.aws.snapshots import SnapshotQuota
 from tests.conftest import REGION, FakeClock, aws_state
 from tests.quota_standin import answer_quota
+from tests.support.factory import FakeFactory
 from tests.test_backups import make_db, names, tags_of
 
 Run = Callable[..., Result]
@@ -38,7 +39,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cli(moto: str, clock: FakeClock) -> Run:
-    """Invoke the ``snapshot`` group with an AppContext holding a fake clock, on a client
+    """Invoke the ``snapshot`` group with a FakeFactory holding a fake clock, on a client
     that answers DescribeAccountAttributes (:mod:`tests.quota_standin`) unless quota=None."""
 
     def run(
@@ -53,13 +54,13 @@ def cli(moto: str, clock: FakeClock) -> Run:
         client = boto3.client("rds", region_name=REGION, endpoint_url=moto, config=config)
         if quota is not None:
             answer_quota(client, limit=quota)
-        obj = AppContext(
+        obj = FakeFactory(
             endpoint_url=moto,
             region=REGION,
             clock=clock,
             sleep=clock.sleep,
             interactive=interactive,
-            _rds=adapter(client, clock=clock, sleep=clock.sleep),
+            rds=adapter(client, clock=clock, sleep=clock.sleep),
         )
         return CliRunner().invoke(app, list(args), obj=obj, input=input)
 
@@ -89,14 +90,14 @@ def test_every_command_has_help() -> None:
 
 
 def test_mounted_under_a_root_with_global_options(moto: str, rds: Any) -> None:
-    """As the lead mounts it: ``root.add_typer(app, name="snapshot")``; the AppContext is
+    """As the lead mounts it: ``root.add_typer(app, name="snapshot")``; the Factory is
     built by the root callback and builds its own adapter."""
     root = typer.Typer()
     root.add_typer(app, name="snapshot")
 
     @root.callback()
     def main(ctx: typer.Context) -> None:
-        ctx.obj = AppContext(endpoint_url=moto, region=REGION)
+        ctx.obj = Factory(endpoint_url=moto, region=REGION)
 
     make_db(rds, "shop")
     result = CliRunner().invoke(root, ["snapshot", "list", "shop", "--json"])

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup import errors
 from sccos_backup.restore.source import parse_point_in_time
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.inprocess_engine import InProcessEngine
+from tests.support.factory import FakeFactory
 
 COMMANDS = [
     ("restore", "plan"),
@@ -49,7 +49,7 @@ def test_a_time_without_offset_is_refused_with_both_readings(
     before = aws_state(rds)
     clock = FakeClock()
     engine = InProcessEngine(moto, tmp_path / "state")
-    context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
+    context = FakeFactory(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
     group, verb, *extra = command
     result = CliRunner().invoke(
         app,

@@ -1,108 +1,22 @@
-"""Global options parsed once into a typed context, and the error edge of every command."""
+"""The error edge of every command and its JSON output. The global options and what is built
+from them are :mod:`automation.commands.factory`'s."""
 
 from __future__ import annotations
 
 import functools
 import re
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 
 from automation.commands.exit_codes import ExitStatus, exit_status_for
 from sccos_backup.errors import SccosBackupError
 
-if TYPE_CHECKING:
-    from automation.commands.shop_config import ShopConfig
-    from automation.engine.base import Engine
-    from automation.engine.schedule import ScheduleDriver
-    from automation.runbook.runbook import Maintenance
-    from sccos_backup.aws.account import AccountAdapter
-    from sccos_backup.aws.rds import RdsAdapter
-
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _no_config() -> ShopConfig:
-    from automation.commands.shop_config import ShopConfig
-
-    return ShopConfig()
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class AppContext:
-    """What every command needs: AWS coordinates, a clock, a sleep, and the adapters.
-
-    Tests pass their own instance as Typer's ``obj`` to inject a clock and a sleep; the root
-    callback fills in the global options.
-    """
-
-    region: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
-    clock: Callable[[], datetime] = _utcnow
-    sleep: Callable[[float], None] = time.sleep
-    interactive: bool | None = None
-    #: The shop's settings file as read by the root callback (empty when there is none).
-    config: ShopConfig = field(default_factory=_no_config)
-    #: Set by tests (the in-process engine, a fake maintenance endpoint); built when None.
-    engine: Engine | None = field(default=None, repr=False)
-    maintenance: Maintenance | None = field(default=None, repr=False)
-    schedule_engine: ScheduleDriver | None = field(default=None, repr=False)
-    #: STS, IAM, KMS and orderable options for the checks; set by tests, built when None.
-    account_adapter: AccountAdapter | None = field(default=None, repr=False)
-    _rds: RdsAdapter | None = field(default=None, repr=False)
-
-    def rds(self) -> RdsAdapter:
-        """The RDS adapter, built once on first use (boto3 is imported only here)."""
-        if self._rds is None:
-            from sccos_backup.aws.rds import RdsAdapter, make_rds_client
-
-            client = make_rds_client(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
-            self._rds = RdsAdapter(client, clock=self.clock, sleep=self.sleep)
-        return self._rds
-
-    def account(self) -> AccountAdapter:
-        if self.account_adapter is None:
-            from sccos_backup.aws.account import make_account_adapter
-
-            self.account_adapter = make_account_adapter(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
-        return self.account_adapter
-
-    def maintenance_adapter(self) -> Maintenance:
-        if self.maintenance is None:
-            from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
-
-            client = make_codepipeline_client(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
-            self.maintenance = MaintenanceAdapter(client, clock=self.clock, sleep=self.sleep)
-        return self.maintenance
-
-    def is_interactive(self) -> bool:
-        if self.interactive is not None:
-            return self.interactive
-        return sys.stdin.isatty()
-
-
-def app_context(ctx: typer.Context) -> AppContext:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, AppContext):  # pragma: no cover - the root callback always sets it
-        raise RuntimeError("root callback did not run")
-    return obj
 
 
 @dataclass

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from automation.commands.context import AppContext, app_context, echo_json, handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from automation.doctor.checks import Setup
     from automation.doctor.model import Checks
     from automation.runbook.runbook import Runbook
+    from sccos_backup.jenkins.client import JenkinsAdapter
     from sccos_backup.restore.plan import RestorePlan, RestoreRequest
 
 #: Exit code of ``doctor`` when a check failed (docs/exit-codes.md).
@@ -51,7 +53,7 @@ NOT_READY = 3
 
 
 def build_setup(
-    context: AppContext,
+    context: Factory,
     request: RestoreRequest,
     *,
     backend_url: str | None,
@@ -64,46 +66,28 @@ def build_setup(
     active_run: str | None = None,
 ) -> Setup:
     """The checks' view of a run with these options; contacts nothing yet."""
-    from automation.commands.projects import data_dir
-    from automation.commands.runbook_wiring import LazyMaintenance, resolved_backend_url
+    from automation.commands.factory import resolved_backend_url
     from automation.doctor.checks import Backend, JenkinsTarget, Setup
-    from automation.doctor.pulumi import PulumiTarget
     from sccos_backup.resync.job import ResyncRequest
 
     url = resolved_backend_url(backend_url)
 
     def backend() -> Backend:
-        from automation.commands.runbook_wiring import make_lock
-        from sccos_backup.restore.lock import lock_store_for
+        store_ = context.lock_store(backend_url)
+        return Backend(url=url, lock=context.lock(backend_url), store=store_)
 
-        store_ = lock_store_for(
-            url, region=context.region, profile=context.profile, endpoint_url=context.endpoint_url
-        )
-        return Backend(url=url, lock=make_lock(context, backend_url), store=store_)
-
-    pulumi = None
-    if context.engine is None:
-        from automation.commands.projects import RESTORE, resolve
-
-        prefix = f"restore-{request.db_identifier}-"
-        pulumi = PulumiTarget(
-            data_dir=data_dir(),
-            work_dir=resolve(RESTORE, work_dir),
-            backend_url=url,
-            stack_prefix=prefix,
-        )
+    prefix = f"restore-{request.db_identifier}-"
+    pulumi = context.pulumi_target(work_dir, backend_url, prefix)
     jenkins = None
     if request.resync:
 
-        def adapter() -> object:
+        def adapter() -> JenkinsAdapter:
             from automation.commands.resync import jenkins_config
-            from sccos_backup.jenkins.client import make_jenkins_adapter
 
-            config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
-            return make_jenkins_adapter(config, sleep=context.sleep, clock=context.clock)
+            return context.jenkins(jenkins_config(jenkins_url, jenkins_user, jenkins_token))
 
         jenkins = JenkinsTarget(
-            adapter=adapter,  # type: ignore[arg-type]
+            adapter=adapter,
             request=ResyncRequest(job=jenkins_job, store=store),
         )
     return Setup(
@@ -112,7 +96,7 @@ def build_setup(
         account=context.account,
         region=context.region or context.account().region,
         clock=context.clock,
-        maintenance=LazyMaintenance(context),
+        maintenance=context.maintenance(),
         backend=backend,
         pulumi=pulumi,
         env=dict(os.environ),
@@ -179,8 +163,7 @@ def doctor_command(
         resync_job=jenkins_job,
         from_database=from_database,
     )
-    context = app_context(ctx)
-    from automation.commands.runbook_wiring import run_finder
+    context = factory_of(ctx)
 
     setup = build_setup(
         context,
@@ -194,7 +177,7 @@ def doctor_command(
         store=store,
     )
     # The source is judged as `restore run` judges it: earlier incarnations count as the database.
-    setup = replace(setup, lineage=run_finder(context, backend_url).lineage(request.db_identifier))
+    setup = replace(setup, lineage=context.run_finder(backend_url).lineage(request.db_identifier))
     checks, _ = run_checks(setup)
     if json_output:
         echo_json({"database": request.db_identifier, **checks.to_json()})
@@ -205,7 +188,7 @@ def doctor_command(
 
 
 def refuse_unless_ready(
-    context: AppContext,
+    context: Factory,
     plan: RestorePlan,
     *,
     json_output: bool,
@@ -233,7 +216,7 @@ def refuse_unless_ready(
 
 
 def refuse_to_continue_unless_ready(
-    context: AppContext,
+    context: Factory,
     runbook: Runbook,
     db: str,
     *,

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automation.commands.context import (
-    AppContext,
-    app_context,
-    echo_json,
-    fail,
-    handle_errors,
-)
+from automation.commands.context import echo_json, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus
+from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     DbId,
     JsonOpt,
@@ -123,26 +118,8 @@ def _request(
     )
 
 
-def _store(context: AppContext, reports_url: str | None) -> ReportStore:
-    from sccos_backup.drill.history import FolderStore, S3Store, parse_reports_url
-
-    url = reports_url or str(data_dir() / "drills")
-    s3 = parse_reports_url(url)
-    if s3 is None:
-        folder = Path(url).expanduser()
-        if folder.exists() and not folder.is_dir():
-            raise errors.InvalidInput(f"--reports-url '{url}' is a file, not a folder")
-        return FolderStore(folder)
-    from sccos_backup.aws.s3 import S3Adapter, make_s3_client
-
-    client = make_s3_client(
-        region=context.region, profile=context.profile, endpoint_url=context.endpoint_url
-    )
-    return S3Store(S3Adapter(client), *s3)
-
-
 def _driver(
-    context: AppContext,
+    context: Factory,
     *,
     work_dir: Path | None,
     backend_url: str | None,
@@ -150,21 +127,16 @@ def _driver(
     store: ReportStore,
     check_timeout: float = 3600.0,
 ) -> tuple[DrillDriver, StatusLine]:
-    from automation.commands.runbook_wiring import make_engine, progress_streams
-    from automation.drill.driver import DrillCallbacks, DrillDriver, DrillTimeouts
-    from automation.engine.base import DisposableEngine
+    from automation.commands.progress import progress_streams
+    from automation.drill.driver import DrillCallbacks
 
-    engine = make_engine(context, work_dir, backend_url)
-    if not hasattr(engine, "destroy"):  # pragma: no cover - every engine we build has it
-        raise errors.EngineError("this Pulumi engine cannot destroy a drill's stack")
     notify, on_output, status = progress_streams(json_output)
-    driver = DrillDriver(
-        rds=context.rds(),
-        engine=cast(DisposableEngine, engine),
-        clock=context.clock,
+    driver = context.drill_driver(
+        work_dir=work_dir,
+        backend_url=backend_url,
         store=store,
         callbacks=DrillCallbacks(notify=notify, on_output=on_output, on_poll=status),
-        timeouts=DrillTimeouts(check=check_timeout),
+        check_timeout=check_timeout,
     )
     return driver, status
 
@@ -205,7 +177,7 @@ def plan_command(
         check_command=check_command,
         keep=keep,
     )
-    context = app_context(ctx)
+    context = factory_of(ctx)
     plan = prepare_drill(context.rds(), request, context.clock())
     if json_output:
         echo_json(plan.to_json())
@@ -251,7 +223,7 @@ def run_command(
 ) -> None:
     """Run a drill: restore aside, wait, verify, check, destroy, report. Re-run to continue."""
     from automation.commands.drill_render import render_drill_plan, render_report_summary
-    from automation.commands.runbook_wiring import stream_for
+    from automation.commands.progress import stream_for
     from sccos_backup.drill.history import report_name
     from sccos_backup.drill.prepare import prepare_drill
 
@@ -271,9 +243,9 @@ def run_command(
         raise errors.InvalidInput(f"--report: '{report}' is a folder; name the Markdown file")
     if check_timeout <= 0:
         raise errors.InvalidInput("--check-timeout must be longer than 0s (e.g. 10m)")
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes, DRILL_CHANGES)
-    store = _store(context, reports_url)
+    store = context.report_store(reports_url)
     driver, status = _driver(
         context,
         work_dir=work_dir,
@@ -334,14 +306,14 @@ def cleanup_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes, "deletes drill copies")
     driver, status = _driver(
         context,
         work_dir=work_dir,
         backend_url=backend_url,
         json_output=json_output,
-        store=_store(context, None),
+        store=context.report_store(None),
     )
     records = driver.drills(db)
     if records:
@@ -380,8 +352,8 @@ def history_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
-    store = _store(context, reports_url)
+    context = factory_of(ctx)
+    store = context.report_store(reports_url)
 
     def warn(line: str) -> None:
         sys.stderr.write(f"warning: {line}\n")

@@ -7,7 +7,8 @@ is not a terminal, one plain line is printed per change of status instead of a r
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from sccos_backup.waiting import Poll
 
@@ -50,3 +51,28 @@ class StatusLine:
             self.stream.write("\n")
             self.stream.flush()
             self._open = False
+
+
+def stream_for(json_output: bool) -> Any:
+    return sys.stderr if json_output else sys.stdout
+
+
+def progress_streams(
+    json_output: bool,
+) -> tuple[Callable[[str], None], Callable[[str], None], StatusLine]:
+    """Step lines, engine output and a status line for waits, sharing one stream (stderr with
+    ``--json``, so stdout stays machine-readable)."""
+    stream = stream_for(json_output)
+    status = StatusLine()
+
+    def notify(line: str) -> None:
+        status.done()
+        stream.write(line + "\n")
+        stream.flush()
+
+    def on_output(text: str) -> None:
+        status.done()
+        stream.write(text)
+        stream.flush()
+
+    return notify, on_output, status

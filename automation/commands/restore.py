@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.factory import factory_of, resolved_backend_url
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -31,7 +32,6 @@ from automation.commands.runbook_wiring import (
     JenkinsUrlOpt,
     JenkinsUserOpt,
     StoreOpt,
-    resolved_backend_url,
 )
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
@@ -93,10 +93,9 @@ def plan_command(
         resync_job=jenkins_job,
         from_database=from_database,
     )
-    context = app_context(ctx)
-    from automation.commands.runbook_wiring import run_finder
+    context = factory_of(ctx)
 
-    lineage = run_finder(context, backend_url).lineage(request.db_identifier)
+    lineage = context.run_finder(backend_url).lineage(request.db_identifier)
     plan = prepare(context.rds(), request, context.clock(), lineage)
     setup = build_setup(
         context,
@@ -167,7 +166,6 @@ def capture_command(
     and print the commands a reviewer pastes: backend login, stack select, preview."""
     from sccos_backup.restore.prepare import prepare
     from sccos_backup.restore.stackfile import (
-        AwsTarget,
         check_project,
         stack_config,
         write_stack_file,
@@ -180,9 +178,9 @@ def capture_command(
 
     work_dir = resolve(RESTORE, work_dir)
     check_project(work_dir)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     plan = prepare(context.rds(), request, context.clock())
-    target = AwsTarget(context.region, context.profile, context.endpoint_url)
+    target = context.aws_target()
     config = stack_config(plan.spec, target)
     path = write_stack_file(work_dir, plan.stack, config)
     commands = review_commands(resolved_backend_url(backend_url), plan.stack, work_dir)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.factory import factory_of
 from automation.commands.options import DbId, JsonOpt, WorkDirOpt, YesOpt
-from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm, make_runbook
+from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
 from sccos_backup import errors
 
 
@@ -21,13 +22,11 @@ def status_command(
 ) -> None:
     """Show the latest restore run of a database: its steps and where it stands."""
     from automation.commands.render import render_status
-    from automation.commands.runbook_wiring import make_lock
     from automation.runbook.runbook import run_status
     from sccos_backup.identifiers import instance_identifier
-    from sccos_backup.restore.planfile import PlanStore
 
-    context = app_context(ctx)
-    plans = PlanStore(make_lock(context, backend_url).store)
+    context = factory_of(ctx)
+    plans = context.plan_store(backend_url)
     report = run_status(context.rds(), instance_identifier(db_id), plans)
     if json_output:
         echo_json(report)
@@ -62,12 +61,11 @@ def rollback_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes)
     from automation.runbook.record import DONE
 
-    runbook, status, skipped = make_runbook(
-        context,
+    runbook, status, skipped = context.runbook(
         work_dir=work_dir,
         backend_url=backend_url,
         json_output=json_output,
@@ -115,14 +113,14 @@ def cleanup_command(
     backend_url: BackendOpt = None,
 ) -> None:
     """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
-    from automation.commands.runbook_wiring import make_lock, progress_streams
+    from automation.commands.progress import progress_streams
     from automation.runbook.runbook import NO_ENGINE, Callbacks, Runbook
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes)
-    lock = make_lock(context, backend_url)
+    lock = context.lock(backend_url)
     notify, _, status = progress_streams(json_output)
     runbook = Runbook(
         rds=context.rds(),
@@ -154,14 +152,13 @@ def unlock_command(
     backend_url: BackendOpt = None,
 ) -> None:
     """Break the lock a crashed restore command left on a database (shows who held it)."""
-    from automation.commands.runbook_wiring import make_lock
     from automation.runbook.runbook import NO_ENGINE, Runbook
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes, "breaks the restore lock of a database")
-    lock = make_lock(context, backend_url)
+    lock = context.lock(backend_url)
     runbook = Runbook(
         rds=context.rds(), engine=NO_ENGINE, clock=context.clock, backend=lock.backend, lock=lock
     )

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from automation.commands.context import app_context, handle_errors
+from automation.commands.context import handle_errors
 from automation.commands.doctor import refuse_to_continue_unless_ready, refuse_unless_ready
+from automation.commands.factory import factory_of
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -33,6 +34,7 @@ from automation.commands.options import (
     WorkDirOpt,
     YesOpt,
 )
+from automation.commands.progress import stream_for
 from automation.commands.runbook_wiring import (
     BackendOpt,
     JenkinsJobOpt,
@@ -42,11 +44,8 @@ from automation.commands.runbook_wiring import (
     StoreOpt,
     can_confirm,
     confirm,
-    make_runbook,
     resync_step,
-    run_finder,
     show_summary,
-    stream_for,
 )
 from sccos_backup import errors
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
@@ -226,9 +225,9 @@ def run_command(
             resync_job=jenkins_job,
             from_database=from_database,
         )
-    context = app_context(ctx)
+    context = factory_of(ctx)
     can_confirm(context, yes)
-    finder = run_finder(context, backend_url)
+    finder = context.run_finder(backend_url)
     active = finder.active_run(request.db_identifier)
     problems = Problems()
     plan = None
@@ -256,8 +255,7 @@ def run_command(
         )
     )
     built = problems.collect(
-        lambda: make_runbook(
-            context,
+        lambda: context.runbook(
             work_dir=work_dir,
             backend_url=backend_url,
             json_output=json_output,
@@ -339,7 +337,7 @@ def resume_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     from automation.runbook.runbook import NO_ENGINE, RunContext, RunFinder
 
     finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
@@ -358,8 +356,8 @@ def resume_command(
         store,
         attach=True,
     )
-    runbook, status, _ = make_runbook(
-        context, work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
+    runbook, status, _ = context.runbook(
+        work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
     record = runbook.active_run(db)
     chosen = getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS

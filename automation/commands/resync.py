@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automation.commands.context import app_context, echo_json, handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.factory import factory_of
 from automation.commands.options import duration_option
 from automation.commands.progress import StatusLine
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
@@ -198,10 +199,8 @@ def resync(
     ] = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
-    from sccos_backup.jenkins.client import make_jenkins_adapter
     from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
-    app = app_context(ctx)
     config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
     request = ResyncRequest(
         job=job,
@@ -216,7 +215,7 @@ def resync(
         detach=detach,
         save_dir=save_dir,
     )
-    adapter = make_jenkins_adapter(config, sleep=app.sleep, clock=app.clock)
+    adapter = factory_of(ctx).jenkins(config)
     progress = StatusLine()
 
     def on_status(line: str) -> None:

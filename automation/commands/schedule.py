@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automation.commands.context import AppContext, app_context, echo_json, handle_errors
+from automation.commands.context import echo_json, handle_errors
+from automation.commands.factory import Factory, factory_of
 from automation.commands.options import JsonOpt, YesOpt
-from automation.commands.projects import data_dir
-from automation.commands.runbook_wiring import BackendOpt, confirm, notice, passphrase
+from automation.commands.runbook_wiring import BackendOpt, confirm
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS
 
 if TYPE_CHECKING:
-    from automation.engine.schedule import ScheduleDriver
     from sccos_backup.schedule.spec import ScheduleSpec
 
 app = typer.Typer(
@@ -61,29 +60,7 @@ def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def make_driver(
-    context: AppContext, work_dir: Path | None, backend_url: str | None
-) -> ScheduleDriver:
-    if context.schedule_engine is not None:
-        return context.schedule_engine
-    from automation.commands.projects import SCHEDULE, resolve
-    from automation.engine.schedule import ScheduleEngine
-    from sccos_backup.schedule.stackfile import check_schedule_project
-
-    work_dir = resolve(SCHEDULE, work_dir)
-    check_schedule_project(work_dir)
-    return ScheduleEngine(
-        work_dir=work_dir,
-        backend_url=backend_url,
-        passphrase=passphrase(),
-        region=context.region,
-        profile=context.profile,
-        data_dir=data_dir(),
-        on_notice=notice,
-    )
-
-
-def _databases(context: AppContext, spec: ScheduleSpec) -> list[str]:
+def _databases(context: Factory, spec: ScheduleSpec) -> list[str]:
     """The databases the schedule covers today; refuses names that do not exist and a tag no
     database carries (the schedule would run on nothing)."""
     from sccos_backup.schedule.runner import select_databases
@@ -179,7 +156,7 @@ def capture_command(
     work_dir_given = work_dir is not None
     work_dir = resolve(SCHEDULE, work_dir)
     check_schedule_project(work_dir)
-    context = app_context(ctx)
+    context = factory_of(ctx)
     covered = _databases(context, spec)
     config = stack_config(spec, region=context.region, profile=context.profile)
     path = write_schedule_file(work_dir, stack, config)
@@ -231,7 +208,7 @@ def preview_command(
     sccos-backup schedule preview --stack fleet
     """
     spec = _spec(work_dir, stack)
-    driver = make_driver(app_context(ctx), work_dir, backend_url)
+    driver = factory_of(ctx).schedule_engine(work_dir, backend_url)
     changes = driver.preview(stack, spec, _on_output(json_output))
     if json_output:
         echo_json({"stack": stack, "changes": changes})
@@ -253,8 +230,8 @@ def up_command(
     sccos-backup schedule up --stack fleet --yes
     """
     spec = _spec(work_dir, stack)
-    context = app_context(ctx)
-    driver = make_driver(context, work_dir, backend_url)
+    context = factory_of(ctx)
+    driver = context.schedule_engine(work_dir, backend_url)
     confirm(
         context,
         yes,
@@ -283,8 +260,8 @@ def destroy_command(
     sccos-backup schedule destroy --stack fleet --yes
     """
     _spec(work_dir, stack)
-    context = app_context(ctx)
-    driver = make_driver(context, work_dir, backend_url)
+    context = factory_of(ctx)
+    driver = context.schedule_engine(work_dir, backend_url)
     confirm(
         context,
         yes,

@@ -14,14 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from automation.commands import snapshot_render as render
-from automation.commands.context import (
-    app_context,
-    echo_json,
-    error_object,
-    fail,
-    handle_errors,
-)
+from automation.commands.context import echo_json, error_object, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus, exit_status_for
+from automation.commands.factory import factory_of
 from automation.commands.options import JsonOpt, complete_db_ids, duration_option
 from automation.commands.progress import StatusLine
 from sccos_backup import errors
@@ -88,7 +83,7 @@ def create(
     """Take a named manual snapshot of DB_ID and wait until it is available."""
     from sccos_backup.backups import snapshots as backups
 
-    app_ctx = app_context(ctx)
+    app_ctx = factory_of(ctx)
     rds = app_ctx.rds()
     request = backups.plan_manual_snapshot(rds, db_id, name, purpose=purpose, note=note)
     how = " (proposed name; pass NAME to choose another)" if request.proposed else ""
@@ -180,7 +175,7 @@ def list_(
     its hourly series and the region's snapshot quota."""
     from sccos_backup.backups import snapshots as backups
 
-    rds = app_context(ctx).rds()
+    rds = factory_of(ctx).rds()
     kinds = parse_kinds(kind or [])
     found = backups.list_restore_points(
         rds, db_id, since=parse_since(since, rds.clock()), kinds=kinds, keep_hours=keep_hours
@@ -216,7 +211,7 @@ def rotate(
     Exits 3 after deleting when the instance's status allows no snapshot (stopped, modifying)."""
     from sccos_backup.backups import snapshots as backups
 
-    rds = app_context(ctx).rds()
+    rds = factory_of(ctx).rds()
     plan = backups.prepare_rotation(rds, db_id, keep_hours=keep_hours)
     if plan.blocked and not plan.delete:  # nothing to do at all: a refusal, one line
         raise fail(plan.blocked, ExitStatus.PRECONDITION)
@@ -276,7 +271,7 @@ def check(
 
     try:
         report = backups.check_policy(
-            app_context(ctx).rds(),
+            factory_of(ctx).rds(),
             db_id,
             max_hourly_age=timedelta(seconds=max_hourly_age),
             keep_hours=keep_hours,
@@ -322,7 +317,7 @@ def delete(
     """Delete a manual or hourly snapshot of DB_ID (never automated or AWS Backup ones)."""
     from sccos_backup.backups import snapshots as backups
 
-    app_ctx = app_context(ctx)
+    app_ctx = factory_of(ctx)
     rds = app_ctx.rds()
     snapshot = backups.deletable_snapshot(rds, db_id, name)
     if not yes:
@@ -360,7 +355,7 @@ def prune(
     `restore cleanup`); snapshots of existing databases are their rotation's business."""
     from sccos_backup.backups.prune import prune_orphans
 
-    result = prune_orphans(app_context(ctx).rds(), keep_hours=keep_hours, dry_run=dry_run)
+    result = prune_orphans(factory_of(ctx).rds(), keep_hours=keep_hours, dry_run=dry_run)
     if as_json:
         echo_json({**result.as_dict(), "dry_run": dry_run})
     else:
