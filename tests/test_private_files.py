@@ -109,7 +109,7 @@ def test_a_drill_report_hides_passwords_in_every_usual_form(
 
 
 def test_redaction_keeps_what_is_not_a_secret() -> None:
-    from sccos_backup.drill.report import redact_command
+    from sccos_backup.redaction import redact
 
     text = "psql -p5432 -h copy -c 'select count(*) from spy_order'"
-    assert redact_command(text) == text
+    assert redact(text) == text
