@@ -26,8 +26,9 @@ def iam_policy(
         typer.Option(
             "--db",
             metavar="DB_ID",
-            help="Allow changes only to this database, the names a restore gives it (DB_ID-*) "
-            "and its snapshots (DB_ID-*); repeatable. Default: any database.",
+            help="Allow changes only to this database and the names this tool gives its "
+            "instances and snapshots (DB_ID-pre-restore-..., DB_ID-hourly-..., never another "
+            "DB_ID-... database); repeatable. Default: any database.",
         ),
     ] = None,
     tag: Annotated[

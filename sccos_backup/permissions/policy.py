@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sccos_backup import errors
+from sccos_backup import errors, identifiers
+from sccos_backup.permissions import names
 from sccos_backup.permissions.statements import BY_COMMAND, Statement
 
 #: ``sccos-backup iam-policy`` accepts these, and ``all`` for their union.
@@ -22,7 +23,6 @@ COMMANDS: tuple[str, ...] = tuple(BY_COMMAND)
 ALL = "all"
 POLICY_VERSION = "2012-10-17"
 
-_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}$")
 _ACCOUNT = re.compile(r"^(\*|\d{12})$")
 _REGION = re.compile(r"^(\*|[a-z]{2}(-[a-z]+)+-\d)$")
 
@@ -53,8 +53,9 @@ def policy_document(
 ) -> dict[str, Any]:
     """The least-privilege IAM policy (a JSON-ready dict) for one command group or ``all``.
 
-    ``databases`` limits every changing call to those DB instances (and the names the
-    restore gives them: ``DB``, ``DB-*``) and their snapshots (``DB-*``); empty means any.
+    ``databases`` limits every changing call to those DB instances, the names this tool gives
+    their instances and snapshots (:mod:`.names`: ``DB-pre-restore-????????????``,
+    ``DB-hourly-????-??-??-??``, ...), never another database's; empty means any.
     ``db_tag`` (key, value) limits every changing call on a DB instance to instances carrying
     that tag: those resources move into a statement of their own (``Sid`` + ``OnTaggedDatabases``)
     with the condition ``rds:db-tag/KEY`` (a tag condition must not apply to the statement's
@@ -66,26 +67,14 @@ def policy_document(
         raise errors.InvalidInput(f"region '{region}' is not an AWS region name (eu-central-1)")
     if not _ACCOUNT.match(account):
         raise errors.InvalidInput(f"account '{account}' is not a 12-digit AWS account id")
-    for name in databases:
-        if not _DB_NAME.match(name):
-            raise errors.InvalidInput(
-                f"'{name}' is not a DB instance identifier (letters, digits, hyphens)"
-            )
-    patterns = [p for name in databases for p in (name, f"{name}-*")] or ["*"]
-    names = list(databases) or ["*"]
+    databases = [identifiers.instance_identifier(name) for name in databases]
     statements = []
     for statement in statements_for(command):
         resources: list[str] = []
         for template in statement.resources:
-            filled = template.format(
-                partition=partition, region=region, account=account, db="{db}", name="{name}"
-            )
-            expanded = (
-                [filled.replace("{name}", n) for n in names]
-                if "{name}" in filled
-                else _expand(filled, patterns)
-            )
-            for resource in expanded:
+            filled = template.replace("{partition}", partition)
+            filled = filled.replace("{region}", region).replace("{account}", account)
+            for resource in _expand(filled, databases):
                 if resource not in resources:
                     resources.append(resource)
         tagged: list[str] = []
@@ -121,14 +110,14 @@ def _entry(
     return entry
 
 
-def _expand(template: str, patterns: Sequence[str]) -> list[str]:
-    if "{db}" not in template:
-        return [template]
-    out = [template.replace("{db}", p) for p in patterns]
-    if ":snapshot:" in template and patterns != ["*"]:
-        # Snapshots of a database are named DB-... (manual, hourly) or rds:DB-... (automated).
-        out = [template.replace("{db}", p) for p in patterns if p.endswith("*")]
-    return out
+def _expand(template: str, databases: Sequence[str]) -> list[str]:
+    """One resource per name pattern of the template's placeholder (:mod:`.names`)."""
+    for placeholder in names.PLACEHOLDERS:
+        if placeholder in template:
+            return [
+                template.replace(placeholder, p) for p in names.patterns(placeholder, databases)
+            ]
+    return [template]
 
 
 def _plain(value: Any) -> Any:

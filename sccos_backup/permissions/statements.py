@@ -1,9 +1,10 @@
 """The IAM statements each command group needs: pure data, read by :mod:`.policy`.
 
 Resource strings are templates: ``{partition}``, ``{region}`` and ``{account}`` are filled in by
-the builder, ``{db}`` becomes one ARN per database name pattern (``*`` when the policy is not
-scoped to named databases, else ``shop`` and ``shop-*`` for ``--db shop``), ``{name}`` one ARN
-per database name exactly (``*`` when not scoped), for names the tool derives from it.
+the builder; ``{db}`` (the database itself), ``{instances}`` (it and the names a restore gives
+it), ``{drill}`` (its drill copies), ``{snapshots}`` (every snapshot name the tool gives it) and
+``{hourly}`` (its hourly snapshots) become one ARN per name pattern of each database named
+(:mod:`.names`), or one wildcard pattern when the policy is not scoped to named databases.
 Read-only calls are region-wide because RDS authorises a describe without an identifier
 against ``db:*``; every call that changes something is limited to the databases' (and their
 snapshots') ARNs.
@@ -64,7 +65,7 @@ READ_QUOTA = Statement(
 CREATE_SNAPSHOT = Statement(
     sid="CreateSnapshots",
     actions=("rds:CreateDBSnapshot",),
-    resources=(f"{RDS}:db:{{db}}", f"{RDS}:snapshot:{{db}}"),
+    resources=(f"{RDS}:db:{{instances}}", f"{RDS}:snapshot:{{snapshots}}"),
     why="Take manual and hourly snapshots (`snapshot create`, `snapshot rotate`) and the "
     "safety snapshot of `restore run --safety-snapshot`. CreateDBSnapshot is authorised "
     "against the instance and against the new snapshot's name.",
@@ -73,7 +74,7 @@ CREATE_SNAPSHOT = Statement(
 TAG_SNAPSHOTS = Statement(
     sid="TagNewSnapshots",
     actions=("rds:AddTagsToResource",),
-    resources=(f"{RDS}:snapshot:{{db}}",),
+    resources=(f"{RDS}:snapshot:{{snapshots}}",),
     why="Snapshots are created with `sccos-backup:*` tags (kind, creator, note), which RDS "
     "authorises as AddTagsToResource on the new snapshot.",
 )
@@ -81,7 +82,7 @@ TAG_SNAPSHOTS = Statement(
 DELETE_SNAPSHOT = Statement(
     sid="DeleteSnapshots",
     actions=("rds:DeleteDBSnapshot",),
-    resources=(f"{RDS}:snapshot:{{db}}",),
+    resources=(f"{RDS}:snapshot:{{snapshots}}",),
     why="Delete expired hourly snapshots (`snapshot rotate`) and manual ones a person asks "
     "for (`snapshot delete`); RDS deletes automated snapshots itself, and the code refuses "
     "them and other databases' snapshots before calling.",
@@ -107,7 +108,7 @@ READ_PARAMETER_GROUPS = Statement(
 MODIFY_INSTANCES = Statement(
     sid="RenameAndModifyInstances",
     actions=("rds:ModifyDBInstance",),
-    resources=(f"{RDS}:db:{{db}}", f"{RDS}:subgrp:*", f"{RDS}:pg:*", f"{RDS}:og:*"),
+    resources=(f"{RDS}:db:{{instances}}", f"{RDS}:subgrp:*", f"{RDS}:pg:*", f"{RDS}:og:*"),
     why="Rename the original away and back (ModifyDBInstance with NewDBInstanceIdentifier, "
     "authorised against both names), and let the Pulumi aws provider apply the settings a "
     "restore call cannot take; a modify that names the subnet, parameter or option group is "
@@ -122,7 +123,7 @@ TAG_INSTANCES = Statement(
         "rds:RemoveTagsFromResource",
         "rds:ListTagsForResource",
     ),
-    resources=(f"{RDS}:db:{{db}}",),
+    resources=(f"{RDS}:db:{{instances}}",),
     why="Record a run's progress in `sccos-backup:run*` tags on the instances and remove them "
     "at the end; the Pulumi aws provider reads and writes the declared tags.",
 )
@@ -135,7 +136,7 @@ RESTORE = Statement(
         "rds:AddRoleToDBInstance",
     ),
     resources=(
-        f"{RDS}:db:{{db}}",
+        f"{RDS}:db:{{instances}}",
         f"{RDS}:snapshot:*",
         f"{RDS}:subgrp:*",
         f"{RDS}:pg:*",
@@ -185,7 +186,7 @@ MANAGED_PASSWORD_KEY = Statement(
 DELETE_INSTANCE = Statement(
     sid="DeleteRenamedOriginal",
     actions=("rds:DeleteDBInstance",),
-    resources=(f"{RDS}:db:{{db}}",),
+    resources=(f"{RDS}:db:{{instances}}",),
     why="Only `restore cleanup` (and `rollback --delete-restored`) delete an instance, "
     "always with a final snapshot and keeping its automated backups.",
 )
@@ -209,7 +210,7 @@ HOURLY_TAG_KEYS = (
     "sccos-backup:instance",
     "sccos-backup:snapshot",
 )
-HOURLY = f"{RDS}:snapshot:{{name}}-hourly-*"
+HOURLY = f"{RDS}:snapshot:{{hourly}}"
 TAGGING = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
 
 CREATE_HOURLY_SNAPSHOT = Statement(
@@ -294,7 +295,7 @@ DRILL_RESTORE = Statement(
         "rds:AddRoleToDBInstance",
     ),
     resources=(
-        f"{RDS}:db:{{db}}-drill-*",
+        f"{RDS}:db:{{drill}}",
         f"{RDS}:snapshot:*",
         f"{RDS}:subgrp:*",
         f"{RDS}:pg:*",
@@ -316,7 +317,7 @@ DRILL_MODIFY = Statement(
     sid="DrillModifyCopy",
     actions=("rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:ListTagsForResource"),
     resources=(
-        f"{RDS}:db:{{db}}-drill-*",
+        f"{RDS}:db:{{drill}}",
         f"{RDS}:subgrp:*",
         f"{RDS}:pg:*",
         f"{RDS}:og:*",
@@ -328,7 +329,7 @@ DRILL_MODIFY = Statement(
 DRILL_DESTROY = Statement(
     sid="DrillDestroyCopy",
     actions=("rds:DeleteDBInstance", "rds:RemoveRoleFromDBInstance"),
-    resources=(f"{RDS}:db:{{db}}-drill-*",),
+    resources=(f"{RDS}:db:{{drill}}",),
     condition={"StringLike": {"rds:db-tag/sccos-backup:drill": "*"}},
     why="`pulumi destroy` on the drill's own stack deletes the copy (no final snapshot); IAM "
     "refuses any instance that does not carry the `sccos-backup:drill` tag.",
