@@ -111,3 +111,26 @@ def _doc() -> str:
     from pathlib import Path
 
     return (Path(__file__).parent.parent / "docs" / "permissions.md").read_text(encoding="utf-8")
+
+
+def test_a_tag_limits_every_change_on_an_instance_of_every_group() -> None:
+    """--tag: no changing call on an instance without the tag, in any group; with it, the same
+    calls as without --tag."""
+    document = policy_document("all", databases=["shop"], db_tag=("env", "prod"))
+    plain = policy_document("all", databases=["shop"])
+    tagged = {"rds:db-tag/env": "prod"}
+    changes = {
+        a
+        for s in plain["Statement"]
+        if s["Effect"] == "Allow" and "Describe" not in str(s["Action"])
+        for a in s["Action"]
+        if a.startswith("rds:")
+    }
+    for kind, names in _names("shop").items():
+        for name in names if kind != "snapshot" else ():
+            arn = f"arn:aws:rds:r:1:db:{name}"
+            for action in sorted(changes):
+                if allows(plain, action, arn, tagged):
+                    assert allows(document, action, arn, tagged), (action, name)
+                    assert not allows(document, action, arn, {}), (action, name)
+                    assert not allows(document, action, arn, {"rds:db-tag/env": "dev"})

@@ -144,13 +144,17 @@ def test_every_resource_of_a_fleet_stack_and_its_key_inputs(artifact: Artifact) 
 
         policy = json.loads(_one(mocks, ROLE_POLICY, "-fn-policy").inputs["policy"])
         statements = {st["Sid"]: st for st in policy["Statement"]}
-        on_tag = statements["CreateHourlySnapshotsOnTaggedDatabases"]
-        assert on_tag["Action"] == ["rds:CreateDBSnapshot"]
-        assert on_tag["Resource"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*"
-        assert on_tag["Condition"] == {"StringEquals": {"rds:db-tag/sccos:project": "shop"}}
-        assert statements["CreateHourlySnapshots"]["Resource"] == (
-            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:*-hourly-*"
-        )
+        untagged = statements["DenyCreateHourlySnapshotsOnUntaggedDatabases"]
+        assert untagged["Effect"] == "Deny"
+        assert untagged["Action"] == ["rds:CreateDBSnapshot"]
+        assert untagged["Resource"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*"
+        assert untagged["Condition"] == {
+            "StringNotEquals": {"aws:ResourceTag/sccos:project": "shop"}
+        }
+        assert statements["CreateHourlySnapshots"]["Resource"] == [
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*",
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:*-hourly-*",
+        ]
         assert "Condition" not in statements["CreateHourlySnapshots"]
 
         topic = _one(mocks, TOPIC)

@@ -111,16 +111,21 @@ def test_the_policy_covers_every_call_by_tag(by_tag: list[Need]) -> None:
     checked apart (a recorded call does not know the instance's tags)."""
     document = _document(db_tag=SHOP)
     assert _uncovered(document, by_tag) == []
-    conditioned = [s for s in document["Statement"] if "rds:db-tag/sccos:project" in str(s)]
+    conditioned = [s for s in document["Statement"] if "sccos:project" in str(s)]
     assert conditioned == [
         {
-            "Sid": "CreateHourlySnapshotsOnTaggedDatabases",
-            "Effect": "Allow",
+            "Sid": "DenyCreateHourlySnapshotsOnUntaggedDatabases",
+            "Effect": "Deny",
             "Action": ["rds:CreateDBSnapshot"],
             "Resource": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*",
-            "Condition": {"StringEquals": {"rds:db-tag/sccos:project": "shop"}},
+            "Condition": {"StringNotEquals": {"aws:ResourceTag/sccos:project": "shop"}},
         }
     ]
+    db = f"arn:aws:rds:{REGION}:{ACCOUNT}:db:"
+    tagged = {"rds:db-tag/sccos:project": "shop"}
+    assert allows(document, "rds:CreateDBSnapshot", db + "shop-a", tagged)
+    assert not allows(document, "rds:CreateDBSnapshot", db + "blog", {})
+    assert not allows(document, "rds:CreateDBSnapshot", db + "blog", {"rds:db-tag/x": "shop"})
     # every call on a database that changes something is one the tag condition governs
     changes_on_db = {
         n.action for n in by_tag if ":db:" in n.resource and "Describe" not in n.action
@@ -148,7 +153,7 @@ def test_every_action_of_the_policy_is_needed(by_tag: list[Need]) -> None:
 def test_deletes_are_limited_to_hourly_snapshots_by_tag_condition() -> None:
     statements = [s for s in _document()["Statement"] if "rds:DeleteDBSnapshot" in s["Action"]]
     assert [s.get("Condition") for s in statements] == [
-        {"StringEquals": {"rds:snapshot-tag/sccos-backup:kind": "hourly"}}
+        {"StringEquals": {"aws:ResourceTag/sccos-backup:kind": "hourly"}}
     ]
 
 

@@ -36,8 +36,9 @@ def iam_policy(
         typer.Option(
             "--tag",
             metavar="K=V",
-            help="Allow changes to DB instances only where they carry this tag (an "
-            "rds:db-tag condition), as the schedule stack of a fleet chosen by tag does.",
+            help="Allow changes to DB instances only where they carry this tag (a Deny on "
+            "instances whose aws:ResourceTag differs), as the schedule stack of a fleet chosen "
+            "by tag does.",
         ),
     ] = None,
     account: Annotated[

@@ -85,3 +85,8 @@ def patterns(placeholder: str, databases: Sequence[str]) -> list[str]:
     for db in databases:
         out += [n for n in names(db) if n not in out]
     return out
+
+
+def names_databases(template: str) -> bool:
+    """Whether a resource template is scoped to the named databases (a placeholder in it)."""
+    return any(placeholder in template for placeholder in PLACEHOLDERS)

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = tuple(BY_COMMAND)
 ALL = "all"
 POLICY_VERSION = "2012-10-17"
 
+_RDS_TAG_KEY = re.compile(r"^rds:[a-z-]+-tag/(.+)$")
 _ACCOUNT = re.compile(r"^(\*|\d{12})$")
 _REGION = re.compile(r"^(\*|[a-z]{2}(-[a-z]+)+-\d)$")
 
@@ -57,9 +58,11 @@ def policy_document(
     their instances and snapshots (:mod:`.names`: ``DB-pre-restore-????????????``,
     ``DB-hourly-????-??-??-??``, ...), never another database's; empty means any.
     ``db_tag`` (key, value) limits every changing call on a DB instance to instances carrying
-    that tag: those resources move into a statement of their own (``Sid`` + ``OnTaggedDatabases``)
-    with the condition ``rds:db-tag/KEY`` (a tag condition must not apply to the statement's
-    other resources, which do not carry the tag). Reads stay region-wide.
+    that tag: each statement on instances gets an explicit Deny on them
+    (``Deny`` + ``Sid`` + ``OnUntaggedDatabases``) unless ``aws:ResourceTag/KEY`` is the value.
+    A Deny, not a conditional Allow of its own, because an Allow must name every resource type
+    its actions require (CreateDBSnapshot: the instance and the snapshot) and the snapshot does
+    not carry the instance's tag. Reads stay region-wide.
     This is the one source for ``sccos-backup iam-policy`` and for roles declared by the
     project (the schedule stack's Lambda role uses ``policy_document("schedule", ...)``).
     """
@@ -72,27 +75,30 @@ def policy_document(
     for statement in statements_for(command):
         resources: list[str] = []
         for template in statement.resources:
-            filled = template.replace("{partition}", partition)
-            filled = filled.replace("{region}", region).replace("{account}", account)
-            for resource in _expand(filled, databases):
+            for resource in _expand(_filled(template, partition, region, account), databases):
                 if resource not in resources:
                     resources.append(resource)
-        tagged: list[str] = []
-        if db_tag is not None and any("{db}" in t and ":db:" in t for t in statement.resources):
-            tagged = [r for r in resources if ":db:" in r]
-            resources = [r for r in resources if ":db:" not in r]
         condition = _plain(statement.condition) if statement.condition else {}
-        if resources:
-            entry = _entry(statement.sid, statement.actions, resources, condition)
-            entry["Effect"] = statement.effect
-            if statement.not_resources:
-                entry["NotResource"] = entry.pop("Resource")
-            statements.append(entry)
-        if tagged and db_tag is not None:
+        entry = _entry(statement.sid, statement.actions, resources, condition)
+        entry["Effect"] = statement.effect
+        if statement.not_resources:
+            entry["NotResource"] = entry.pop("Resource")
+        statements.append(entry)
+        on_instances = [
+            r
+            for template in statement.resources
+            if ":db:" in template and names.names_databases(template)
+            for r in _expand(_filled(template, partition, region, account), databases)
+        ]
+        if db_tag is not None and statement.effect == "Allow" and on_instances:
             key, value = db_tag
-            on_tag = {**condition, "StringEquals": {f"rds:db-tag/{key}": value}}
-            sid = f"{statement.sid}OnTaggedDatabases"
-            statements.append(_entry(sid, statement.actions, tagged, on_tag))
+            deny = _entry(
+                f"Deny{statement.sid}OnUntaggedDatabases",
+                statement.actions,
+                on_instances,
+                {"StringNotEquals": {f"aws:ResourceTag/{key}": value}},
+            )
+            statements.append({**deny, "Effect": "Deny"})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -108,6 +114,11 @@ def _entry(
     if condition:
         entry["Condition"] = dict(condition)
     return entry
+
+
+def _filled(template: str, partition: str, region: str, account: str) -> str:
+    filled = template.replace("{partition}", partition)
+    return filled.replace("{region}", region).replace("{account}", account)
 
 
 def _expand(template: str, databases: Sequence[str]) -> list[str]:
@@ -164,6 +175,11 @@ def _conditions_hold(condition: Mapping[str, Any], context: Context) -> bool:
     ForAllValues:/ForAnyValue: forms. Keys compare case-insensitively, values exactly
     (tag keys in ``aws:TagKeys`` too, as IAM does)."""
     keys = {k.lower(): v for k, v in context.items()}
+    for key, value in list(keys.items()):
+        # IAM sets both keys from an RDS resource's tags (rds:db-tag/K, rds:snapshot-tag/K, ...)
+        tag = _RDS_TAG_KEY.match(key)
+        if tag:
+            keys.setdefault(f"aws:resourcetag/{tag.group(1)}", value)
     for operator, tests in condition.items():
         qualifier, _, name = operator.rpartition(":")
         for key, wanted in tests.items():

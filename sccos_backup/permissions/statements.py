@@ -231,7 +231,7 @@ TAG_HOURLY_ON_CREATE = Statement(
             "aws:RequestTag/sccos-backup:kind": "hourly",
             "aws:RequestTag/sccos-backup:created-by": "sccos-backup",
         },
-        "Null": {"rds:snapshot-tag/sccos-backup:kind": "true"},
+        "Null": {"aws:ResourceTag/sccos-backup:kind": "true"},
     },
     why="The hourly snapshot is created with its four `sccos-backup:*` tags (authorised as "
     "AddTagsToResource on the new snapshot, which has no tags yet): only those keys, only "
@@ -255,7 +255,7 @@ DENY_CHANGING_BACKUP_TAGS = Statement(
     effect="Deny",
     actions=TAGGING,
     resources=(f"{RDS}:snapshot:*",),
-    condition={"Null": {"rds:snapshot-tag/sccos-backup:kind": "false"}},
+    condition={"Null": {"aws:ResourceTag/sccos-backup:kind": "false"}},
     why="A snapshot that carries a kind keeps its tags: only a snapshot being created (no "
     "tags yet) is tagged.",
 )
@@ -281,7 +281,7 @@ DELETE_HOURLY_SNAPSHOTS = Statement(
     sid="DeleteHourlySnapshots",
     actions=("rds:DeleteDBSnapshot",),
     resources=(HOURLY,),
-    condition={"StringEquals": {"rds:snapshot-tag/sccos-backup:kind": "hourly"}},
+    condition={"StringEquals": {"aws:ResourceTag/sccos-backup:kind": "hourly"}},
     why="The scheduled rotation deletes expired hourly snapshots only: IAM refuses the "
     "function any snapshot not named `DB-hourly-...` and tagged `sccos-backup:kind=hourly`, "
     "whatever the code does.",
@@ -289,11 +289,7 @@ DELETE_HOURLY_SNAPSHOTS = Statement(
 
 DRILL_RESTORE = Statement(
     sid="DrillRestoreAside",
-    actions=(
-        "rds:RestoreDBInstanceFromDBSnapshot",
-        "rds:RestoreDBInstanceToPointInTime",
-        "rds:AddRoleToDBInstance",
-    ),
+    actions=("rds:RestoreDBInstanceFromDBSnapshot", "rds:AddRoleToDBInstance"),
     resources=(
         f"{RDS}:db:{{drill}}",
         f"{RDS}:snapshot:*",
@@ -305,12 +301,19 @@ DRILL_RESTORE = Statement(
     "`DB-drill-YYYYMMDDHHMM`, with the original's groups and roles.",
 )
 
-DRILL_PITR_SOURCE = Statement(
-    sid="DrillPointInTimeSource",
+DRILL_PITR = Statement(
+    sid="DrillRestoreToPointInTime",
     actions=("rds:RestoreDBInstanceToPointInTime",),
-    resources=(f"{RDS}:db:{{db}}",),
-    why="A point-in-time drill is also authorised against its source, the live database; "
-    "RDS only reads its backups (the live database is never modified by a drill).",
+    resources=(
+        f"{RDS}:db:{{drill}}",
+        f"{RDS}:db:{{db}}",
+        f"{RDS}:subgrp:*",
+        f"{RDS}:pg:*",
+        f"{RDS}:og:*",
+    ),
+    why="A point-in-time drill restores the copy the same way, and is also authorised against "
+    "its source, the live database; RDS only reads its backups (the live database is never "
+    "modified by a drill).",
 )
 
 DRILL_MODIFY = Statement(
@@ -330,7 +333,7 @@ DRILL_DESTROY = Statement(
     sid="DrillDestroyCopy",
     actions=("rds:DeleteDBInstance", "rds:RemoveRoleFromDBInstance"),
     resources=(f"{RDS}:db:{{drill}}",),
-    condition={"StringLike": {"rds:db-tag/sccos-backup:drill": "*"}},
+    condition={"StringLike": {"aws:ResourceTag/sccos-backup:drill": "*"}},
     why="`pulumi destroy` on the drill's own stack deletes the copy (no final snapshot); IAM "
     "refuses any instance that does not carry the `sccos-backup:drill` tag.",
 )
@@ -389,7 +392,7 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         READ_PARAMETER_GROUPS,
         READ_EVENTS,
         DRILL_RESTORE,
-        DRILL_PITR_SOURCE,
+        DRILL_PITR,
         DRILL_MODIFY,
         DRILL_DESTROY,
         PASS_ROLES,

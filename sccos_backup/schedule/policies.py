@@ -40,7 +40,7 @@ def function_policy(
     queue_arn: str,
 ) -> dict[str, Any]:
     """The function role's inline policy: for a fleet chosen by tag, snapshots may only be
-    taken of instances carrying the tag (``rds:db-tag`` condition)."""
+    taken of instances carrying the tag (a Deny on ``aws:ResourceTag``)."""
     rds = policy_document(
         "schedule",
         partition=partition,
