@@ -9,6 +9,8 @@ arranging or inspecting state outside an invocation are not recorded.
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,9 @@ class Call:
     params: Mapping[str, Any] = field(compare=False)
     #: Filled in by the ``after-call`` hook when an answer (also an error) was parsed.
     response: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The S3 places the invocation used (``--backend-url``, ``--reports-url`` or their
+    #: environment variables): its policy is the one `iam-policy` prints with the same options.
+    places: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def needs(self) -> list[Need]:
         return needs(
@@ -56,6 +61,7 @@ class _Current:
     runs the Pulumi program on threads of its own, which a ContextVar would not reach."""
 
     group: str | None = None
+    places: Mapping[str, str] = {}
     installed = False
 
 
@@ -77,6 +83,31 @@ def command_group(args: Sequence[str]) -> str | None:
     return None
 
 
+#: The options that name an S3 place, and the environment variables that stand for them.
+_PLACES = {
+    "--backend-url": ("backend_url", "PULUMI_BACKEND_URL"),
+    "--reports-url": ("reports_url", "SCCOS_BACKUP_REPORTS_URL"),
+}
+
+
+def places_of(args: Any, env: Mapping[str, str | None] | None) -> dict[str, str]:
+    """``{"backend_url": ..., "reports_url": ...}`` as the invocation gives them."""
+    words = list(args or ()) if not isinstance(args, str) else args.split()
+    environment = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    out: dict[str, str] = {}
+    for option, (key, variable) in _PLACES.items():
+        value = next((b for a, b in itertools.pairwise(words) if a == option), None)
+        value = value or environment.get(variable)
+        if value:
+            out[key] = value
+    return out
+
+
 def _hooks(client: Any) -> tuple[Any, Any]:
     service = client.meta.service_model.service_name
     region = client.meta.region_name or "*"
@@ -85,7 +116,7 @@ def _hooks(client: Any) -> tuple[Any, Any]:
         group = _group.group
         if group is None:
             return
-        call = Call(group, service, model.name, region, dict(params))
+        call = Call(group, service, model.name, region, dict(params), places=_group.places)
         context["sccos_call"] = call
         for recorder in _recorders:
             recorder.add(call)
@@ -130,10 +161,11 @@ def install() -> None:
             list(args or ()) if not isinstance(args, str) else args.split()
         )
         outer, _group.group = _group.group, group
+        outer_places, _group.places = _group.places, places_of(args, kwargs.get("env"))
         try:
             return invoke(self, cli, args, **kwargs)
         finally:
-            _group.group = outer
+            _group.group, _group.places = outer, outer_places
 
     CliRunner.invoke = attributed_invoke  # type: ignore[method-assign]
 
@@ -159,7 +191,9 @@ def uncovered(
         if documents is not None and call.group not in documents:
             continue
         try:
-            document = (documents or {}).get(call.group) or policy_document(call.group)
+            document = (documents or {}).get(call.group) or policy_document(
+                call.group, **call.places
+            )
         except Exception:
             problems.append(f"{call.group}: no IAM policy, but it calls {call.operation}")
             continue

@@ -23,6 +23,10 @@ OPTIONS: dict[str, list[str]] = {
     "account and region": ["--account", "123456789012", "--policy-region", "eu-central-1"],
     "aws-cn": ["--partition", "aws-cn", "--policy-region", "cn-north-1"],
     "aws-us-gov": ["--partition", "aws-us-gov"],
+    "s3 backend": ["--backend-url", "s3://state/team-a?region=eu-central-1"],
+    "s3 backend, no prefix": ["--backend-url", "s3://state"],
+    "s3 reports": ["--reports-url", "s3://drills/reports"],
+    "--stack": ["--stack", "fleet"],
 }
 
 

@@ -9,7 +9,7 @@ import typer
 
 from automation.commands.context import echo_json, handle_errors
 
-_CHOICES = "restore|snapshot|schedule|resync|drill|all"
+_CHOICES = "restore|snapshot|schedule|schedule-deploy|resync|drill|all"
 
 
 @handle_errors
@@ -53,6 +53,34 @@ def iam_policy(
     partition: Annotated[
         str, typer.Option(metavar="PARTITION", help="aws, aws-cn or aws-us-gov.")
     ] = "aws",
+    backend_url: Annotated[
+        str | None,
+        typer.Option(
+            "--backend-url",
+            metavar="URL",
+            help="The Pulumi state backend the commands use: with s3://BUCKET/PREFIX, the "
+            "state, lock and plan objects under that prefix only (restore, drill, "
+            "schedule-deploy); a file:// backend needs no AWS right.",
+        ),
+    ] = None,
+    reports_url: Annotated[
+        str | None,
+        typer.Option(
+            "--reports-url",
+            metavar="URL",
+            help="Where `drill` keeps its reports: with s3://BUCKET/PREFIX, that prefix only; "
+            "a folder needs no AWS right.",
+        ),
+    ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option(
+            "--stack",
+            metavar="STACK",
+            help="schedule-deploy: the schedule stack (its resources are named "
+            "sccos-backup-STACK-...); default: any stack of this tool.",
+        ),
+    ] = None,
     json_output: Annotated[
         bool,
         typer.Option(
@@ -89,6 +117,9 @@ def iam_policy(
         account=account,
         databases=db or (),
         db_tag=db_tag,
+        backend_url=backend_url,
+        reports_url=reports_url,
+        stack=stack,
     )
     if not document["Statement"]:
         sys.stderr.write(

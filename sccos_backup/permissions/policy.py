@@ -23,6 +23,8 @@ COMMANDS: tuple[str, ...] = tuple(BY_COMMAND)
 ALL = "all"
 POLICY_VERSION = "2012-10-17"
 
+#: The schedule stack names `schedule capture` accepts (sccos_backup/schedule/spec.py).
+_STACK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _RDS_TAG_KEY = re.compile(r"^rds:[a-z-]+-tag/(.+)$")
 _ACCOUNT = re.compile(r"^(\*|\d{12})$")
 _REGION = re.compile(r"^(\*|[a-z]{2}(-[a-z]+)+-\d)$")
@@ -51,6 +53,9 @@ def policy_document(
     account: str = "*",
     databases: Sequence[str] = (),
     db_tag: tuple[str, str] | None = None,
+    backend_url: str | None = None,
+    reports_url: str | None = None,
+    stack: str | None = None,
 ) -> dict[str, Any]:
     """The least-privilege IAM policy (a JSON-ready dict) for one command group or ``all``.
 
@@ -63,6 +68,11 @@ def policy_document(
     A Deny, not a conditional Allow of its own, because an Allow must name every resource type
     its actions require (CreateDBSnapshot: the instance and the snapshot) and the snapshot does
     not carry the instance's tag. Reads stay region-wide.
+    ``backend_url`` / ``reports_url``: with ``s3://BUCKET/PREFIX``, the statements on the state
+    backend (Pulumi state, locks, plans) / the drill reports, on that bucket and prefix only;
+    any other backend (``file://``) or a reports folder needs no S3 right.
+    ``stack``: the schedule stack ``schedule-deploy`` is for (its names start
+    ``sccos-backup-STACK-``); without it, any stack of this tool (``sccos-backup-*``).
     This is the one source for ``sccos-backup iam-policy`` and for roles declared by the
     project (the schedule stack's Lambda role uses ``policy_document("schedule", ...)``).
     """
@@ -71,14 +81,33 @@ def policy_document(
     if not _ACCOUNT.match(account):
         raise errors.InvalidInput(f"account '{account}' is not a 12-digit AWS account id")
     databases = [identifiers.instance_identifier(name) for name in databases]
+    if stack is not None and not _STACK.match(stack):
+        raise errors.InvalidInput(
+            f"stack name '{stack}' is invalid: use 1 to 40 letters, digits, '-' or '_'"
+        )
+    values = {
+        "{partition}": partition,
+        "{region}": region,
+        "{account}": account,
+        "{stack}": f"sccos-backup-{stack or '*'}",
+    }
+    places = {
+        "backend": _s3_place(backend_url, "--backend-url", folders=False),
+        "reports": _s3_place(reports_url, "--reports-url", folders=True),
+    }
+    for kind, place in (("state", places["backend"]), ("reports", places["reports"])):
+        if place is not None:
+            values |= {f"{{{kind}_bucket}}": place[0], f"{{{kind}_prefix}}": place[1]}
     statements = []
     for statement in statements_for(command):
+        if statement.only_with and places[statement.only_with] is None:
+            continue
         resources: list[str] = []
         for template in statement.resources:
-            for resource in _expand(_filled(template, partition, region, account), databases):
+            for resource in _expand(_filled(template, values), databases):
                 if resource not in resources:
                     resources.append(resource)
-        condition = _plain(statement.condition) if statement.condition else {}
+        condition = _plain(statement.condition, values) if statement.condition else {}
         entry = _entry(statement.sid, statement.actions, resources, condition)
         entry["Effect"] = statement.effect
         if statement.not_resources:
@@ -88,7 +117,7 @@ def policy_document(
             r
             for template in statement.resources
             if ":db:" in template and names.names_databases(template)
-            for r in _expand(_filled(template, partition, region, account), databases)
+            for r in _expand(_filled(template, values), databases)
         ]
         if db_tag is not None and statement.effect == "Allow" and on_instances:
             key, value = db_tag
@@ -116,9 +145,39 @@ def _entry(
     return entry
 
 
-def _filled(template: str, partition: str, region: str, account: str) -> str:
-    filled = template.replace("{partition}", partition)
-    return filled.replace("{region}", region).replace("{account}", account)
+def _filled(template: str, values: Mapping[str, str]) -> str:
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    return template
+
+
+#: S3's bucket naming rules (general purpose buckets).
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+#: IAM reads these in an ARN as wildcards or policy variables.
+_NOT_IN_PREFIX = set("*?${}")
+
+
+def _s3_place(url: str | None, option: str, *, folders: bool) -> tuple[str, str] | None:
+    """(bucket, ``prefix/`` or "") of an ``s3://`` URL; None
+    when the place needs no S3 right (no URL, another backend, a folder)."""
+    if not url:
+        return None
+    if not url.startswith("s3://"):
+        if folders and re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", url):
+            raise errors.InvalidInput(
+                f"{option} '{url}' is neither a folder nor s3://BUCKET/PREFIX"
+            )
+        return None
+    # A backend URL carries Pulumi's options as a query (?region=...); a reports URL does not.
+    where = url.removeprefix("s3://") if folders else url.removeprefix("s3://").partition("?")[0]
+    bucket, _, prefix = where.partition("/")
+    prefix = prefix.strip("/")
+    if not _BUCKET.match(bucket) or _NOT_IN_PREFIX & set(prefix):
+        raise errors.InvalidInput(
+            f"{option} '{url}' is not s3://BUCKET/PREFIX with an S3 bucket name (lowercase "
+            "letters, digits, dots, hyphens) and a prefix without * ? $ { }"
+        )
+    return bucket, f"{prefix}/" if prefix else ""
 
 
 def _expand(template: str, databases: Sequence[str]) -> list[str]:
@@ -131,9 +190,11 @@ def _expand(template: str, databases: Sequence[str]) -> list[str]:
     return [template]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, values: Mapping[str, str]) -> Any:
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, values) for k, v in value.items()}
+    if isinstance(value, str):
+        return _filled(value, values)
     return value
 
 

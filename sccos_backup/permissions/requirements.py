@@ -249,8 +249,13 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ),
     ("s3", "PutObject"): _s3_object("s3:PutObject"),
     ("s3", "GetObject"): _s3_object("s3:GetObject"),
+    ("s3", "DeleteObject"): _s3_object("s3:DeleteObject"),
     ("s3", "ListObjectsV2"): lambda p, w: [
-        Need("s3:ListBucket", f"arn:{w.partition}:s3:::{p['Bucket']}")
+        Need(
+            "s3:ListBucket",
+            f"arn:{w.partition}:s3:::{p['Bucket']}",
+            (("s3:prefix", str(p["Prefix"])),) if "Prefix" in p else (),
+        )
     ],
     ("codepipeline", "GetPipeline"): _pipeline("codepipeline:GetPipeline", "name"),
     ("codepipeline", "StartPipelineExecution"): _pipeline(
