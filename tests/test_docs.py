@@ -125,7 +125,7 @@ def render_statements() -> str:
     """The statements section of docs/permissions.md, from the policy source."""
     import json
 
-    from sccos_backup.permissions.statements import BY_COMMAND
+    from sccos_backup.permissions.groups import BY_COMMAND
 
     out = [
         _STATEMENTS,

@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 from sccos_backup.permissions import allows, policy_document
-from sccos_backup.permissions.statements import DEPLOYED_BY
+from sccos_backup.permissions.deployment import DEPLOYED_BY
 from sccos_backup.schedule.package import Artifact, build
 from sccos_backup.schedule.spec import ScheduleSpec
 from tests.test_schedule_declaration import ACCOUNT, FLEET, REGION, install

@@ -16,7 +16,8 @@ from typing import Any
 
 from sccos_backup import errors, identifiers
 from sccos_backup.permissions import names
-from sccos_backup.permissions.statements import BY_COMMAND, Statement
+from sccos_backup.permissions.groups import BY_COMMAND
+from sccos_backup.permissions.statements import Statement
 
 #: ``sccos-backup iam-policy`` accepts these, and ``all`` for their union.
 COMMANDS: tuple[str, ...] = tuple(BY_COMMAND)
