@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from sccos_backup import errors
 from sccos_backup.permissions import allows, policy_document
 from tests.aws_calls import recording, uncovered
 from tests.conftest import REGION, FakeClock, make_instance, one_error_line
+from tests.support.factory import FakeFactory
 
 STATE = "s3://state/team-a?region=eu-central-1"
 REPORTS = "s3://drills/reports"
@@ -116,7 +116,7 @@ def test_restore_and_drill_with_an_s3_backend_make_only_allowed_calls(
     backend = f"s3://state/team-a?region={REGION}"
 
     def cli(*args: str) -> Any:
-        context = AppContext(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
+        context = FakeFactory(clock=clock, sleep=clock.sleep, interactive=False, engine=engine)
         result = CliRunner().invoke(
             app, ["--endpoint-url", moto, "--region", REGION, *args], obj=context
         )
