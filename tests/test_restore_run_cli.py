@@ -200,6 +200,25 @@ def test_rollback_and_cleanup(
     assert report["finalSnapshot"] in snapshots
 
 
+def test_a_rollback_from_another_backend_is_refused_before_it_asks(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path, None)
+
+    def crashing_up(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    cli.engine.up = crashing_up  # type: ignore[method-assign]
+    one, two = f"file://{tmp_path / 'one'}", f"file://{tmp_path / 'two'}"
+    run = ("restore", "run", "shop", "--snapshot", "shop-nightly", "--yes", "--no-resync")
+    assert cli(*run, "--backend-url", one).exit_code == 130
+    before = aws_state(rds)
+    asked = cli("restore", "rollback", "shop", "--backend-url", two, interactive=True, input="y\n")
+    one_error_line(asked, 3, f"keeps its stack and lock in {one}", f"--backend-url {one}")
+    assert "Roll back run" not in asked.output, "refused before the question, not after"
+    assert aws_state(rds) == before
+
+
 # -- refusals: one line, non-zero, nothing changed ----------------------------------------------
 
 

@@ -10,7 +10,6 @@ from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import factory_of
 from automation.commands.options import DbId, JsonOpt, WorkDirOpt, YesOpt
 from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
-from sccos_backup import errors
 
 
 @handle_errors
@@ -71,17 +70,13 @@ def rollback_command(
         json_output=json_output,
         engine_optional=True,
     )
-    runs = runbook.runs(db)
-    if not runs:
-        raise errors.NotFound(f"no restore run of '{db}' is recorded; nothing to roll back")
-    if runs[0].step == DONE and not force:  # refused before asking (same check as the runbook)
-        runbook.rollback(db, force=False)
+    record = runbook.rollback_target(db, force=force)  # refusals come before the question
     extra = " and DELETE the restored instance (final snapshot)" if delete_restored else ""
-    finished = " (finished: maintenance on first)" if runs[0].step == DONE else ""
+    finished = " (finished: maintenance on first)" if record.step == DONE else ""
     confirm(
         context,
         yes,
-        f"Roll back run {runs[0].run_id}{finished}: '{db}' becomes the original again{extra}?",
+        f"Roll back run {record.run_id}{finished}: '{db}' becomes the original again{extra}?",
     )
     try:
         done = runbook.rollback(
@@ -98,7 +93,7 @@ def rollback_command(
         ) from None
     status.done()
     if json_output:
-        echo_json({"database": db, "run": runs[0].run_id, "done": done})
+        echo_json({"database": db, "run": record.run_id, "done": done})
     else:
         for line in done:
             typer.echo(line)

@@ -29,23 +29,11 @@ class Rollback:
     context: RunContext
     finder: RunFinder
 
-    def rollback(
-        self,
-        db_identifier: str,
-        *,
-        delete_restored: bool = False,
-        force: bool = False,
-        refresh_skipped: str | None = None,
-    ) -> list[str]:
-        """Put the original back under its name; rename the restored instance aside.
-
-        Works at any point of a run and is safe to repeat. It first waits for any rename in
-        flight and checks that the original can take its name back, before it touches the
-        restored instance. A finished run needs ``force`` (writes made since the cut-over stay
-        on the restored instance); maintenance mode is then turned on first. With
-        ``refresh_skipped`` (why the engine cannot run) the stack refresh is skipped with that
-        instruction. Returns what was done, one line each.
-        """
+    def rollback_target(self, db_identifier: str, *, force: bool = False) -> RunRecord:
+        """The run a rollback of ``db_identifier`` undoes (its newest), or a refusal before
+        anything is asked or changed: no run recorded, a run recorded with another backend, or
+        a finished run without ``force`` (writes made since the cut-over would stay on the
+        restored instance)."""
         runs = self.finder.runs(db_identifier)
         if not runs:
             raise errors.NotFound(
@@ -61,9 +49,28 @@ class Rollback:
                 f"'{record.names.rolled_back}'). Nothing was changed; pass --force to roll "
                 "back anyway"
             )
-        with self.context.locked(
-            db_identifier, record.original.arn, "restore rollback", record.run_id
-        ):
+        return record
+
+    def rollback(
+        self,
+        db_identifier: str,
+        *,
+        delete_restored: bool = False,
+        force: bool = False,
+        refresh_skipped: str | None = None,
+    ) -> list[str]:
+        """Put the original back under its name; rename the restored instance aside.
+
+        Works at any point of a run and is safe to repeat. It first waits for any rename in
+        flight and checks that the original can take its name back, before it touches the
+        restored instance. A finished run needs ``force`` (see :meth:`rollback_target`);
+        maintenance mode is then turned on first. With ``refresh_skipped`` (why the engine
+        cannot run) the stack refresh is skipped with that instruction. Returns what was done,
+        one line each.
+        """
+        record = self.rollback_target(db_identifier, force=force)
+        arn = record.original.arn
+        with self.context.locked(db_identifier, arn, "restore rollback", record.run_id):
             return self._rollback(record, delete_restored, refresh_skipped)
 
     @staticmethod

@@ -186,6 +186,9 @@ class Runbook:
 
     # -- rolling back, cleaning up, unlocking ---------------------------------------------------
 
+    def rollback_target(self, db_identifier: str, *, force: bool = False) -> RunRecord:
+        return self.rollbacks.rollback_target(db_identifier, force=force)
+
     def rollback(
         self,
         db_identifier: str,
