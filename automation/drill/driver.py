@@ -13,7 +13,7 @@ not the live database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from automation.drill.destroy import destroy_copy
 from automation.drill.record import DrillRecord
 from automation.engine.base import DisposableEngine
 from automation.engine.converge import apply_spec
+from automation.engine.runs import check_fresh_start, recorded, the_open_one
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.drill.history import ReportStore, report_name
@@ -74,40 +75,38 @@ class DrillDriver:
 
     def drills(self, db_identifier: str) -> list[DrillRecord]:
         """Every copy a drill of ``db_identifier`` left, newest first (read from tags)."""
-        found = [
-            record
-            for instance in self.rds.list_instances()
-            if (record := DrillRecord.from_instance(instance)) is not None
-            and record.db_identifier == db_identifier
-        ]
-        return sorted(found, key=lambda r: r.run_id, reverse=True)
+        return recorded(self.rds, DrillRecord.from_instance, db_identifier)
 
     def open_drill(self, db_identifier: str) -> DrillRecord | None:
         """The unfinished drill of ``db_identifier`` (kept copies are finished)."""
-        open_ = [r for r in self.drills(db_identifier) if not r.kept]
-        if len(open_) > 1:
-            raise errors.RunInProgress(
+
+        def several(open_: Sequence[DrillRecord]) -> errors.SccosBackupError:
+            return errors.RunInProgress(
                 f"{len(open_)} drills of '{db_identifier}' are unfinished "
                 f"({', '.join(r.run_id for r in open_)}); remove them with "
                 f"`sccos-backup drill cleanup {db_identifier}`"
             )
-        return open_[0] if open_ else None
+
+        return the_open_one([r for r in self.drills(db_identifier) if not r.kept], several)
 
     def check_can_start(self, plan: DrillPlan) -> None:
         """No unfinished drill, a ready engine, an unused stack. Changes nothing."""
         db = plan.request.db_identifier
-        active = self.open_drill(db)
-        if active is not None:
-            raise errors.RunInProgress(
+
+        def busy(active: DrillRecord) -> errors.SccosBackupError:
+            return errors.RunInProgress(
                 f"drill {active.run_id} of '{db}' is unfinished; continue it with the same "
                 f"`sccos-backup drill run` or remove it with `sccos-backup drill cleanup {db}`"
             )
-        self.engine.ensure_ready()
-        if self.engine.outputs(plan.names.stack):
-            raise errors.IdentifierTaken(
-                f"stack '{plan.names.stack}' already records a drill copy; run "
-                f"`sccos-backup drill cleanup {db}` or wait a minute"
-            )
+
+        check_fresh_start(
+            self.engine,
+            plan.names.stack,
+            self.open_drill(db),
+            busy=busy,
+            taken=f"stack '{plan.names.stack}' already records a drill copy; run "
+            f"`sccos-backup drill cleanup {db}` or wait a minute",
+        )
 
     # -- running -------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from automation.engine.runs import check_fresh_start
 from automation.runbook.actions import StepActions
 from automation.runbook.claim import check_unchanged, claim_and_tag
 from automation.runbook.context import RunContext
@@ -100,18 +101,23 @@ class Starter:
     def check_can_start(self, plan: RestorePlan) -> None:
         """Everything but the AWS preconditions (already in the plan): no other run, a fresh
         stack, a ready engine, existing maintenance pipelines. Changes nothing."""
-        active = self.finder.active_run(plan.request.db_identifier)
-        if active is not None:
-            raise errors.RunInProgress(
-                f"restore run {active.run_id} of '{plan.request.db_identifier}' is in progress "
-                f"(step {active.step}); continue it with `sccos-backup restore resume "
-                f"{plan.request.db_identifier}` or undo it with `restore rollback`"
+        db = plan.request.db_identifier
+
+        def busy(active: RunRecord) -> errors.SccosBackupError:
+            return errors.RunInProgress(
+                f"restore run {active.run_id} of '{db}' is in progress (step {active.step}); "
+                f"continue it with `sccos-backup restore resume {db}` or undo it with "
+                "`restore rollback`"
             )
-        self.context.engine.ensure_ready()
-        if self.context.engine.outputs(plan.stack):
-            raise errors.IdentifierTaken(
-                f"stack '{plan.stack}' already records a restored instance; choose another --stack"
-            )
+
+        check_fresh_start(
+            self.context.engine,
+            plan.stack,
+            self.finder.active_run(db),
+            busy=busy,
+            taken=f"stack '{plan.stack}' already records a restored instance; choose another "
+            "--stack",
+        )
         if plan.request.maintenance_env:
             self.context.require_maintenance().check_pipelines_exist(plan.request.maintenance_env)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from automation.engine.runs import recorded, the_open_one
 from automation.runbook.context import RunContext
 from automation.runbook.record import DONE, TAG_RUN, RunRecord
 from sccos_backup import errors
@@ -25,19 +27,14 @@ class RunFinder:
     def runs(self, db_identifier: str) -> list[RunRecord]:
         """Every run of ``db_identifier`` recorded on an instance, newest first, each with the
         plan it recorded (where this command reaches the backend)."""
-        found = [
-            record
-            for instance in self.context.rds.list_instances()
-            if (record := RunRecord.from_instance(instance)) is not None
-            and record.request.db_identifier == db_identifier
-        ]
+        found = recorded(self.context.rds, RunRecord.from_instance, db_identifier)
         store = self.context.plan_store
-        if store is not None:
-            found = [
-                dataclasses.replace(r, plan=store.load(db_identifier, r.original.arn, r.run_id))
-                for r in found
-            ]
-        return sorted(found, key=lambda r: r.run_id, reverse=True)
+        if store is None:
+            return found
+        return [
+            dataclasses.replace(r, plan=store.load(db_identifier, r.original.arn, r.run_id))
+            for r in found
+        ]
 
     def lineage(self, db_identifier: str) -> tuple[str, ...]:
         """DbiResourceIds of earlier incarnations of ``db_identifier``: the originals that
@@ -76,14 +73,14 @@ class RunFinder:
         return approved
 
     def active_run(self, db_identifier: str) -> RunRecord | None:
-        active = [r for r in self.runs(db_identifier) if r.step != DONE]
-        if len(active) > 1:
+        def several(active: Sequence[RunRecord]) -> errors.SccosBackupError:
             ids = ", ".join(r.run_id for r in active)
-            raise errors.RunInProgress(
+            return errors.RunInProgress(
                 f"several restore runs of '{db_identifier}' are open ({ids}); roll back all "
                 "but one with `restore rollback`"
             )
-        return active[0] if active else None
+
+        return the_open_one([r for r in self.runs(db_identifier) if r.step != DONE], several)
 
     # -- a run's instances ----------------------------------------------------------------------
 

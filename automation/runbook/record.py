@@ -103,6 +103,10 @@ class RunRecord:
         )
 
     @property
+    def db_identifier(self) -> str:
+        return self.request.db_identifier
+
+    @property
     def names(self) -> Names:
         if self.plan is not None:
             return self.plan.names
