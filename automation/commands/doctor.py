@@ -44,7 +44,6 @@ from sccos_backup.restore.strategy import Strategy
 if TYPE_CHECKING:
     from automation.doctor.checks import Setup
     from automation.doctor.model import Checks
-    from automation.runbook.runbook import Runbook
     from sccos_backup.jenkins.client import JenkinsAdapter
     from sccos_backup.restore.plan import RestorePlan, RestoreRequest
 
@@ -213,30 +212,3 @@ def refuse_unless_ready(
     elif first.startswith("jenkins"):
         kind = errors.JenkinsError
     raise kind(checks.refusal())
-
-
-def refuse_to_continue_unless_ready(
-    context: Factory,
-    runbook: Runbook,
-    db: str,
-    *,
-    resync: bool | None,
-    maintenance: str | None,
-    **options: Any,
-) -> None:
-    """Before a continued run changes anything, check again what may have changed since it
-    started (the engine and passphrase, the backend and lock, Jenkins while its re-sync is
-    ahead, the maintenance pipelines, IAM): ``resync`` and ``maintenance`` as resume applies
-    them to the recorded plan."""
-    from sccos_backup.restore.steps import Resync
-
-    record = runbook.active_run(db)
-    plan = record.approved if record is not None else None
-    if record is None or plan is None:
-        return  # the runbook refuses a run it cannot continue, naming why
-    wanted = plan.request.resync if resync is None else resync
-    plan = plan.with_options(
-        resync=wanted and not record.completed(Resync.key),
-        maintenance_env=plan.request.maintenance_env or maintenance,
-    )
-    refuse_unless_ready(context, plan, active_run=record.run_id, **options)

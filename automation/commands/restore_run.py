@@ -1,23 +1,21 @@
 """``restore run | resume``: the runbook, through the engine.
 
-Each command builds its collaborators (:mod:`automation.commands.runbook_wiring`), calls the
-runbook, renders. Registered on the ``restore`` group by ``automation/commands/restore.py``;
-``status``, ``rollback`` and ``cleanup`` are in :mod:`automation.commands.restore_recover`.
+Each command parses its options, hands what the run driver asks for (:class:`CommandSetup`,
+built with :mod:`automation.commands.runbook_wiring`) to one call of
+:mod:`automation.runbook.driver`, and renders the summary. Registered on the ``restore`` group
+by ``automation/commands/restore.py``; ``status``, ``rollback`` and ``cleanup`` are in
+:mod:`automation.commands.restore_recover`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from automation.commands.context import handle_errors
-from automation.commands.doctor import refuse_to_continue_unless_ready, refuse_unless_ready
-from automation.commands.factory import factory_of
+from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
@@ -34,7 +32,6 @@ from automation.commands.options import (
     WorkDirOpt,
     YesOpt,
 )
-from automation.commands.progress import stream_for
 from automation.commands.runbook_wiring import (
     BackendOpt,
     JenkinsJobOpt,
@@ -43,8 +40,6 @@ from automation.commands.runbook_wiring import (
     JenkinsUserOpt,
     StoreOpt,
     can_confirm,
-    confirm,
-    resync_step,
     show_summary,
 )
 from sccos_backup import errors
@@ -52,61 +47,10 @@ from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
-    from automation.runbook.runbook import Runbook
+    from automation.commands.progress import StatusLine
+    from automation.runbook.driver import ResyncStep
+    from automation.runbook.runbook import Runbook, RunSummary
     from sccos_backup.restore.plan import RestorePlan
-
-T = TypeVar("T")
-
-
-class Problems:
-    """Every problem found before the first change, reported at once (the first decides the
-    exit code): a typo in a snapshot name is not hidden behind a missing Jenkins setting."""
-
-    def __init__(self) -> None:
-        self.found: list[errors.SccosBackupError] = []
-
-    def collect(self, check: Callable[[], T]) -> T | None:
-        try:
-            return check()
-        except errors.SccosBackupError as error:
-            self.found.append(error)
-            return None
-
-    def raise_all(self) -> None:
-        if len(self.found) == 1:
-            raise self.found[0]
-        if self.found:
-            text = "; ".join(f"({n}) {e}" for n, e in enumerate(self.found, 1))
-            combined = type(self.found[0])(
-                f"{len(self.found)} problems, nothing was changed: {text}"
-            )
-            combined.details = tuple(line for e in self.found for line in e.details)
-            raise combined
-
-
-@contextmanager
-def ways_on_after_failure(
-    runbook: Runbook, db: str, clock: Callable[[], datetime]
-) -> Iterator[None]:
-    """A failure (or Ctrl-C) past the rename ends with one line saying that DB_ID is down since
-    when and naming both ways on (resume, rollback)."""
-    try:
-        yield
-    except (errors.SccosBackupError, KeyboardInterrupt) as error:
-        from automation.commands.context import fail
-        from automation.commands.exit_codes import ExitStatus, exit_status_for
-        from automation.runbook.status import ways_on
-
-        try:
-            record = runbook.active_run(db)
-        except errors.SccosBackupError:
-            record = None
-        line = ways_on(record, clock()) if record is not None else None
-        if line is None:
-            raise
-        if isinstance(error, KeyboardInterrupt):
-            raise fail(f"interrupted; {line}", ExitStatus.INTERRUPTED) from None
-        raise fail(f"{error}; {line}", exit_status_for(error)) from None
 
 
 OptionalDbId = Annotated[
@@ -133,13 +77,6 @@ _PLANNED = (
 
 
 _DEFAULTS = ("DEFAULT", "DEFAULT_MAP")
-
-
-def _checked(rds: Any, plan: RestorePlan, lineage: tuple[str, ...]) -> RestorePlan:
-    from sccos_backup.restore.prepare import recheck
-
-    recheck(rds, plan, lineage)
-    return plan
 
 
 def _saved_plan(ctx: typer.Context, db_id: str | None, path: Path) -> RestorePlan:
@@ -173,6 +110,85 @@ def _saved_plan(ctx: typer.Context, db_id: str | None, path: Path) -> RestorePla
     return plan
 
 
+class CommandSetup:
+    """What the run driver (:mod:`automation.runbook.driver`) asks of ``restore run | resume``:
+    the re-sync step, the runbook, the doctor's checks and the go-ahead, from their options."""
+
+    def __init__(
+        self,
+        ctx: typer.Context,
+        *,
+        json_output: bool,
+        yes: bool = False,
+        backend_url: str | None,
+        work_dir: Path | None,
+        jenkins_url: str | None,
+        jenkins_user: str | None,
+        jenkins_token: Path | None,
+        jenkins_job: str,
+        store: str | None,
+    ) -> None:
+        self.context: Factory = factory_of(ctx)
+        self.json_output = json_output
+        self.yes = yes
+        self.backend_url = backend_url
+        self.work_dir = work_dir
+        self.jenkins = (jenkins_url, jenkins_user, jenkins_token)
+        self.job = jenkins_job
+        self.job_chosen = (
+            getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS
+        )
+        self.store = store
+        self.status: StatusLine | None = None
+
+    def resync(self, job: str, *, attach: bool) -> ResyncStep:
+        from automation.commands.runbook_wiring import resync_step
+
+        step: ResyncStep = resync_step(
+            self.context, True, *self.jenkins, job, self.store, attach=attach
+        )
+        return step
+
+    def runbook(self, resync: ResyncStep | None) -> Runbook:
+        runbook, self.status, _ = self.context.runbook(
+            work_dir=self.work_dir,
+            backend_url=self.backend_url,
+            json_output=self.json_output,
+            resync=resync,
+        )
+        return runbook
+
+    def check_ready(self, plan: RestorePlan, *, job: str, active_run: str | None) -> None:
+        from automation.commands.doctor import refuse_unless_ready
+
+        url, user, token = self.jenkins
+        refuse_unless_ready(
+            self.context,
+            plan,
+            active_run=active_run,
+            json_output=self.json_output,
+            backend_url=self.backend_url,
+            work_dir=self.work_dir,
+            jenkins_url=url,
+            jenkins_user=user,
+            jenkins_token=token,
+            jenkins_job=job,
+            store=self.store,
+        )
+
+    def approve(self, plan: RestorePlan) -> None:
+        from automation.commands.render import render_plan
+        from automation.commands.runbook_wiring import confirm
+
+        if not self.json_output:
+            render_plan(plan)
+        confirm(self.context, self.yes, f"Restore '{plan.request.db_identifier}' now?")
+
+    def show(self, summary: RunSummary) -> None:
+        assert self.status is not None  # the driver built the runbook
+        show_summary(summary, self.status, self.json_output)
+
+
 @handle_errors
 def run_command(
     ctx: typer.Context,
@@ -200,8 +216,7 @@ def run_command(
     """Run the whole restore: rename, pulumi up, verify, re-sync; or carry out a saved plan
     (--plan). Re-run it to continue."""
     from automation.commands.options import build_request
-    from automation.commands.render import render_plan
-    from sccos_backup.restore.prepare import prepare
+    from automation.runbook.driver import run_or_resume
 
     saved = None
     if plan_file is not None:
@@ -225,96 +240,21 @@ def run_command(
             resync_job=jenkins_job,
             from_database=from_database,
         )
-    context = factory_of(ctx)
-    can_confirm(context, yes)
-    finder = context.run_finder(backend_url)
-    active = finder.active_run(request.db_identifier)
-    problems = Problems()
-    plan = None
-
-    def lineage() -> tuple[str, ...]:
-        return finder.lineage(request.db_identifier)
-
-    if active is None:  # the AWS preconditions first, then the configuration: all reported
-        if saved is not None:
-            plan = problems.collect(lambda: _checked(context.rds(), saved, lineage()))
-        else:
-            plan = problems.collect(
-                lambda: prepare(context.rds(), request, context.clock(), lineage())
-            )
-    resync = problems.collect(
-        lambda: resync_step(
-            context,
-            request.resync,
-            jenkins_url,
-            jenkins_user,
-            jenkins_token,
-            request.resync_job,
-            store,
-            attach=active is not None,
-        )
+    setup = CommandSetup(
+        ctx,
+        json_output=json_output,
+        yes=yes,
+        backend_url=backend_url,
+        work_dir=work_dir,
+        jenkins_url=jenkins_url,
+        jenkins_user=jenkins_user,
+        jenkins_token=jenkins_token,
+        jenkins_job=jenkins_job,
+        store=store,
     )
-    built = problems.collect(
-        lambda: context.runbook(
-            work_dir=work_dir,
-            backend_url=backend_url,
-            json_output=json_output,
-            resync=resync,
-        )
-    )
-    problems.raise_all()
-    assert built is not None
-    runbook, status, _ = built
-    checked: dict[str, Any] = {
-        "json_output": json_output,
-        "backend_url": backend_url,
-        "work_dir": work_dir,
-        "jenkins_url": jenkins_url,
-        "jenkins_user": jenkins_user,
-        "jenkins_token": jenkins_token,
-        "jenkins_job": request.resync_job,
-        "store": store,
-    }
-    if active is not None:
-        same = (
-            active.run_id == saved.names.run_id
-            if saved is not None
-            else (active.request.choice, active.request.strategy)
-            == (request.choice, request.strategy)
-        )
-        if not same:
-            raise errors.RunInProgress(
-                f"restore run {active.run_id} of '{request.db_identifier}' from another "
-                f"{'plan' if saved is not None else 'source or strategy'} is in progress; "
-                "continue it with `restore resume` or undo it with `restore rollback`"
-            )
-        stream_for(json_output).write(
-            f"continuing restore run {active.run_id} (step {active.step})\n"
-        )
-        refuse_to_continue_unless_ready(
-            context,
-            runbook,
-            request.db_identifier,
-            resync=request.resync,
-            maintenance=request.maintenance_env,
-            **checked,
-        )
-        with ways_on_after_failure(runbook, request.db_identifier, context.clock):
-            summary = runbook.resume(
-                request.db_identifier,
-                resync=request.resync,
-                maintenance_env=request.maintenance_env,
-            )
-    else:
-        assert plan is not None
-        refuse_unless_ready(context, plan, **checked)
-        runbook.check_can_start(plan)
-        if not json_output:
-            render_plan(plan)
-        confirm(context, yes, f"Restore '{request.db_identifier}' now?")
-        with ways_on_after_failure(runbook, request.db_identifier, context.clock):
-            summary = runbook.start(plan)
-    show_summary(summary, status, json_output)
+    can_confirm(setup.context, yes)
+    finder = setup.context.run_finder(backend_url)
+    setup.show(run_or_resume(finder, request, setup, saved=saved))
 
 
 @handle_errors
@@ -334,57 +274,29 @@ def resume_command(
 ) -> None:
     """Continue an interrupted restore run where it stopped (also from another machine), with
     the plan it recorded; --no-resync and --maintenance given here are recorded on the run."""
+    from automation.runbook.driver import resume
+    from automation.runbook.runbook import NO_ENGINE, RunContext, RunFinder
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    context = factory_of(ctx)
-    from automation.runbook.runbook import NO_ENGINE, RunContext, RunFinder
-
-    finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
-    if finder.active_run(db) is None:  # before any setting is asked for
-        raise errors.NotFound(
-            f"no run to resume: no restore run of '{db}' is in progress; start one with "
-            "`sccos-backup restore run`"
-        )
-    resync = resync_step(
-        context,
-        not no_resync,
-        jenkins_url,
-        jenkins_user,
-        jenkins_token,
-        jenkins_job,
-        store,
-        attach=True,
-    )
-    runbook, status, _ = context.runbook(
-        work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
-    )
-    record = runbook.active_run(db)
-    chosen = getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS
-    job = jenkins_job
-    if record is not None and record.plan is not None and not chosen:
-        job = record.plan.request.resync_job  # the job the approved plan named
-    if resync is not None and job != jenkins_job:
-        runbook.resync = resync_step(
-            context, True, jenkins_url, jenkins_user, jenkins_token, job, store, attach=True
-        )
-    refuse_to_continue_unless_ready(
-        context,
-        runbook,
-        db,
-        resync=False if no_resync else None,
-        maintenance=maintenance,
+    setup = CommandSetup(
+        ctx,
         json_output=json_output,
         backend_url=backend_url,
         work_dir=work_dir,
         jenkins_url=jenkins_url,
         jenkins_user=jenkins_user,
         jenkins_token=jenkins_token,
-        jenkins_job=job,
+        jenkins_job=jenkins_job,
         store=store,
     )
-    with ways_on_after_failure(runbook, db, context.clock):
-        summary = runbook.resume(
-            db, resync=False if no_resync else None, maintenance_env=maintenance
-        )
-    show_summary(summary, status, json_output)
+    context = setup.context
+    finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
+    summary = resume(
+        finder,
+        db,
+        setup,
+        resync=False if no_resync else None,
+        maintenance_env=maintenance,
+    )
+    setup.show(summary)
