@@ -35,6 +35,8 @@ MONITORING_COMMANDS = frozenset({"snapshot check"})
 
 #: The root's options that take a value; accepted before or after the subcommand.
 GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url", "--config", "--shop")
+#: The root's flags; accepted before or after the subcommand too.
+GLOBAL_FLAGS = ("--debug",)
 
 
 def hoist_global_options(args: Sequence[str]) -> list[str]:
@@ -49,6 +51,10 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
         if word == "--":
             rest.extend(words[i:])
             break
+        if word in GLOBAL_FLAGS:
+            front.append(word)
+            i += 1
+            continue
         name = word.split("=", 1)[0]
         if name in GLOBAL_OPTIONS:
             if "=" in word or i + 1 == len(words):
@@ -145,8 +151,8 @@ app = typer.Typer(
     cls=OneLineErrors,
     name="sccos-backup",
     help="Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS.\n\n"
-    "The options below (--region, --profile, --endpoint-url, --config, --shop) are "
-    "accepted before or after the command: sccos-backup snapshot list shop --region "
+    "The options below (--region, --profile, --endpoint-url, --config, --shop, --debug) "
+    "are accepted before or after the command: sccos-backup snapshot list shop --region "
     "eu-central-1",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -265,9 +271,21 @@ def main_options(
             help="Use the [shops.NAME] table of the settings file.",
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Log every AWS call, Jenkins request and Pulumi CLI line on stderr (secrets "
+            "redacted).",
+        ),
+    ] = False,
 ) -> None:
     """Back up and restore Spryker Cloud Commerce OS databases on Amazon RDS."""
     base = ctx.obj if isinstance(ctx.obj, Factory) else Factory()
+    if debug and not ctx.resilient_parsing:
+        from automation.commands.debug import enable_debug_logging
+
+        ctx.call_on_close(enable_debug_logging())
     # Shell completion and --help read no settings file: they work in any folder.
     if not ctx.resilient_parsing and not getattr(ctx.command, "asks_help", False):
         from automation.commands.shop_config import default_map, load

@@ -1,7 +1,9 @@
-"""Secrets out of text that leaves the process (a drill's check command and its output).
+"""Secrets out of text that leaves the process: a drill's check command and its output, and
+the ``--debug`` log.
 
-:func:`redact` hides passwords in the usual spellings and the values of this process's own
-secret environment variables.
+:func:`redact` hides passwords in the usual spellings, the values of this process's own secret
+environment variables (``PULUMI_CONFIG_PASSPHRASE``, ``JENKINS_API_TOKEN``, ...) and every value
+handed to :func:`hide` (a Jenkins token read from a file).
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ _ENV_SECRET = re.compile(rf"(?i)^{_HIDDEN_NAME}$")
 _ENV_SECRET_MIN = 6
 
 
+#: Secrets this process learnt other than from its environment (see :func:`hide`).
+_hidden: set[str] = set()
+
+
+def hide(secret: str) -> None:
+    """Have :func:`redact` hide ``secret`` from now on, wherever it appears."""
+    if len(secret.strip()) >= 4:
+        _hidden.add(secret.strip())
+
+
 def _environment_secrets() -> list[str]:
     """This process's secret-looking environment values (passwords, tokens, keys), longest
     first: a check command's output may echo them."""
@@ -36,7 +48,7 @@ def redact(text: str) -> str:
     """The text with passwords hidden: ``X_PASSWORD=...``, ``"password": "..."``,
     ``--password=...``, ``-pSECRET``, a URL's userinfo and the values of this process's own
     secret environment variables."""
-    for value in _environment_secrets():
+    for value in sorted(_hidden.union(_environment_secrets()), key=len, reverse=True):
         text = text.replace(value, "***")
     text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}=***", text)
     text = _SECRET_QUOTED.sub(lambda m: f'{m.group(1)}"***"', text)

@@ -31,6 +31,7 @@ def test_version() -> None:
         (["snapshot", "--profile=p", "list"], ["--profile=p", "snapshot", "list"]),
         (["--region", "x", "snapshot"], ["--region", "x", "snapshot"]),
         (["resync", "--", "--region", "x"], ["resync", "--", "--region", "x"]),
+        (["snapshot", "list", "--debug"], ["--debug", "snapshot", "list"]),
     ],
 )
 def test_global_options_are_moved_to_the_front(args: list[str], expected: list[str]) -> None:

@@ -11,18 +11,26 @@ the process. While :func:`forwarding_signals` is active, the first SIGINT or SIG
 to the CLI as SIGINT, which makes Pulumi cancel gracefully (finish in-flight resource operations,
 write the checkpoint, release the lock); the command waits for it and then raises
 ``KeyboardInterrupt``. A second signal is forwarded too: Pulumi then stops at once.
+
+Each CLI run, every line it prints and its exit code are also logged at DEBUG level
+(``automation.pulumi``), which ``--debug`` shows, redacted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+
+_log = logging.getLogger("automation.pulumi")
 
 
 class ForwardingCommand:
@@ -68,11 +76,14 @@ class ForwardingCommand:
         def consume(stream: Any, callback: Callable[[str], None] | None, into: list[str]) -> None:
             for line in iter(stream.readline, ""):
                 stripped = line.rstrip()
+                _log.debug("%s", stripped)
                 if callback:
                     callback(stripped)
                 into.append(stripped)
             stream.close()
 
+        _log.debug("pulumi %s", shlex.join(args))
+        started = time.monotonic()
         process = subprocess.Popen(  # noqa: S603 - the Pulumi CLI, as the SDK runs it
             [self.command, *args],
             stdout=subprocess.PIPE,
@@ -94,6 +105,9 @@ class ForwardingCommand:
             for reader in readers:
                 reader.join()
             code = process.wait()
+            took = time.monotonic() - started
+            name = next((arg for arg in args if not arg.startswith("-")), "")
+            _log.debug("pulumi %s: exit code %d in %.1f s", name, code, took)
         finally:
             with self._guard:
                 self._live.discard(process)

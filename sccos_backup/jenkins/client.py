@@ -40,7 +40,8 @@ from sccos_backup.jenkins.jobxml import (
     read_shell_job,
     reconciled_config,
 )
-from sccos_backup.jenkins.session import JenkinsSession
+from sccos_backup.jenkins.session import JenkinsSession, log_response
+from sccos_backup.redaction import hide
 from sccos_backup.waiting import Poll
 
 
@@ -201,12 +202,16 @@ def make_jenkins_adapter(
     sleep: Callable[[float], None],
     clock: Callable[[], datetime],
 ) -> JenkinsAdapter:
-    """Build the adapter on a python-jenkins client (imported here, lazily) with a timeout."""
+    """Build the adapter on a python-jenkins client (imported here, lazily) with a timeout; its
+    requests are logged at DEBUG level, and its token is hidden from every redacted text."""
     import jenkins
 
     client = jenkins.Jenkins(
         config.url, username=config.user, password=config.token, timeout=config.request_timeout
     )
+    hide(config.token)
+    # python-jenkins 1.8 sends every request, ours and its own, through this requests.Session.
+    client._session.hooks["response"].append(log_response)  # type: ignore[attr-defined]
     session = JenkinsSession(
         client,
         user=config.user,

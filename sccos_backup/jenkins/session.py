@@ -8,10 +8,11 @@ CLI start-up stays fast.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from sccos_backup import errors
 from sccos_backup.jenkins.config import DEFAULT_REQUEST_TIMEOUT, display_url
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     import requests
 
 T = TypeVar("T")
+
+_log = logging.getLogger("sccos_backup.jenkins")
 
 #: First pause between two polls of a queue item or of the console log, in seconds.
 FIRST_POLL_INTERVAL = 1.0
@@ -176,3 +179,17 @@ def _transient(error: errors.JenkinsError) -> bool:
         return True
     response = http_response(cause) if cause is not None else None
     return response is not None and response.status_code >= 500
+
+
+def log_response(response: requests.Response, *_: Any, **__: Any) -> None:
+    """A requests response hook: one DEBUG line per answer (``--debug``), with the method,
+    the URL without any userinfo, the status and how long the answer took."""
+    if not _log.isEnabledFor(logging.DEBUG):
+        return
+    request = response.request
+    parts = urlsplit(str(request.url))
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    url = urlunsplit(parts._replace(netloc=netloc))
+    took = response.elapsed.total_seconds()
+    _log.debug("%s %s: %s in %.3f s", request.method, url, response.status_code, took)
