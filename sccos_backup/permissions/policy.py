@@ -159,8 +159,8 @@ _NOT_IN_PREFIX = set("*?${}")
 
 
 def _s3_place(url: str | None, option: str, *, folders: bool) -> tuple[str, str] | None:
-    """(bucket, ``prefix/`` or "") of an ``s3://`` URL; None
-    when the place needs no S3 right (no URL, another backend, a folder)."""
+    """(bucket, ``prefix/`` or "") of an ``s3://`` URL; None when the place needs no S3 right
+    (no URL, another backend, a reports folder)."""
     if not url:
         return None
     if not url.startswith("s3://"):
