@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,8 +15,15 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.support.botocore_models import share_models
+from tests.support.in_process_aws import answered_in_process
 
 share_models()
+
+# moto 5.2 builds its EC2 backends whenever RDS creates an instance (the default VPC), again
+# after every reset, and with them about 1,300 default AMIs with random ids: a third of a
+# runbook test's CPU. Nothing here uses an AMI. Set before any backend exists; subprocesses
+# (the CLI, moto_server) inherit it.
+os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
 #: No secret in any output of the suite: see tests/secret_guard.py.
 pytest_plugins = ["tests.secret_guard"]
@@ -54,12 +62,20 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def moto(moto_server: str, aws_env: None) -> str:
-    """The moto server's URL, with its backend emptied for this test."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=60):  # generous: the machine may be loaded
+def moto(moto_server: str, aws_env: None, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The moto server's URL, with its backend emptied for this test.
+
+    Tests marked ``aws_in_process`` get the same URL answered by ``moto.mock_aws`` in this
+    process (tests/support/in_process_aws.py): no HTTP, about half the CPU per call.
+    """
+    if request.node.get_closest_marker("aws_in_process"):
+        with answered_in_process(moto_server):
+            yield moto_server
+        return
+    reset = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=60):  # generous: the machine may be loaded
         pass
-    return moto_server
+    yield moto_server
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from sccos_backup.backups.snapshots import Kind
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
 from tests.quota_standin import answer_quota
 
+pytestmark = pytest.mark.aws_in_process
+
 NOW = datetime(2026, 11, 25, 13, 20, tzinfo=UTC)
 RID = "db-SHOP"
 

@@ -16,6 +16,8 @@ from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
 from tests.test_runbook import Crash, World, instances
 
+pytestmark = pytest.mark.aws_in_process
+
 
 class Recorder:
     """Every declaration a run hands the engine, and every restore call the engine makes."""

@@ -28,6 +28,8 @@ from sccos_backup.restore.stackfile import (
 from tests import pulumi_mocks
 from tests.originals import MOTO_GAPS, make_full_original
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = "aws:rds/instance:Instance"
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)

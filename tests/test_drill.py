@@ -25,6 +25,8 @@ from sccos_backup.restore.spec import RestoreSpec
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine
 
+pytestmark = pytest.mark.aws_in_process
+
 #: How long the stand-in engine's `up` and `destroy` take on the injected clock.
 RESTORE_TIME = timedelta(minutes=25)
 DESTROY_TIME = timedelta(minutes=7)

@@ -21,6 +21,8 @@ from tests import pulumi_mocks
 from tests.conftest import make_instance
 from tests.inprocess_engine import InProcessEngine
 
+pytestmark = pytest.mark.aws_in_process
+
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 INSTANCE = "aws:rds/instance:Instance"
 

@@ -22,6 +22,8 @@ from sccos_backup.restore.source import SourceChoice
 from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
 from tests.test_runbook import World, original
 
+pytestmark = pytest.mark.aws_in_process
+
 __all__ = ["original"]
 
 FAILED = [

@@ -15,6 +15,8 @@ from sccos_backup.drill.plan import DrillNames
 from sccos_backup.identifiers import INSTANCE_MAX, instance_identifier, truncate_identifier
 from sccos_backup.restore.plan import Names
 
+pytestmark = pytest.mark.aws_in_process
+
 EU = "spryker-shop-production-main-primary-database-eu"
 US = "spryker-shop-production-main-primary-database-us"
 RUN = "202611251200"

@@ -22,6 +22,8 @@ from tests.conftest import FakeClock
 from tests.fake_rds import FakeRds
 from tests.test_backups import NOW, RID, hourly, instance, snapshot
 
+pytestmark = pytest.mark.aws_in_process
+
 ARN = "arn:aws:rds:eu-central-1:123456789012:snapshot:"
 
 

@@ -25,6 +25,8 @@ from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine, Killed
 from tests.originals import S3_ROLE
 
+pytestmark = pytest.mark.aws_in_process
+
 STACK = "restore-shop"
 OUT: Any = lambda text: None  # noqa: E731
 

@@ -23,6 +23,8 @@ from tests.conftest import REGION, FakeClock
 from tests.fake_codepipeline import FakeCodePipeline, serve
 from tests.support.pipelines import create_pipelines
 
+pytestmark = pytest.mark.aws_in_process
+
 ENV = "PROD"
 ENABLE = "Maintenance_Enable_PROD"
 DISABLE = "Maintenance_Disable_PROD"

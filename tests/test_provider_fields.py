@@ -26,6 +26,8 @@ from tests.inprocess_engine import InProcessEngine
 from tests.originals import S3_ROLE
 from tests.test_inprocess_engine import LATEST, OUT, SNAPSHOT, STACK, aside, spec_for
 
+pytestmark = pytest.mark.aws_in_process
+
 
 @pytest.fixture
 def shop(rds: Any) -> dict[str, Any]:

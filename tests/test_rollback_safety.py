@@ -19,6 +19,8 @@ from sccos_backup.restore.source import SourceChoice
 from tests.conftest import ACCOUNT, REGION, FakeClock, aws_state, make_instance
 from tests.test_runbook import Crash, World, instances, original
 
+pytestmark = pytest.mark.aws_in_process
+
 __all__ = ["original"]
 
 

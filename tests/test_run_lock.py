@@ -30,6 +30,8 @@ from sccos_backup.restore.source import SourceChoice
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
 from tests.inprocess_engine import InProcessEngine
 
+pytestmark = pytest.mark.aws_in_process
+
 MUTATING = ("add_tags", "remove_tags", "rename_instance", "modify_instance", "delete_instance")
 
 

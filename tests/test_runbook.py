@@ -23,6 +23,8 @@ from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine, Killed
 
+pytestmark = pytest.mark.aws_in_process
+
 
 class Crash(BaseException):
     """A simulated crash: not an Exception, so nothing on the way catches it."""

@@ -24,6 +24,8 @@ from tests.test_runbook import (  # the fixture is used by name
     original,  # noqa: F401
 )
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "restore-crash-matrix.md"
 SNAPSHOT = SourceChoice(snapshot="shop-nightly")

@@ -16,6 +16,8 @@ from sccos_backup.restore.verify import status_problems
 from tests.conftest import FakeClock
 from tests.test_runbook import World, original  # noqa: F401 - the fixture is used by name
 
+pytestmark = pytest.mark.aws_in_process
+
 SETTLED: dict[str, Any] = {
     "DBInstanceIdentifier": "shop",
     "DBParameterGroups": [{"DBParameterGroupName": "shop-pg13", "ParameterApplyStatus": "in-sync"}],

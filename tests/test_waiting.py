@@ -12,6 +12,8 @@ from sccos_backup.errors import WaitTimeout
 from sccos_backup.waiting import MAX_INTERVAL, MIN_INTERVAL, poll_until
 from tests.conftest import FakeClock
 
+pytestmark = pytest.mark.aws_in_process
+
 
 def test_polls_back_off_between_15_and_30_seconds() -> None:
     clock = FakeClock()
