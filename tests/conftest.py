@@ -25,8 +25,14 @@ share_models()
 # (the CLI, moto_server) inherit it.
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
-#: No secret in any output of the suite: see tests/secret_guard.py.
-pytest_plugins = ["tests.secret_guard"]
+#: No secret in any output of the suite (tests/secret_guard.py); fixtures shared by several test
+#: modules live in tests/support and are registered here, never imported from a test module.
+pytest_plugins = [
+    "tests.secret_guard",
+    "tests.support.world",
+    "tests.support.restore_cli",
+    "tests.support.pulumi_cli",
+]
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"

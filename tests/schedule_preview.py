@@ -24,7 +24,7 @@ import pulumi
 
 from sccos_backup.schedule.event import Selection, TagSelector
 from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
-from tests.test_schedule_declaration import ALARM, SCHEDULE, ScheduleMocks
+from tests.support.schedule_mocks import ALARM, SCHEDULE, ScheduleMocks
 
 STACK = "fleet"
 FLEET = ScheduleSpec(
@@ -98,7 +98,7 @@ def key_inputs(mocks: ScheduleMocks) -> str:
 
 def preview_text() -> str:
     """Run the program under mocks and return the rendered preview and key inputs."""
-    from tests.test_schedule_declaration import install
+    from tests.support.schedule_mocks import install
 
     mocks = install()
     result: dict[str, str] = {}

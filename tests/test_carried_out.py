@@ -14,7 +14,7 @@ from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import PointInTimeSource, SourceChoice, iso
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
-from tests.test_runbook import Crash, World, instances
+from tests.support.world import Crash, World, instances
 
 pytestmark = pytest.mark.aws_in_process
 

@@ -12,14 +12,14 @@ from automation.cli import app
 from sccos_backup.aws.rds import Instance, Snapshot
 from sccos_backup.backups.naming import hourly_name
 from sccos_backup.backups.ownership import hourly_tags
-from tests import test_snapshot_cli
 from tests.conftest import FakeClock
-from tests.test_backups import make_db
-from tests.test_snapshot_cli import Run
+from tests.support import snapshot_cli
+from tests.support.snapshot_cli import Run
+from tests.support.snapshots import make_db
 
 #: The snapshot group's fixtures: a fake clock and a CliRunner on moto's server.
-cli = test_snapshot_cli.cli
-clock = test_snapshot_cli.clock
+cli = snapshot_cli.cli
+clock = snapshot_cli.clock
 
 
 def _said(text: str, fragment: str) -> int:

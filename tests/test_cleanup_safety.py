@@ -16,9 +16,12 @@ from automation.runbook.runbook import Callbacks, Runbook
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from tests.conftest import ACCOUNT, REGION, aws_state, one_error_line
 from tests.fake_jenkins import FakeJenkins
-from tests.test_restore_run_cli import Cli, jenkins, shop
+from tests.support.restore_cli import Cli, shop_with_pipelines
 
-__all__ = ["jenkins", "shop"]
+
+@pytest.fixture
+def shop(rds: Any, moto: str) -> dict[str, Any]:
+    return shop_with_pipelines(rds, moto)
 
 
 class Crash(BaseException):
@@ -216,7 +219,7 @@ def test_a_cleanup_killed_with_its_lock_held_takes_the_lock_over_when_run_again(
 
     from sccos_backup.restore.lock import DatabaseLock, lock_scope
     from tests.support.factory import FakeFactory
-    from tests.test_run_lock import _gone_pid
+    from tests.support.world import gone_pid
 
     cli = Cli(moto, tmp_path, jenkins)
     aside = _finished(cli)
@@ -227,7 +230,7 @@ def test_a_cleanup_killed_with_its_lock_held_takes_the_lock_over_when_run_again(
         lock._store,  # the same backend folder, held by a process that no longer exists
         backend=lock.backend,
         clock=cli.clock,
-        holder=f"me@{socket.gethostname()} pid {_gone_pid()}",
+        holder=f"me@{socket.gethostname()} pid {gone_pid()}",
     )
     dead.acquire(
         "shop", lock_scope(f"arn:aws:rds:{REGION}:{ACCOUNT}:db:shop"), "restore cleanup", run

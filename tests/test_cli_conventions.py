@@ -93,23 +93,23 @@ def test_init_onto_a_file_or_below_one_is_one_line(tmp_path: Path) -> None:
 
 
 def _leaves() -> list[tuple[str, ...]]:
-    from tests.test_readme import _commands
+    from tests.support.commands import command_paths
 
-    return _commands(app)
+    return command_paths(app)
 
 
 @pytest.mark.parametrize("path", _leaves(), ids=" ".join)
 def test_every_command_has_one_example_that_parses(path: tuple[str, ...]) -> None:
     import re
 
-    from tests.test_docs import _argv
+    from tests.support.docs import console_argv
 
     shown = CliRunner().invoke(app, [*path, "--help"])
     assert shown.exit_code == 0
     text = " ".join(shown.stdout.split())
     found = re.findall(r"Example: (sccos-backup .+?)(?: Arguments:| Options:|$)", text)
     assert found, f"{' '.join(path)} --help shows no example"
-    argv = _argv(found[0])
+    argv = console_argv(found[0])
     assert argv[: len(path)] == list(path), found[0]
     parsed = CliRunner().invoke(app, [*argv, "--help"], env={"AWS_ENDPOINT_URL": ""})
     assert parsed.exit_code == 0, (found[0], parsed.output)

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from tests.test_readme import _commands
+from tests.support.commands import command_paths
 
 #: An endpoint that refuses at once: a command that contacts AWS fails fast, not after retries.
 REFUSING = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "COLUMNS": "80"}
@@ -21,7 +21,7 @@ HOW = "(automation/commands/options.py; docs/cli.md describes the convention)"
 
 
 def _leaves() -> list[tuple[str, ...]]:
-    return _commands(app)
+    return command_paths(app)
 
 
 def _click_command(path: tuple[str, ...]) -> Any:

@@ -5,7 +5,6 @@ statements are the code's."""
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -15,36 +14,21 @@ from typer.testing import CliRunner
 from automation.cli import app
 from automation.commands.exit_codes import ExitStatus
 from sccos_backup.permissions import statements_for
+from tests.support.docs import MkdocsLoader, console_argv, is_ours, nav_files
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p.name for p in DOCS.glob("*.md"))
-_SHELL_END = {"|", "||", "&&", ";", ">", ">>", "2>&1", "&", "#"}
 
 
-def _nav_files(entries: object) -> list[str]:
-    if isinstance(entries, str):
-        return [entries]
-    if isinstance(entries, list):
-        return [f for entry in entries for f in _nav_files(entry)]
-    if isinstance(entries, dict):
-        return [f for value in entries.values() for f in _nav_files(value)]
-    return []
-
-
-class _MkdocsLoader(yaml.SafeLoader):
-    """mkdocs.yml names a Python function (the diagram fence's format) with a !!python/name
-    tag; read it as its name, import nothing."""
-
-
-_MkdocsLoader.add_multi_constructor(
+MkdocsLoader.add_multi_constructor(
     "tag:yaml.org,2002:python/name:", lambda loader, suffix, node: suffix
 )
 
 
 def test_every_page_is_in_the_nav_and_every_nav_entry_exists() -> None:
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_MkdocsLoader)
-    nav = _nav_files(config["nav"])
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=MkdocsLoader)
+    nav = nav_files(config["nav"])
     assert sorted(nav) == PAGES
     for name in (
         "restore.md",
@@ -69,27 +53,9 @@ def examples() -> list[tuple[str, str]]:
         text = path.read_text(encoding="utf-8")
         for block in re.findall(r"```console\n(.*?)```", text, re.S):
             for line in block.replace("\\\n", " ").splitlines():
-                if line.startswith("$ ") and _is_ours(line[2:]):
+                if line.startswith("$ ") and is_ours(line[2:]):
                     found.append((path.name, line[2:]))
     return found
-
-
-def _is_ours(line: str) -> bool:
-    words = [w for w in line.split() if not re.match(r"^[A-Z_]+=", w)]
-    return bool(words) and words[0].endswith("sccos-backup")
-
-
-def _argv(line: str) -> list[str]:
-    words = shlex.split(line, comments=True, posix=True)
-    while words and "=" in words[0] and not words[0].startswith("-"):
-        words.pop(0)  # VAR=value before the command
-    assert words and words[0].endswith("sccos-backup"), line
-    out: list[str] = []
-    for word in words[1:]:
-        if word in _SHELL_END or word.startswith((">", "2>")):
-            break
-        out.append(word)
-    return out
 
 
 def test_there_are_examples_to_check() -> None:
@@ -101,7 +67,7 @@ def test_there_are_examples_to_check() -> None:
 def test_every_console_example_parses(source: str, line: str) -> None:
     # `--help` after the example: Click parses every word of the line (an unknown command or
     # option fails) and then prints help instead of running, so nothing is contacted.
-    argv = _argv(line)
+    argv = console_argv(line)
     result = CliRunner().invoke(app, [*argv, "--help"], env={"AWS_ENDPOINT_URL": ""})
     assert result.exit_code == 0, f"{source}: `{line}`\n{result.output}"
     assert "Usage:" in result.output

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.test_docs import _MkdocsLoader
-from tests.test_docs import _nav_files as _files
+from tests.support.docs import MkdocsLoader
+from tests.support.docs import nav_files as _files
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_MkdocsLoader)
+CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=MkdocsLoader)
 CONTRIBUTOR_PAGES = {"development.md", "architecture.md", "benchmarks.md"}
 
 

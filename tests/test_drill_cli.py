@@ -16,8 +16,7 @@ from automation.cli import app
 from sccos_backup.restore.spec import RestoreSpec
 from tests.conftest import REGION, aws_state, one_error_line
 from tests.inprocess_engine import InProcessEngine
-from tests.support.factory import FakeFactory
-from tests.test_drill import (
+from tests.support.drill import (
     FAILING,
     PASSING,
     RESTORE_TIME,
@@ -27,6 +26,7 @@ from tests.test_drill import (
     make_shop,
     start_clock,
 )
+from tests.support.factory import FakeFactory
 
 
 class InterruptingEngine(TimedEngine):

@@ -112,19 +112,19 @@ def test_destroy_refuses_a_restore_stack_whose_instance_is_protected(
 # -- the Automation API engine's destroy, against a fake `pulumi` ------------------------------
 
 
-def test_automation_engine_destroy_refreshes_then_removes_the_stack(
+def test_cli_engine_destroy_refreshes_then_removes_the_stack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
 
-    from tests.test_pulumi_engine import HISTORY, ROOT, FakeCli, _engine
+    from tests.support.pulumi_cli import HISTORY, FakeCli, cli_engine
 
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    shutil.copy(Path(__file__).resolve().parent.parent / "Pulumi.yaml", project / "Pulumi.yaml")
     cli = FakeCli(tmp_path / "data")
     cli.answer(
         {
@@ -134,7 +134,7 @@ def test_automation_engine_destroy_refreshes_then_removes_the_stack(
     )
     lines: list[str] = []
 
-    _engine(project, tmp_path / "data").destroy("drill-shop-1", lines.append)
+    cli_engine(project, tmp_path / "data").destroy("drill-shop-1", lines.append)
 
     commands = cli.commands()
     assert any(c.startswith("stack select --stack drill-shop-1") for c in commands), commands
@@ -145,19 +145,19 @@ def test_automation_engine_destroy_refreshes_then_removes_the_stack(
     assert "Destroying (drill-shop-1)" in "".join(lines)
 
 
-def test_automation_engine_destroy_of_a_protected_resource_is_one_line(
+def test_cli_engine_destroy_of_a_protected_resource_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
 
-    from tests.test_pulumi_engine import ROOT, FakeCli, _engine
+    from tests.support.pulumi_cli import FakeCli, cli_engine
 
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    shutil.copy(Path(__file__).resolve().parent.parent / "Pulumi.yaml", project / "Pulumi.yaml")
     cli = FakeCli(tmp_path / "data")
     cli.answer(
         {
@@ -169,6 +169,6 @@ def test_automation_engine_destroy_of_a_protected_resource_is_one_line(
         }
     )
     with pytest.raises(errors.EngineError, match="protected") as raised:
-        _engine(project, tmp_path / "data").destroy("restore-shop", lambda _: None)
+        cli_engine(project, tmp_path / "data").destroy("restore-shop", lambda _: None)
     assert "\n" not in str(raised.value)
     assert not any(c.startswith("stack rm") for c in cli.commands()), "the stack is kept"

@@ -20,11 +20,10 @@ from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
-from tests.test_runbook import World, original
+from tests.support.failures import fail_instance
+from tests.support.world import World
 
 pytestmark = pytest.mark.aws_in_process
-
-__all__ = ["original"]
 
 FAILED = [
     "failed",
@@ -35,19 +34,6 @@ FAILED = [
     "inaccessible-encryption-credentials",
     "deleting",
 ]
-
-
-def fail_instance(identifier: str, status: str, message: str) -> None:
-    """Put an instance of the in-process moto server into ``status`` with an RDS event saying
-    ``message`` (moto's events carry fixed messages only; the text is set as AWS would)."""
-    from moto.rds.models import Event, rds_backends
-
-    backend = rds_backends[ACCOUNT][REGION]
-    database = backend.databases[identifier]
-    database.status = status
-    event = Event("DB_INSTANCE_CREATE", database)
-    event.message = message
-    backend.events.append(event)
 
 
 @pytest.mark.parametrize("status", FAILED)

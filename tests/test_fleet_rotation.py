@@ -18,7 +18,7 @@ from sccos_backup.backups.ownership import hourly_tags
 from sccos_backup.backups.quota import QuotaProjection
 from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
 from tests.fake_rds import FakeRds
-from tests.test_backups import NOW, RID, hourly, instance, snapshot
+from tests.support.snapshots import NOW, RID, hourly, instance, snapshot
 
 ONE_ATTEMPT = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
 TAG = {"Key": "sccos:project", "Value": "shop"}

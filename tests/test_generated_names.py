@@ -70,7 +70,7 @@ def test_a_rollback_never_renames_the_other_databases_instance(
     from sccos_backup.restore.prepare import prepare
     from sccos_backup.restore.source import SourceChoice
     from tests.conftest import FakeClock, give_resource_id, make_instance
-    from tests.test_runbook import Crash, World
+    from tests.support.world import Crash, World
 
     for db in (EU, US):
         make_instance(rds, db)

@@ -20,7 +20,7 @@ from sccos_backup.backups.prune import plan_prune, prune_orphans
 from sccos_backup.backups.quota import Census, project
 from tests.conftest import FakeClock
 from tests.fake_rds import FakeRds
-from tests.test_backups import NOW, RID, hourly, instance, snapshot
+from tests.support.snapshots import NOW, RID, hourly, instance, snapshot
 
 pytestmark = pytest.mark.aws_in_process
 

@@ -14,21 +14,17 @@ from typing import Any
 import pytest
 
 from sccos_backup import errors
-from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.restore.fields import RESTORED_BY_TAG
-from sccos_backup.restore.plan import RestoreRequest, Strategy
-from sccos_backup.restore.prepare import prepare
+from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.spec import RestoreSpec
 from tests import rds_provider
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine, Killed
 from tests.originals import S3_ROLE
+from tests.support.engine_specs import LATEST, OUT, SNAPSHOT, STACK, aside, spec_for
 
 pytestmark = pytest.mark.aws_in_process
-
-STACK = "restore-shop"
-OUT: Any = lambda text: None  # noqa: E731
 
 
 @pytest.fixture
@@ -46,30 +42,12 @@ def shop(rds: Any) -> dict[str, Any]:
     return created
 
 
-def spec_for(moto: str, choice: SourceChoice, target: str, strategy: Strategy) -> RestoreSpec:
-    clock = FakeClock()
-    client = make_rds_client(region="eu-central-1", profile=None, endpoint_url=moto)
-    rds = RdsAdapter(client, clock=clock, sleep=clock.sleep)
-    spec = prepare(rds, RestoreRequest("shop", choice, strategy=strategy), clock()).spec
-    return dataclasses.replace(spec, target_identifier=target)
-
-
-def aside(rds: Any) -> None:
-    rds.modify_db_instance(
-        DBInstanceIdentifier="shop", NewDBInstanceIdentifier="shop-old", ApplyImmediately=True
-    )
-
-
 def restored(rds: Any, original: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         d
         for d in rds.describe_db_instances()["DBInstances"]
         if d["DbiResourceId"] != original["DbiResourceId"]
     ]
-
-
-SNAPSHOT = SourceChoice(snapshot="shop-nightly")
-LATEST = SourceChoice(latest=True)
 
 
 @pytest.mark.parametrize(

@@ -204,7 +204,7 @@ def _scenarios(moto: str, tmp: Path) -> list[Call]:
 
 def _fail_what_up_creates(engine: Any) -> None:
     """Every instance a later ``up`` declares ends ``incompatible-parameters``."""
-    from tests.test_failed_states import fail_instance
+    from tests.support.failures import fail_instance
 
     real_up = engine.up
 

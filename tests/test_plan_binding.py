@@ -12,18 +12,15 @@ from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock
-from tests.test_restore_run_cli import jenkins
-from tests.test_resume_options import _crashed
-from tests.test_runbook import World, instances, original
-
-__all__ = ["jenkins", "original"]
+from tests.support.restore_cli import Cli
+from tests.support.world import World, crashed, instances
 
 
 def test_resume_after_a_hand_change_on_the_parked_original_restores_the_approved_settings(
     moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
 ) -> None:
     clock = FakeClock()
-    plan = _crashed(World(moto, tmp_path / "state", clock), "rename-original")
+    plan = crashed(World(moto, tmp_path / "state", clock), "rename-original")
     rds.modify_db_instance(
         DBInstanceIdentifier=plan.names.aside,
         DBInstanceClass="db.t3.micro",
@@ -56,7 +53,6 @@ def test_plan_run_and_status_show_the_same_steps_and_source(
     moto: str, rds: Any, tmp_path: Path
 ) -> None:
     from tests.conftest import make_instance
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds)
     cli = Cli(moto, tmp_path, None)
@@ -98,7 +94,6 @@ def test_plan_out_then_run_plan_carries_out_the_saved_plan(
     moto: str, rds: Any, tmp_path: Path
 ) -> None:
     from tests.conftest import make_instance
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds, MultiAZ=True)
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
@@ -127,7 +122,6 @@ def test_run_plan_refuses_a_drifted_original_with_the_diff_and_edited_plans(
     moto: str, rds: Any, tmp_path: Path
 ) -> None:
     from tests.conftest import aws_state, make_instance
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds)
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
@@ -164,7 +158,6 @@ def test_a_snapshot_of_another_database_is_refused_unless_named(
     moto: str, rds: Any, tmp_path: Path, json_mode: bool
 ) -> None:
     from tests.conftest import aws_state, make_instance, one_error_line
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds, "shop")
     make_instance(rds, "shop-us")
@@ -195,7 +188,6 @@ def test_a_snapshot_of_an_earlier_incarnation_restores_without_naming_it(
     moto: str, rds: Any, tmp_path: Path
 ) -> None:
     from tests.conftest import make_instance
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds)
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
@@ -220,7 +212,6 @@ def test_resume_runs_the_resync_job_the_plan_named(
     from sccos_backup.resync.job import JOB_DESCRIPTION
     from tests.conftest import make_instance
     from tests.fake_jenkins import BuildPlan, FakeBuild
-    from tests.test_restore_run_cli import Cli
 
     make_instance(rds)
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")

@@ -24,7 +24,7 @@ from tests import rds_provider
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine
 from tests.originals import S3_ROLE
-from tests.test_inprocess_engine import LATEST, OUT, SNAPSHOT, STACK, aside, spec_for
+from tests.support.engine_specs import LATEST, OUT, SNAPSHOT, STACK, aside, spec_for
 
 pytestmark = pytest.mark.aws_in_process
 

@@ -10,10 +10,8 @@ What still needs the real CLI and aws plugin is in ``tests/test_real_pulumi.py``
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 from unittest.mock import Mock
@@ -22,10 +20,7 @@ from urllib.error import URLError
 import pytest
 from pulumi.automation import OpType, OutputValue, PulumiCommand
 
-from automation.engine import automation_api as pulumi_engine
 from automation.engine.automation_api import (
-    PULUMI_VERSION,
-    AutomationEngine,
     count_changes,
     last_meaningful_line,
     outputs_to_dict,
@@ -37,50 +32,12 @@ from sccos_backup.restore.source import SnapshotSource
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import AwsTarget, read_stack_spec
 from tests.conftest import make_instance
+from tests.support.pulumi_cli import HISTORY, PASSPHRASE, PLUGIN, FakeCli, cli_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGIN = importlib.metadata.version("pulumi_aws")
-PASSPHRASE = "correct horse battery staple"
 STACK = "restore-shop"
 
-FAKE_PULUMI = """#!{python}
-import json, os, sys
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-words = [a for a in sys.argv[1:] if a != "--non-interactive"]
-keys = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK")
-with open(os.path.join(root, "calls.jsonl"), "a") as log:
-    env = {{k: os.environ.get(k) for k in keys}}
-    log.write(json.dumps({{"args": words, "cwd": os.getcwd(), "env": env}}) + "\\n")
-if words[:1] == ["version"]:
-    print("v{version}")
-    sys.exit(0)
-if words[:2] == ["stack", "init"]:
-    with open(os.path.join(os.getcwd(), "Pulumi." + words[2] + ".yaml"), "w") as f:
-        f.write("encryptionsalt: v1:fake-salt\\n")
-with open(os.path.join(root, "script.json")) as f:
-    script = json.load(f)
-line = " ".join(words)
-best = max((p for p in script if line.startswith(p)), key=len, default=None)
-answer = script.get(best, {{}}) if best is not None else {{}}
-sys.stdout.write(answer.get("stdout", ""))
-sys.stderr.write(answer.get("stderr", ""))
-sys.exit(answer.get("code", 0))
-"""
 
-HISTORY = json.dumps(
-    [
-        {
-            "kind": "update",
-            "startTime": "2026-11-25T12:00:00.000Z",
-            "endTime": "2026-11-25T12:01:00.000Z",
-            "message": "",
-            "environment": {},
-            "config": {},
-            "result": "succeeded",
-            "version": 1,
-        }
-    ]
-)
 NOT_FOUND = {"code": 255, "stderr": f"error: no stack named '{STACK}' found\n"}
 
 
@@ -104,58 +61,6 @@ def project(tmp_path: Path) -> Path:
     work_dir.mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
     return work_dir
-
-
-@pytest.fixture
-def no_pulumi_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-
-
-def _engine(project: Path, data_dir: Path, **kwargs: Any) -> AutomationEngine:
-    options: dict[str, Any] = {
-        "work_dir": project,
-        "backend_url": None,
-        "passphrase": PASSPHRASE,
-        "aws": AwsTarget(region="eu-central-1"),
-        "data_dir": data_dir,
-    }
-    options.update(kwargs)
-    return AutomationEngine(**options)
-
-
-class FakeCli:
-    """A fake ``pulumi`` installed where the engine looks for a previous install."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.root = data_dir / pulumi_engine.CLI_FOLDER
-        (self.root / "bin").mkdir(parents=True)
-        binary = self.root / "bin" / "pulumi"
-        binary.write_text(FAKE_PULUMI.format(python=sys.executable, version=PULUMI_VERSION))
-        binary.chmod(0o755)
-        self.answer({})
-
-    def answer(self, script: dict[str, dict[str, Any]]) -> None:
-        """Answers by command prefix; the aws plugin `engine install` puts there is listed
-        unless the script says otherwise."""
-        listed = [{"name": "aws", "kind": "resource", "version": PLUGIN}]
-        script = {"plugin ls": {"stdout": json.dumps(listed)}, **script}
-        (self.root / "script.json").write_text(json.dumps(script))
-
-    def calls(self) -> list[dict[str, Any]]:
-        log = self.root / "calls.jsonl"
-        if not log.exists():
-            return []
-        return [json.loads(line) for line in log.read_text().splitlines()]
-
-    def commands(self) -> list[str]:
-        return [" ".join(call["args"]) for call in self.calls() if call["args"] != ["version"]]
-
-
-@pytest.fixture
-def fake_cli(tmp_path: Path, no_pulumi_on_path: None) -> FakeCli:
-    return FakeCli(tmp_path / "data")
 
 
 # -- pure functions -------------------------------------------------------------------------
@@ -193,7 +98,7 @@ def test_backend_url_overrides_and_a_missing_passphrase_is_left_to_the_environme
 
 
 def test_repr_never_shows_the_passphrase(project: Path, tmp_path: Path) -> None:
-    engine = _engine(project, tmp_path / "data")
+    engine = cli_engine(project, tmp_path / "data")
     assert PASSPHRASE not in repr(engine)
     assert "hidden" in repr(engine)
 
@@ -242,7 +147,7 @@ def test_no_cli_names_engine_install_and_downloads_nothing(
 
     monkeypatch.setattr(PulumiCommand, "install", classmethod(record))
     notices: list[str] = []
-    engine = _engine(project, tmp_path / "data", on_notice=notices.append)
+    engine = cli_engine(project, tmp_path / "data", on_notice=notices.append)
 
     with pytest.raises(PulumiUnavailable) as raised:
         engine.ensure_ready()
@@ -264,7 +169,7 @@ def test_ensure_ready_refuses_a_folder_of_another_project(tmp_path: Path) -> Non
     other.mkdir()
     (other / "Pulumi.yaml").write_text("name: something-else\nruntime: python\n")
     with pytest.raises(InvalidInput, match="not 'sccos-backup'"):
-        _engine(other, tmp_path / "data").ensure_ready()
+        cli_engine(other, tmp_path / "data").ensure_ready()
 
 
 def test_workspace_options_leave_pulumi_yaml_untouched(project: Path, tmp_path: Path) -> None:
@@ -274,7 +179,7 @@ def test_workspace_options_leave_pulumi_yaml_untouched(project: Path, tmp_path: 
     from automation.engine.readiness import workspace_options
 
     before = (project / "Pulumi.yaml").read_bytes()
-    engine = _engine(project, tmp_path / "data")
+    engine = cli_engine(project, tmp_path / "data")
     command = Mock(spec=PulumiCommand)
     options = workspace_options(engine.settings, lambda: None, command)
     assert options.project_settings is None
@@ -303,10 +208,10 @@ def test_previous_install_is_used_and_the_aws_plugin_checked_once(
     project: Path, tmp_path: Path, fake_cli: FakeCli
 ) -> None:
     notices: list[str] = []
-    engine = _engine(project, tmp_path / "data", on_notice=notices.append)
+    engine = cli_engine(project, tmp_path / "data", on_notice=notices.append)
     engine.ensure_ready()
     engine.ensure_ready()
-    _engine(project, tmp_path / "data").ensure_ready()  # a second engine in the same process
+    cli_engine(project, tmp_path / "data").ensure_ready()  # a second engine in the same process
 
     assert fake_cli.commands() == ["plugin ls --json"]
     assert notices == []
@@ -322,7 +227,7 @@ def test_a_missing_aws_plugin_names_engine_install_and_is_not_downloaded(
     other = [{"name": "aws", "kind": "resource", "version": "6.0.0"}]
     fake_cli.answer({"plugin ls": {"stdout": json.dumps(other)}})
     with pytest.raises(PulumiUnavailable) as raised:
-        _engine(project, tmp_path / "data").ensure_ready()
+        cli_engine(project, tmp_path / "data").ensure_ready()
     message = str(raised.value)
     assert "\n" not in message
     assert f"the Pulumi aws plugin v{PLUGIN} is not installed" in message
@@ -334,14 +239,14 @@ def test_outputs_of_a_missing_stack_is_none_and_creates_nothing(
     project: Path, tmp_path: Path, fake_cli: FakeCli
 ) -> None:
     fake_cli.answer({"stack select": NOT_FOUND})
-    assert _engine(project, tmp_path / "data").outputs(STACK) is None
+    assert cli_engine(project, tmp_path / "data").outputs(STACK) is None
     assert not any(command.startswith("stack init") for command in fake_cli.commands())
     assert not (project / f"Pulumi.{STACK}.yaml").exists()
 
 
 def test_outputs_of_an_existing_stack(project: Path, tmp_path: Path, fake_cli: FakeCli) -> None:
     fake_cli.answer({"stack output": {"stdout": json.dumps({"identifier": "shop", "port": 5432})}})
-    assert _engine(project, tmp_path / "data").outputs(STACK) == {
+    assert cli_engine(project, tmp_path / "data").outputs(STACK) == {
         "identifier": "shop",
         "port": 5432,
     }
@@ -359,7 +264,9 @@ def test_up_writes_the_capture_record_refreshes_first_and_returns_outputs(
         }
     )
     lines: list[str] = []
-    engine = _engine(project, tmp_path / "data", aws=AwsTarget(endpoint_url="http://127.0.0.1:1"))
+    engine = cli_engine(
+        project, tmp_path / "data", aws=AwsTarget(endpoint_url="http://127.0.0.1:1")
+    )
 
     assert engine.up(STACK, spec, lines.append) == {"identifier": "shop"}
 
@@ -398,7 +305,7 @@ def test_a_locked_stack_says_what_to_do(
         }
     )
     with pytest.raises(EngineError) as raised:
-        _engine(project, tmp_path / "data").up(STACK, spec, lambda _: None)
+        cli_engine(project, tmp_path / "data").up(STACK, spec, lambda _: None)
     state = (tmp_path / "data" / "state").absolute()
     assert str(raised.value) == (  # a command that works pasted into a shell
         f"stack {STACK} is locked by another update; wait for it or run "
@@ -423,7 +330,7 @@ def test_an_engine_failure_is_one_line_without_the_passphrase(
         }
     )
     with pytest.raises(EngineError) as raised:
-        _engine(project, tmp_path / "data").refresh(STACK, lambda _: None)
+        cli_engine(project, tmp_path / "data").refresh(STACK, lambda _: None)
     message = str(raised.value)
     assert "\n" not in message
     assert PASSPHRASE not in message

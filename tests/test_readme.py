@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
+from tests.support.commands import command_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -28,22 +29,8 @@ def test_readme_setup_commands_are_the_ones_ci_runs(marker: str) -> None:
     assert f"# {marker} (README)\n{command}\n" in CI
 
 
-def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    from typer.main import get_command
-
-    command = get_command(group) if prefix == () else group
-    found: list[tuple[str, ...]] = []
-    for name, sub in getattr(command, "commands", {}).items():
-        path = (*prefix, name)
-        if getattr(sub, "commands", None):
-            found.extend(_commands(sub, path))
-        else:
-            found.append(path)
-    return found
-
-
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    commands = _commands(app)
+    commands = command_paths(app)
     assert ("restore", "plan") in commands
     runner = CliRunner()
     for path in commands:

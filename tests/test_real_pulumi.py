@@ -84,10 +84,10 @@ def test_up_restores_the_snapshot_into_moto_and_a_second_preview_is_clean(
 
 
 def _real_world(moto: str, tmp_path: Path, notices: list[str]) -> Any:
-    """The runbook test world (tests/test_runbook.py) with the real engine in place of the
+    """The runbook test world (tests/support/world.py) with the real engine in place of the
     in-process one."""
     from tests.conftest import FakeClock
-    from tests.test_runbook import World
+    from tests.support.world import World
 
     work_dir = tmp_path / "project"
     work_dir.mkdir(exist_ok=True)
@@ -122,7 +122,7 @@ def _original(rds: Any, **extra: Any) -> dict[str, Any]:
 def test_point_in_time_restore_converges_in_place(moto: str, rds: Any, tmp_path: Path) -> None:
     from sccos_backup.restore.plan import Strategy
     from sccos_backup.restore.source import SourceChoice
-    from tests.test_runbook import assert_restored
+    from tests.support.world import assert_restored
 
     original = _original(rds)
     world = _real_world(moto, tmp_path, [])

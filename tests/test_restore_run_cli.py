@@ -5,11 +5,9 @@ Jenkins."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from typer.testing import CliRunner
 
@@ -17,63 +15,16 @@ from automation.cli import app
 from sccos_backup.restore.verify import differences
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins
-from tests.inprocess_engine import InProcessEngine
 from tests.support.factory import FakeFactory
-from tests.support.pipelines import create_pipelines
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def jenkins() -> Iterator[FakeJenkins]:
-    with FakeJenkins() as server:
-        yield server
+from tests.support.restore_cli import Cli, shop_with_pipelines
 
 
 @pytest.fixture
 def shop(rds: Any, moto: str) -> dict[str, Any]:
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    created = make_instance(
-        rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
-        Tags=[{"Key": "Environment", "Value": "production"}],
-    )
-    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
-    codepipeline = boto3.client("codepipeline", region_name=REGION, endpoint_url=moto)
-    create_pipelines(moto, codepipeline, "Maintenance_Enable_prod", "Maintenance_Disable_prod")
-    return created
+    return shop_with_pipelines(rds, moto)
 
 
-class Cli:
-    def __init__(self, moto: str, tmp_path: Path, jenkins: FakeJenkins | None) -> None:
-        self.moto = moto
-        self.clock = FakeClock()
-        self.engine = InProcessEngine(moto, tmp_path / "state")
-        self.jenkins = jenkins
-        self.tmp_path = tmp_path
-
-    def __call__(self, *args: str, interactive: bool = False, input: str | None = None) -> Any:
-        context = FakeFactory(
-            clock=self.clock, sleep=self.clock.sleep, interactive=interactive, engine=self.engine
-        )
-        env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
-        if self.jenkins is not None:
-            env = {
-                "JENKINS_URL": self.jenkins.url,
-                "JENKINS_USER": self.jenkins.user,
-                "JENKINS_API_TOKEN": self.jenkins.token,
-            }
-        return CliRunner().invoke(
-            app,
-            ["--endpoint-url", self.moto, "--region", REGION, *args],
-            obj=context,
-            env=env,
-            input=input,
-        )
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_run_in_place_end_to_end(

@@ -7,11 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import aws_state, one_error_line
 from tests.fake_jenkins import FakeJenkins
-from tests.test_restore_run_cli import Cli, jenkins, shop
+from tests.support.restore_cli import Cli, shop_with_pipelines
 
-__all__ = ["jenkins", "shop"]
+
+@pytest.fixture
+def shop(rds: Any, moto: str) -> dict[str, Any]:
+    return shop_with_pipelines(rds, moto)
 
 
 def _interrupted_at_up(cli: Cli, *args: str) -> Any:
@@ -80,13 +85,13 @@ def test_the_lock_a_killed_run_left_passes_the_check_and_is_taken_over(
     from automation.commands.factory import Factory
     from sccos_backup.restore.lock import DatabaseLock, lock_scope
     from tests.conftest import REGION
-    from tests.test_run_lock import _gone_pid
+    from tests.support.world import gone_pid
 
     cli = Cli(moto, tmp_path, jenkins)
     _interrupted_at_up(cli, "--snapshot", "shop-nightly", "--no-resync")
     run = json.loads(cli("restore", "status", "shop", "--json").stdout)["run"]
     lock = Factory(region=REGION, endpoint_url=moto).lock(None)
-    killed = f"me@{socket.gethostname()} pid {_gone_pid()}"  # as a SIGKILL leaves it
+    killed = f"me@{socket.gethostname()} pid {gone_pid()}"  # as a SIGKILL leaves it
     DatabaseLock(lock.store, backend=lock.backend, clock=cli.clock, holder=killed).acquire(
         "shop", lock_scope(shop["DBInstanceArn"]), "restore run", run
     )

@@ -9,24 +9,10 @@ import pytest
 
 from automation.runbook.record import TAG_OPTIONS
 from sccos_backup import errors
-from sccos_backup.restore.plan import Strategy
-from sccos_backup.restore.source import SourceChoice
 from tests.conftest import FakeClock
-from tests.test_runbook import Crash, World, instances, original
+from tests.support.world import World, crashed, instances
 
 pytestmark = pytest.mark.aws_in_process
-
-__all__ = ["original"]
-
-
-def _crashed(world: World, crash_at: str, **options: Any) -> Any:
-    plan = world.plan(Strategy.IN_PLACE, SourceChoice(snapshot="shop-nightly"), **options)
-    world.runbook.check_can_start(plan)
-    world.crash_at = crash_at
-    with pytest.raises(Crash):
-        world.runbook.start(plan)
-    world.crash_at = None
-    return plan
 
 
 def _options(rds: Any, plan: Any) -> str:
@@ -38,7 +24,7 @@ def test_no_resync_on_resume_skips_the_resync_step_and_is_recorded(
     moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
 ) -> None:
     clock = FakeClock()
-    plan = _crashed(World(moto, tmp_path / "state", clock), "verify")
+    plan = crashed(World(moto, tmp_path / "state", clock), "verify")
     second = World(moto, tmp_path / "state", clock)
     summary = second.runbook.resume("shop", resync=False)
     assert second.resyncs == [], "--no-resync on resume must not run sync:data"
@@ -50,7 +36,7 @@ def test_maintenance_given_on_resume_is_turned_on_now_and_off_at_the_end(
     moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
 ) -> None:
     clock = FakeClock()
-    plan = _crashed(World(moto, tmp_path / "state", clock), "up")
+    plan = crashed(World(moto, tmp_path / "state", clock), "up")
     second = World(moto, tmp_path / "state", clock)
     second.runbook.resume("shop", maintenance_env="production")
     calls = [c for c in second.maintenance.calls if not c[0].startswith("check")]
@@ -62,7 +48,7 @@ def test_another_maintenance_environment_on_resume_is_refused(
     moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
 ) -> None:
     clock = FakeClock()
-    _crashed(World(moto, tmp_path / "state", clock), "up", maintenance_env="production")
+    crashed(World(moto, tmp_path / "state", clock), "up", maintenance_env="production")
     second = World(moto, tmp_path / "state", clock)
     with pytest.raises(errors.InvalidInput, match="uses maintenance environment 'production'"):
         second.runbook.resume("shop", maintenance_env="staging")

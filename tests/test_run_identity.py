@@ -20,11 +20,9 @@ from sccos_backup import errors
 from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from tests.conftest import FakeClock, aws_state, make_instance
-from tests.test_runbook import Crash, World, instances, original
+from tests.support.world import Crash, World, instances
 
 pytestmark = pytest.mark.aws_in_process
-
-__all__ = ["original"]
 
 SNAPSHOT = SourceChoice(snapshot="shop-nightly")
 

@@ -29,6 +29,7 @@ from sccos_backup.restore.prepare import prepare
 from sccos_backup.restore.source import SourceChoice
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
 from tests.inprocess_engine import InProcessEngine
+from tests.support.world import gone_pid
 
 pytestmark = pytest.mark.aws_in_process
 
@@ -125,16 +126,6 @@ def test_a_file_lock_is_exclusive_and_released_only_by_its_holder(tmp_path: Path
     bob.release("shop", "2/eu", other)
 
 
-def _gone_pid() -> int:
-    """The pid of a process that has ended (reaped: no such process any more)."""
-    import subprocess
-    import sys
-
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def test_a_lock_its_own_run_left_is_taken_over_only_when_the_holder_is_gone(
     tmp_path: Path,
 ) -> None:
@@ -163,7 +154,7 @@ def test_a_lock_its_own_run_left_is_taken_over_only_when_the_holder_is_gone(
         resumer.release("shop", "1/eu", mine)
         return True
 
-    left_by(f"me@{host} pid {_gone_pid()}")
+    left_by(f"me@{host} pid {gone_pid()}")
     assert not takes_over("202611251300"), "another run's lock"
     assert takes_over()
     assert resumer.taken_over is not None and resumer.taken_over.run == "202611251200"

@@ -16,12 +16,11 @@ from sccos_backup.restore.source import SourceChoice
 from tests.conftest import FakeClock
 from tests.inprocess_engine import Killed
 from tests.originals import S3_ROLE
-from tests.test_runbook import (  # the fixture is used by name
+from tests.support.world import (
     MATRIX,
     World,
     assert_restored,
     instances,
-    original,  # noqa: F401
 )
 
 pytestmark = pytest.mark.aws_in_process
@@ -62,7 +61,7 @@ CASES = pytest.mark.parametrize(
 
 
 @pytest.fixture
-def monitored(rds: Any, original: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+def monitored(rds: Any, original: dict[str, Any]) -> dict[str, Any]:
     """The original with enhanced monitoring, so the point-in-time path has a follow-up
     modify too (pulumi-aws sends monitoring there) and a failing one can be modelled."""
     rds.modify_db_instance(
@@ -196,7 +195,7 @@ def test_an_interrupted_up_rolls_back(
 def test_a_restore_slower_than_the_provider_default_timeout_completes(
     moto: str,
     rds: Any,
-    original: dict[str, Any],  # noqa: F811
+    original: dict[str, Any],
     tmp_path: Path,
 ) -> None:
     """pulumi-aws waits 50 minutes by default; the declaration gives it the runbook's 6 h."""
@@ -213,7 +212,7 @@ def test_a_restore_slower_than_the_provider_default_timeout_completes(
 def test_a_swap_with_an_iam_role_survives_the_cut_over(
     moto: str,
     rds: Any,
-    original: dict[str, Any],  # noqa: F811
+    original: dict[str, Any],
     tmp_path: Path,
 ) -> None:
     """The role moves with a rename and a RoleAssociation is replaced when its identifier

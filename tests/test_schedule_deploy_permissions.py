@@ -19,7 +19,7 @@ from sccos_backup.permissions import allows, policy_document
 from sccos_backup.permissions.deployment import DEPLOYED_BY
 from sccos_backup.schedule.package import Artifact, build
 from sccos_backup.schedule.spec import ScheduleSpec
-from tests.test_schedule_declaration import ACCOUNT, FLEET, REGION, install
+from tests.support.schedule_mocks import ACCOUNT, FLEET, REGION, install
 
 COMPONENT = "sccos-backup:schedule:BackupSchedule"
 #: The rotation split in shards: a schedule per shard.

@@ -17,13 +17,7 @@ from sccos_backup.errors import EngineError
 from sccos_backup.schedule.event import Selection
 from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
 from sccos_backup.schedule.stackfile import read_schedule_spec
-from tests.test_pulumi_engine import (  # noqa: F401 - fixtures
-    HISTORY,
-    PASSPHRASE,
-    FakeCli,
-    fake_cli,
-    no_pulumi_on_path,
-)
+from tests.support.pulumi_cli import HISTORY, PASSPHRASE, FakeCli
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = "fleet"
@@ -53,7 +47,7 @@ def _engine(folder: Path, tmp_path: Path, backend_url: str | None = None) -> Sch
 def test_up_creates_the_stack_of_the_schedule_project_and_writes_its_record(
     folder: Path,
     tmp_path: Path,
-    fake_cli: FakeCli,  # noqa: F811
+    fake_cli: FakeCli,
 ) -> None:
     fake_cli.answer(
         {
@@ -89,7 +83,7 @@ def test_up_creates_the_stack_of_the_schedule_project_and_writes_its_record(
 def test_a_failing_engine_is_one_line_without_the_passphrase(
     folder: Path,
     tmp_path: Path,
-    fake_cli: FakeCli,  # noqa: F811
+    fake_cli: FakeCli,
 ) -> None:
     fake_cli.answer(
         {
@@ -110,7 +104,7 @@ def test_a_failing_engine_is_one_line_without_the_passphrase(
 def test_destroy_of_a_stack_never_captured_changes_nothing(
     folder: Path,
     tmp_path: Path,
-    fake_cli: FakeCli,  # noqa: F811
+    fake_cli: FakeCli,
 ) -> None:
     with pytest.raises(Exception, match="schedule capture --stack fleet"):
         _engine(folder, tmp_path).destroy(STACK, lambda _: None)

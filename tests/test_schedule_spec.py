@@ -20,7 +20,7 @@ from sccos_backup.schedule.stackfile import (
     stack_config,
     write_schedule_file,
 )
-from tests.test_schedule_declaration import SCHEDULE, install
+from tests.support.schedule_mocks import SCHEDULE, install
 
 ROOT = Path(__file__).resolve().parent.parent
 

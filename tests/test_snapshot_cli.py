@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import boto3
-import botocore.config
 import pytest
 import typer
 from typer.testing import CliRunner, Result
@@ -18,11 +15,13 @@ from automation.commands.snapshot import app
 from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.aws.snapshots import SnapshotQuota
 from tests.conftest import REGION, FakeClock, aws_state
-from tests.quota_standin import answer_quota
-from tests.support.factory import FakeFactory
-from tests.test_backups import make_db, names, tags_of
+from tests.support import snapshot_cli
+from tests.support.snapshot_cli import Run
+from tests.support.snapshots import make_db, names, tags_of
 
-Run = Callable[..., Result]
+#: The group's fixtures (tests/support/snapshot_cli.py): a fake clock and a CliRunner on moto.
+cli = snapshot_cli.cli
+clock = snapshot_cli.clock
 
 
 class QuotaAdapter(RdsAdapter):
@@ -30,41 +29,6 @@ class QuotaAdapter(RdsAdapter):
 
     def read_snapshot_quota(self) -> SnapshotQuota:
         return SnapshotQuota(95, 100)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def cli(moto: str, clock: FakeClock) -> Run:
-    """Invoke the ``snapshot`` group with a FakeFactory holding a fake clock, on a client
-    that answers DescribeAccountAttributes (:mod:`tests.quota_standin`) unless quota=None."""
-
-    def run(
-        *args: str,
-        input: str | None = None,
-        interactive: bool = False,
-        adapter: type[RdsAdapter] = RdsAdapter,
-        quota: int | None = 100,
-    ) -> Result:
-        # No retries: moto answers the quota call with HTTP 500 (quota=None leaves it so).
-        config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
-        client = boto3.client("rds", region_name=REGION, endpoint_url=moto, config=config)
-        if quota is not None:
-            answer_quota(client, limit=quota)
-        obj = FakeFactory(
-            endpoint_url=moto,
-            region=REGION,
-            clock=clock,
-            sleep=clock.sleep,
-            interactive=interactive,
-            rds=adapter(client, clock=clock, sleep=clock.sleep),
-        )
-        return CliRunner().invoke(app, list(args), obj=obj, input=input)
-
-    return run
 
 
 def assert_refused(result: Result, code: int, fragment: str) -> None:

@@ -14,7 +14,7 @@ from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import status_problems
 from tests.conftest import FakeClock
-from tests.test_runbook import World, original  # noqa: F401 - the fixture is used by name
+from tests.support.world import World
 
 pytestmark = pytest.mark.aws_in_process
 
@@ -65,7 +65,7 @@ class PendingRebootAdapter(RdsAdapter):
 def test_the_runbook_stops_on_a_parameter_group_waiting_for_a_reboot(
     moto: str,
     rds: Any,
-    original: dict[str, Any],  # noqa: F811
+    original: dict[str, Any],
     tmp_path: Path,
 ) -> None:
     world = World(moto, tmp_path / "state", FakeClock())
