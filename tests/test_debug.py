@@ -147,3 +147,40 @@ def test_debug_logs_the_pulumi_cli_output_redacted(
     assert "Updating (restore-shop-1)" in err
     assert "passphrase ***" in err and "SECRET" not in err, err
     assert "exit code 0" in err
+
+
+def test_a_whole_restore_run_under_debug_logs_its_calls_and_no_secret(
+    moto: str, rds: Any, jenkins: FakeJenkins, tmp_path: Path
+) -> None:
+    """The command with the most secrets at hand: a restore run with its re-sync (Jenkins token
+    from a file) and the stack passphrase set; the suite's secret guard scans its output too."""
+    from tests.conftest import FakeClock
+    from tests.inprocess_engine import InProcessEngine
+
+    make_instance(rds, "shop")
+    rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")
+    token_file = tmp_path / "token"
+    token_file.write_text(jenkins.token + "\n")
+    clock = FakeClock()
+    engine = InProcessEngine(moto, tmp_path / "state")
+    env = {
+        "JENKINS_URL": jenkins.url,
+        "JENKINS_USER": jenkins.user,
+        "JENKINS_API_TOKEN": "",
+        "PULUMI_CONFIG_PASSPHRASE": "pw-SECRET-stack-passphrase",
+    }
+    args = ["--debug", "--endpoint-url", moto, "--region", REGION, "restore", "run", "shop"]
+    args += ["--snapshot", "shop-nightly", "--yes", "--jenkins-token-file", str(token_file)]
+    result = invoke(
+        args,
+        env=env,
+        obj=FakeFactory(clock=clock, sleep=clock.sleep, interactive=False, engine=engine),
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "rds ModifyDBInstance DBInstanceIdentifier=shop NewDBInstanceIdentifier=" in result.stderr
+    )
+    assert f"POST {jenkins.url}" in result.stderr
+    everything = result.stdout + result.stderr
+    assert jenkins.token not in everything
+    assert "pw-SECRET-stack-passphrase" not in everything
