@@ -198,7 +198,7 @@ def test_the_restore_and_drill_plans_fit_80_columns(moto: str, rds: object) -> N
     result = CliRunner().invoke(
         app, ["restore", "plan", "shop", "--latest", "--endpoint-url", moto], env={"COLUMNS": "80"}
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # not ready here (no Pulumi CLI nor Jenkins)
     settings = result.stdout[result.stdout.index("Settings") :].splitlines()[:-1]
     assert "1111aaaa-2222-bbbb-3333-cccc4444dddd" in result.stdout, "the ARN is cut at a '/'"
     long = [line for line in settings if len(line) > 80 and not line.startswith("warning:")]

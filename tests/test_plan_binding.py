@@ -198,7 +198,7 @@ def test_a_snapshot_of_an_earlier_incarnation_restores_without_naming_it(
     cleaned = cli("restore", "cleanup", "shop", "--yes")
     assert cleaned.exit_code == 0, cleaned.output
     cli.clock.sleep(3600)
-    again = cli("restore", "plan", "shop", "--snapshot", "shop-nightly", "--json")
+    again = cli("restore", "plan", "shop", "--snapshot", "shop-nightly", "--no-resync", "--json")
     assert again.exit_code == 0, again.output
     plan = json.loads(again.stdout)
     assert plan["lineage"] == ["db-SHOP0000000000000000000000"]

@@ -52,7 +52,7 @@ def test_restore_plan_and_resync_need_no_option(
         )
         env = {**NO_ENV, "SCCOS_BACKUP_SHOP": "de"}
         plan = CliRunner().invoke(app, ["restore", "plan", "shop", "--latest"], env=env)
-        assert plan.exit_code == 0, plan.output
+        assert plan.exit_code == 3, plan.output  # not ready here: no Pulumi CLI
         assert "Restore plan for shop (swap)" in plan.stdout
         assert "Maintenance_Enable_prod" in plan.stdout
 
@@ -95,7 +95,7 @@ def test_a_flag_wins_over_the_config_in_a_command(shop_folder: Path, moto: str, 
     result = CliRunner().invoke(
         app, ["restore", "plan", "shop", "--latest", "--strategy", "in-place"], env=NO_ENV
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # not ready here (no Pulumi CLI nor Jenkins)
     assert "Restore plan for shop (in-place)" in result.stdout
 
 

@@ -74,8 +74,8 @@ def plan_command(
     store: StoreOpt = None,
 ) -> None:
     """Show the restore's steps, every setting (original beside declared) and the checks
-    `restore run` makes first (as `sccos-backup doctor`); --out saves the plan for
-    `restore run --plan`. Changes nothing in AWS."""
+    `restore run` makes first (as `sccos-backup doctor`; exit 3 when one failed); --out saves
+    a ready plan for `restore run --plan`. Changes nothing in AWS."""
     from automation.commands.doctor import build_setup, render_checks
     from automation.doctor.checks import run_checks
     from sccos_backup.restore.prepare import prepare
@@ -119,6 +119,19 @@ def plan_command(
         render_plan(plan)
         typer.echo("")
         render_checks(checks)
+    if not checks.ready:
+        from sccos_backup import errors
+
+        unwritten = ""
+        if out is not None:
+            target = out.expanduser().absolute()
+            unwritten = (
+                f"; the plan was not written to {target} (`restore run --plan` would refuse it)"
+            )
+        raise errors.PreconditionFailed(
+            f"not ready: {len(checks.failures)} check(s) failed: {checks.failed_text()}"
+            f"{unwritten}; fix them and plan again"
+        )
     if out is not None:
         written = write_plan(plan, out)
         typer.echo(

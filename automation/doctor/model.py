@@ -80,11 +80,13 @@ class Checks:
     def to_json(self) -> dict[str, Any]:
         return {"ready": self.ready, "checks": [c.to_json() for c in self.items]}
 
+    def failed_text(self) -> str:
+        """Each failed check and its fix, on one line."""
+        return "; ".join(f"{c.title}: {c.detail} (fix: {c.fix})" for c in self.failures)
+
     def refusal(self) -> str:
         """One line for a run that refuses: each failed check and its fix."""
-        parts = [f"{c.title}: {c.detail} (fix: {c.fix})" for c in self.failures]
         return (
-            f"{len(parts)} check(s) failed, nothing was changed: "
-            + "; ".join(parts)
-            + "; see `sccos-backup doctor`"
+            f"{len(self.failures)} check(s) failed, nothing was changed: "
+            f"{self.failed_text()}; see `sccos-backup doctor`"
         )

@@ -43,7 +43,10 @@ class CheckPreconditions(Step):
 
     @property
     def title(self) -> str:
-        return "Check every precondition (done for this plan)"
+        return (
+            "Check the source, the preconditions and the checks below (as `sccos-backup "
+            "doctor`); `restore run` makes them again before its first change"
+        )
 
 
 @dataclass(frozen=True)
