@@ -39,6 +39,14 @@ GLOBAL_OPTIONS = ("--region", "--profile", "--endpoint-url", "--config", "--shop
 GLOBAL_FLAGS = ("--debug",)
 
 
+#: What the removed ``--jenkins-token`` says instead of Click's "No such option" (its value,
+#: already in ``ps``, is never repeated).
+RETIRED_OPTION_LINE = (
+    "--jenkins-token is no longer accepted: a token on the command line shows in `ps` to every "
+    "user of this host; set JENKINS_API_TOKEN or pass --jenkins-token-file FILE"
+)
+
+
 def hoist_global_options(args: Sequence[str]) -> list[str]:
     """Move global options written after the subcommand (``snapshot list shop --region x``)
     to the front, where Click expects them. Stops at ``--``."""
@@ -140,6 +148,8 @@ class OneLineErrors(TyperGroup):
             if type(error).__name__ == "NoArgsIsHelpError":
                 sys.stdout.write(error.ctx.get_help() + "\n")  # type: ignore[attr-defined]
                 sys.exit(0)
+            if getattr(error, "option_name", None) == "--jenkins-token":
+                sys.exit(usage_error(RETIRED_OPTION_LINE, error, args))
             message = " ".join(error.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
             sys.exit(usage_error(message + "; see --help", error, args))
         if not standalone_mode:

@@ -18,6 +18,7 @@ from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
+    InsecureHttpOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -63,6 +64,7 @@ def build_setup(
     jenkins_job: str,
     store: str | None,
     active_run: str | None = None,
+    allow_insecure_http: bool = False,
 ) -> Setup:
     """The checks' view of a run with these options; contacts nothing yet."""
     from automation.commands.factory import resolved_backend_url
@@ -83,7 +85,10 @@ def build_setup(
         def adapter() -> JenkinsAdapter:
             from automation.commands.resync import jenkins_config
 
-            return context.jenkins(jenkins_config(jenkins_url, jenkins_user, jenkins_token))
+            config = jenkins_config(
+                jenkins_url, jenkins_user, jenkins_token, insecure=allow_insecure_http
+            )
+            return context.jenkins(config)
 
         jenkins = JenkinsTarget(
             adapter=adapter,
@@ -143,6 +148,7 @@ def doctor_command(
     jenkins_token: JenkinsTokenOpt = None,
     jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     store: StoreOpt = None,
+    allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Check everything `restore run` with these options needs; exit 0 when ready, 3 when not.
     Changes nothing. Example: sccos-backup doctor shop --latest --maintenance prod"""
@@ -174,6 +180,7 @@ def doctor_command(
         jenkins_token=jenkins_token,
         jenkins_job=jenkins_job,
         store=store,
+        allow_insecure_http=allow_insecure_http,
     )
     # The source is judged as `restore run` judges it: earlier incarnations count as the database.
     setup = replace(setup, lineage=context.run_finder(backend_url).lineage(request.db_identifier))

@@ -226,3 +226,13 @@ def maintenance_env(env: str) -> str:
 
     maintenance_pipeline_name(env, on=True)
     return env
+
+
+InsecureHttpOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-insecure-http",
+        help="Accept a plain http:// Jenkins URL of another host (the API token then crosses "
+        "the network unencrypted); loopback addresses need no flag.",
+    ),
+]

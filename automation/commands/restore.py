@@ -12,6 +12,7 @@ from automation.commands.factory import factory_of, resolved_backend_url
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
+    InsecureHttpOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -72,6 +73,7 @@ def plan_command(
     jenkins_user: JenkinsUserOpt = None,
     jenkins_token: JenkinsTokenOpt = None,
     store: StoreOpt = None,
+    allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Show the restore's steps, every setting (original beside declared) and the checks
     `restore run` makes first (as `sccos-backup doctor`; exit 3 when one failed); --out saves
@@ -107,6 +109,7 @@ def plan_command(
         jenkins_token=jenkins_token,
         jenkins_job=jenkins_job,
         store=store,
+        allow_insecure_http=allow_insecure_http,
     )
     checks, _ = run_checks(setup, plan)
     if json_output:

@@ -19,6 +19,7 @@ from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     DbId,
     FromDatabaseOpt,
+    InsecureHttpOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -127,8 +128,10 @@ class CommandSetup:
         jenkins_token: Path | None,
         jenkins_job: str,
         store: str | None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.context: Factory = factory_of(ctx)
+        self.insecure = allow_insecure_http
         self.json_output = json_output
         self.yes = yes
         self.backend_url = backend_url
@@ -145,7 +148,13 @@ class CommandSetup:
         from automation.commands.runbook_wiring import resync_step
 
         step: ResyncStep = resync_step(
-            self.context, True, *self.jenkins, job, self.store, attach=attach
+            self.context,
+            True,
+            *self.jenkins,
+            job,
+            self.store,
+            attach=attach,
+            insecure=self.insecure,
         )
         return step
 
@@ -174,6 +183,7 @@ class CommandSetup:
             jenkins_token=token,
             jenkins_job=job,
             store=self.store,
+            allow_insecure_http=self.insecure,
         )
 
     def approve(self, plan: RestorePlan) -> None:
@@ -212,6 +222,7 @@ def run_command(
     jenkins_token: JenkinsTokenOpt = None,
     jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     store: StoreOpt = None,
+    allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Run the whole restore: rename, pulumi up, verify, re-sync; or carry out a saved plan
     (--plan). Re-run it to continue."""
@@ -251,6 +262,7 @@ def run_command(
         jenkins_token=jenkins_token,
         jenkins_job=jenkins_job,
         store=store,
+        allow_insecure_http=allow_insecure_http,
     )
     can_confirm(setup.context, yes)
     finder = setup.context.run_finder(backend_url)
@@ -271,6 +283,7 @@ def resume_command(
     jenkins_token: JenkinsTokenOpt = None,
     jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     store: StoreOpt = None,
+    allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Continue an interrupted restore run where it stopped (also from another machine), with
     the plan it recorded; --no-resync and --maintenance given here are recorded on the run."""
@@ -289,6 +302,7 @@ def resume_command(
         jenkins_token=jenkins_token,
         jenkins_job=jenkins_job,
         store=store,
+        allow_insecure_http=allow_insecure_http,
     )
     context = setup.context
     finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))

@@ -17,8 +17,9 @@ import typer
 
 from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import factory_of
-from automation.commands.options import duration_option
+from automation.commands.options import InsecureHttpOpt, duration_option
 from automation.commands.progress import StatusLine
+from automation.commands.projects import data_dir
 from sccos_backup.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_JOB, DEFAULT_QUEUE_TIMEOUT
 from sccos_backup.errors import InvalidInput, JenkinsBuildFailed
 
@@ -43,8 +44,11 @@ def jenkins_token(token_file: Path | None) -> str | None:
     return token
 
 
-def jenkins_config(url: str | None, user: str | None, token_file: Path | None) -> JenkinsConfig:
-    """The Jenkins settings from options / environment, or one line naming what is missing."""
+def jenkins_config(
+    url: str | None, user: str | None, token_file: Path | None, *, insecure: bool = False
+) -> JenkinsConfig:
+    """The Jenkins settings from options / environment, or one line naming what is missing;
+    ``insecure`` (--allow-insecure-http) lets the token go to a plain http:// URL."""
     token = jenkins_token(token_file)
     missing = [
         hint
@@ -60,7 +64,7 @@ def jenkins_config(url: str | None, user: str | None, token_file: Path | None) -
     assert url and user and token
     from sccos_backup.jenkins.config import JenkinsConfig
 
-    return JenkinsConfig(url=url, user=user, token=token)
+    return JenkinsConfig(url=url, user=user, token=token, allow_insecure_http=insecure)
 
 
 @contextlib.contextmanager
@@ -94,6 +98,10 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
             signal.signal(sig, signal.SIG_IGN if fired[0] else old)
 
 
+#: The folder of the data folder where --adopt saves previous job configurations (0700).
+ADOPTED_JOBS = "adopted-jobs"
+
+
 @handle_errors
 def resync(
     ctx: typer.Context,
@@ -103,7 +111,7 @@ def resync(
         typer.Option(
             "--jenkins-url",
             envvar="JENKINS_URL",
-            help="Jenkins URL, e.g. http://jenkins.<env>/.",
+            help="Jenkins URL, e.g. https://jenkins.<env>/.",
         ),
     ] = None,
     jenkins_user: Annotated[
@@ -187,21 +195,24 @@ def resync(
         bool, typer.Option("--enable", help="Enable the job if it is disabled in Jenkins.")
     ] = False,
     save_dir: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--save-dir",
             metavar="DIR",
-            help="Where --adopt saves the job's previous config.xml.",
+            help="Where --adopt saves the job's previous config.xml, readable by you only "
+            "(default: adopted-jobs in the data folder).",
+            show_default=False,
         ),
-    ] = Path(),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object at the end instead of the log.")
     ] = False,
+    allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
     from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
-    config = jenkins_config(jenkins_url, jenkins_user, jenkins_token)
+    config = jenkins_config(jenkins_url, jenkins_user, jenkins_token, insecure=allow_insecure_http)
     request = ResyncRequest(
         job=job,
         command=command,
@@ -213,7 +224,7 @@ def resync(
         adopt=adopt,
         enable=enable,
         detach=detach,
-        save_dir=save_dir,
+        save_dir=save_dir if save_dir is not None else data_dir() / ADOPTED_JOBS,
     )
     adapter = factory_of(ctx).jenkins(config)
     progress = StatusLine()

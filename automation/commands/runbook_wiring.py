@@ -70,6 +70,7 @@ def resync_step(
     store: str | None,
     *,
     attach: bool = False,
+    insecure: bool = False,
 ) -> Any:
     """The runbook's re-sync step, or None when it is not wanted; settings checked now. With
     ``attach`` (a resumed run) a build of the job already running is followed, not started
@@ -79,7 +80,7 @@ def resync_step(
     from automation.commands.resync import jenkins_config
     from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
-    config = jenkins_config(url, user, token)
+    config = jenkins_config(url, user, token, insecure=insecure)
     request = ResyncRequest(job=job, store=store)
     runner = attach_or_run_resync if attach else run_resync
 

@@ -34,7 +34,7 @@ from sccos_backup.jenkins.control import ActiveBuild, BuildControl
 from sccos_backup.jenkins.jobxml import (
     JobState,
     ShellJob,
-    config_diff,
+    config_changes,
     freestyle_config,
     job_state,
     read_shell_job,
@@ -65,10 +65,11 @@ class JobPlan:
     config: str | None
     state: JobState | None
 
-    def diff(self) -> str:
+    def changes(self) -> tuple[int, int]:
+        """Lines the new configuration adds and removes (0, 0 when nothing changes)."""
         if self.existing is None or self.config is None:
-            return ""
-        return config_diff(self.existing, self.config, job=self.name)
+            return 0, 0
+        return config_changes(self.existing, self.config)
 
 
 class JenkinsAdapter:

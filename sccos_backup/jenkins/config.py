@@ -6,6 +6,7 @@ client; it is never part of a message, a log line or a repr.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -28,9 +29,13 @@ class JenkinsConfig:
     user: str
     token: str = field(repr=False)
     request_timeout: int = DEFAULT_REQUEST_TIMEOUT
+    #: Send the token over plain http:// to a host other than this one (--allow-insecure-http).
+    allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
         check_url(self.url, self.token)
+        if not self.allow_insecure_http:
+            check_encrypted(self.url)
         if not self.user:
             raise errors.InvalidInput("the Jenkins user is empty; pass --jenkins-user")
         if not self.token:
@@ -75,6 +80,28 @@ def check_url(url: str, token: str = "") -> None:
             f"the Jenkins URL contains the API token {_NOT_SHOWN}; pass the token with "
             "JENKINS_API_TOKEN only, and the bare address with --jenkins-url"
         )
+
+
+def check_encrypted(url: str) -> None:
+    """Refuse ``http://`` to any host but this one (127.0.0.0/8, ::1, localhost): the API
+    token would cross the network in clear. Names the URL without credentials."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or is_loopback(parts.hostname or ""):
+        return
+    raise errors.InvalidInput(
+        f"the Jenkins URL {display_url(url)} is plain http: the API token would cross the "
+        "network unencrypted; use its https:// address, or pass --allow-insecure-http if "
+        "that network is trusted"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def display_url(url: str) -> str:

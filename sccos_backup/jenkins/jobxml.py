@@ -221,12 +221,9 @@ def reconciled_config(
     return _serialise(root)
 
 
-def config_diff(before: str, after: str, *, job: str) -> str:
-    """A unified diff of two job configurations, for showing before a job is adopted."""
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"{job}/config.xml (in Jenkins)",
-        tofile=f"{job}/config.xml (managed)",
-    )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+def config_changes(before: str, after: str) -> tuple[int, int]:
+    """Lines added and removed from ``before`` to ``after``: what adopting a job reports (its
+    configuration itself may hold credentials, so it is never printed)."""
+    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), n=0, lineterm=""))
+    body = [line for line in lines[2:] if not line.startswith("@@")]  # after the two headers
+    return sum(line[:1] == "+" for line in body), sum(line[:1] == "-" for line in body)

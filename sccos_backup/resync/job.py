@@ -21,8 +21,9 @@ build's URL. With
 
 Ownership: a job this tool creates carries :data:`MARKER` in its description. An existing job
 without it is changed only with ``request.adopt``: its previous ``config.xml`` is saved to
-``request.save_dir`` and the diff reported through ``on_status`` first. A disabled job is
-refused unchanged unless ``request.enable``.
+``request.save_dir`` (0600) and a summary of the change (lines added and removed, never the
+configuration itself, which may hold credentials) reported through ``on_status`` first. A
+disabled job is refused unchanged unless ``request.enable``.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def run_resync(
     """Ensure the sync job, build it, stream its console to ``on_output``; return the result.
 
     ``on_status`` gets one short line per step (job created, build started, an adoption's
-    diff); ``on_poll`` gets the queue wait's progress. Raises
+    change summary); ``on_poll`` gets the queue wait's progress. Raises
     :class:`~sccos_backup.errors.JenkinsError` subclasses (``JenkinsBuildFailed`` for FAILURE,
     ABORTED, UNSTABLE), ``PreconditionFailed`` (job not ours, disabled, already running),
     ``WaitTimeout`` and ``Interrupted``.
@@ -172,7 +173,7 @@ def _plan(adapter: JenkinsAdapter, request: ResyncRequest) -> JobPlan:
         raise errors.PreconditionFailed(
             f"job '{request.job}' on {adapter.server} was not created by sccos-backup (its "
             f"description lacks '{MARKER}'); pass --adopt to let sccos-backup manage its build "
-            "steps (the diff is shown and its config.xml saved first), or pick another --job"
+            "steps (its config.xml is saved first), or pick another --job"
         )
     if state is not None and state.disabled and not request.enable:
         raise errors.PreconditionFailed(
@@ -187,8 +188,12 @@ def _apply(
 ) -> None:
     if plan.state is not None and not plan.state.marked and plan.existing is not None:
         saved = _save_previous(request.save_dir, request.job, plan.existing)
-        calls.status(f"adopting job '{request.job}': its previous config.xml is saved in {saved}")
-        calls.status(plan.diff().rstrip("\n"))
+        added, removed = plan.changes()
+        calls.status(
+            f"adopting job '{request.job}': its previous config.xml is saved in {saved} (only "
+            f"you may read it); the managed configuration has {added} line(s) added and "
+            f"{removed} removed (compare the two in Jenkins' job history or with that file)"
+        )
     adapter.apply_job(plan)
     calls.status(f"job '{request.job}' on {adapter.server}: {plan.action}")
 

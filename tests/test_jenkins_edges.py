@@ -1,0 +1,115 @@
+"""Jenkins edges through the CLI: an adopted job's old config is saved privately and only a
+summary of the change is printed; http:// needs --allow-insecure-http (loopback exempt); the
+removed --jenkins-token says what to use instead."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from automation.cli import app
+from automation.commands.context import AppContext
+from tests.fake_jenkins import FakeJenkins, FakeTime
+
+JOB = "sccos-backup-sync-data"
+#: A foreign job whose configuration carries something its owners would not want printed.
+THEIRS = (
+    "<?xml version='1.1' encoding='UTF-8'?>\n<project>\n<description>ops</description>\n"
+    "<builders><hudson.tasks.Shell><command>mysql -pTHEIR-DB-PASSWORD sync</command>"
+    "</hudson.tasks.Shell></builders>\n</project>"
+)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeJenkins]:
+    with FakeJenkins() as server:
+        yield server
+
+
+def cli(*args: str, fake: FakeJenkins | None = None, url: str | None = None) -> Any:
+    time = FakeTime()
+    env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
+    if fake is not None:
+        env = {"JENKINS_URL": fake.url, "JENKINS_USER": fake.user, "JENKINS_API_TOKEN": fake.token}
+    if url is not None:
+        env["JENKINS_URL"] = url
+    context = AppContext(sleep=time.sleep, clock=time.clock)
+    return CliRunner().invoke(app, list(args), env=env, obj=context)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_adopt_prints_a_summary_never_the_config_and_saves_it_privately(
+    fake: FakeJenkins,
+) -> None:
+    fake.add_job(JOB, THEIRS)
+    old = os.umask(0o022)
+    try:
+        result = cli("resync", "--adopt", fake=fake)
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert "THEIR-DB-PASSWORD" not in result.output, "the foreign config was printed"
+    assert "<project>" not in result.output
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "sccos-backup" / "adopted-jobs"
+    [saved] = list(folder.iterdir())
+    assert saved.read_text() == THEIRS
+    assert (mode(folder), mode(saved)) == (0o700, 0o600)
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("adopting job")]
+    assert str(saved) in line and "line(s) added" in line and "removed" in line, line
+
+
+def test_an_http_url_is_refused_without_allow_insecure_http(fake: FakeJenkins) -> None:
+    url = "http://jenkins.example:8080/ci/"
+    result = cli("resync", fake=fake, url=url)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "http://jenkins.example:8080/ci/" in line, line
+    assert "--allow-insecure-http" in line and "https://" in line
+    assert "tok-in-url" not in result.output and fake.token not in result.output
+    assert not fake.calls("GET") and not fake.calls("POST"), "nothing is sent"
+
+
+def test_the_http_rule_names_the_url_without_credentials_and_exempts_loopback() -> None:
+    from sccos_backup import errors
+    from sccos_backup.jenkins.config import JenkinsConfig
+
+    with pytest.raises(errors.InvalidInput, match="--allow-insecure-http") as refused:
+        JenkinsConfig(url="http://jenkins.example/", user="ops", token="tok-SECRET-1")
+    assert "http://jenkins.example/" in str(refused.value)
+    assert "tok-SECRET-1" not in str(refused.value)
+    JenkinsConfig(url="http://jenkins.example/", user="ops", token="t", allow_insecure_http=True)
+    for host in ("127.0.0.1", "127.8.9.10", "[::1]", "localhost", "LOCALHOST"):
+        JenkinsConfig(url=f"http://{host}:8080/", user="ops", token="t")
+    JenkinsConfig(url="https://jenkins.example/", user="ops", token="t")
+
+
+def test_allow_insecure_http_lets_resync_reach_an_http_jenkins(fake: FakeJenkins) -> None:
+    result = cli("resync", "--allow-insecure-http", fake=fake)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("resync", "--jenkins-token", "tok-SECRET-argv"),
+        ("resync", "--jenkins-token=tok-SECRET-argv"),
+        ("restore", "run", "shop", "--latest", "--jenkins-token", "tok-SECRET-argv"),
+        ("doctor", "shop", "--latest", "--jenkins-token", "tok-SECRET-argv"),
+    ],
+)
+def test_the_removed_token_option_says_what_to_use(args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert "No such option" not in line, line
+    assert "JENKINS_API_TOKEN" in line and "--jenkins-token-file" in line, line
+    assert "tok-SECRET-argv" not in result.output
