@@ -21,6 +21,11 @@ def private_folder(path: Path, *, narrow: bool = True) -> Path:
     missing; an existing one of ours is narrowed to 0700 unless ``narrow`` is False (a folder
     the user named, e.g. a project or reports folder, keeps the mode they gave it)."""
     existed = path.is_dir()
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing[1:]):  # mkdir(parents=True) gives parents the umask's mode
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=FOLDER_MODE)
+            folder.chmod(FOLDER_MODE)
     path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     if narrow or not existed:
         with contextlib.suppress(PermissionError):  # a folder we do not own stays as it is

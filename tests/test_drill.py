@@ -103,7 +103,8 @@ def test_a_drill_runs_end_to_end_and_reports_figures_from_the_clock(
     assert report.passed, report.problems
     assert instance_ids(rds) == {"shop"}, "the copy is destroyed"
     assert live_view(rds) == before, "the live database is untouched"
-    data = json.loads((tmp_path / "reports" / f"shop-drill-{plan.names.run_id}.json").read_text())
+    [stored] = (tmp_path / "reports").glob(f"shop-drill-{plan.names.run_id}-*.json")
+    data = json.loads(stored.read_text())
     assert data == json.loads(report.to_text())
     figures = data["figures"]
     assert figures["rtoSeconds"] == RESTORE_TIME.total_seconds()

@@ -113,3 +113,46 @@ def test_the_removed_token_option_says_what_to_use(args: tuple[str, ...]) -> Non
     assert "No such option" not in line, line
     assert "JENKINS_API_TOKEN" in line and "--jenkins-token-file" in line, line
     assert "tok-SECRET-argv" not in result.output
+
+
+def test_swapped_user_and_token_never_show_the_token(fake: FakeJenkins) -> None:
+    time = FakeTime()
+    env = {"JENKINS_URL": fake.url, "JENKINS_USER": fake.token, "JENKINS_API_TOKEN": fake.user}
+    context = AppContext(sleep=time.sleep, clock=time.clock)
+    result = CliRunner().invoke(app, ["resync"], env=env, obj=context)
+    assert result.exit_code != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "HTTP 401" in line, line
+    assert fake.token not in result.output
+    assert not fake.jobs
+
+
+def test_a_host_that_fails_idna_is_one_line_through_the_cli(fake: FakeJenkins) -> None:
+    result = cli("resync", fake=fake, url="https://" + "a" * 64 + ".example/")
+    assert result.exit_code != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "--jenkins-url" in line, line
+    assert "Traceback" not in result.output
+
+
+def test_an_interrupt_while_the_finished_build_is_read_stops_nothing(fake: FakeJenkins) -> None:
+    """Ctrl-C as the last console lines of a build that has ended arrive: nothing to stop."""
+    from sccos_backup import errors
+    from sccos_backup.jenkins.client import make_jenkins_adapter
+    from sccos_backup.jenkins.config import JenkinsConfig
+    from sccos_backup.resync.job import ResyncRequest, run_resync
+    from tests.fake_jenkins import BuildPlan
+
+    fake.plan(BuildPlan(chunks=["syncing\n", "done\n"]))
+    time = FakeTime()
+    config = JenkinsConfig(url=fake.url, user=fake.user, token=fake.token)
+    adapter = make_jenkins_adapter(config, sleep=time.sleep, clock=time.clock)
+
+    def interrupted_at_the_end(text: str) -> None:
+        if "done" in text:
+            raise KeyboardInterrupt
+
+    with pytest.raises((errors.SccosBackupError, KeyboardInterrupt)) as caught:
+        run_resync(adapter, ResyncRequest(), interrupted_at_the_end)
+    assert not fake.calls("POST", "/stop"), "a finished build was stopped"
+    assert "stopped build" not in str(caught.value)

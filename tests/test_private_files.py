@@ -113,3 +113,67 @@ def test_redaction_keeps_what_is_not_a_secret() -> None:
 
     text = "psql -p5432 -h copy -c 'select count(*) from spy_order'"
     assert redact(text) == text
+
+
+def test_the_state_folder_a_run_writes_is_private_all_the_way_down(
+    moto: str, rds: object, tmp_path: Path
+) -> None:
+    """The default file:// backend (the data folder's state) holds the lock and the recorded
+    plan of every run: each folder in it 0700, each file 0600, under a 022 umask."""
+    from tests.conftest import make_instance
+    from tests.test_restore_run_cli import Cli
+
+    make_instance(rds)
+    rds.create_db_snapshot(  # type: ignore[attr-defined]
+        DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly"
+    )
+    cli = Cli(moto, tmp_path, None)
+    result = cli("restore", "run", "shop", "--snapshot", "shop-nightly", "--no-resync", "--yes")
+    assert result.exit_code == 0, result.output
+    state = Path(os.environ["XDG_DATA_HOME"]) / "sccos-backup" / "state"
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert files, "the run recorded its plan in the state folder"
+    wide = [
+        f"{p.relative_to(state.parent)} {oct(mode(p))}"
+        for p in [state, *state.rglob("*")]
+        if mode(p) != (0o700 if p.is_dir() else 0o600)
+    ]
+    assert wide == []
+
+
+def test_the_engine_narrows_a_state_folder_left_wide(tmp_path: Path) -> None:
+    from automation.engine.automation_api import PROJECT, AutomationEngine
+    from sccos_backup import errors
+    from sccos_backup.restore.stackfile import AwsTarget
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(f"name: {PROJECT}\nruntime: python\n")
+    state = tmp_path / "data" / "state"
+    state.mkdir(parents=True, mode=0o755)
+    engine = AutomationEngine(
+        work_dir=project,
+        backend_url=None,
+        passphrase="correct horse",
+        aws=AwsTarget("eu-central-1", None, None),
+        data_dir=tmp_path / "data",
+    )
+    with pytest.raises(errors.SccosBackupError):
+        engine.ensure_ready()  # no Pulumi CLI here: after the folder is prepared
+    assert mode(state) == 0o700
+
+
+def test_doctor_refuses_an_empty_passphrase_as_run_does(tmp_path: Path) -> None:
+    from automation.doctor.pulumi import PulumiTarget, passphrase_check
+
+    target = PulumiTarget(
+        data_dir=tmp_path, work_dir=tmp_path, backend_url="file:///x", stack_prefix="restore-"
+    )
+    empty_file = tmp_path / "passphrase"
+    empty_file.write_text("\n")
+    for env in (
+        {"PULUMI_CONFIG_PASSPHRASE": ""},
+        {"PULUMI_CONFIG_PASSPHRASE_FILE": str(empty_file)},
+    ):
+        check = passphrase_check(None, target, env)
+        assert check.status == "failed" and "empty" in check.detail, (env, check)

@@ -286,7 +286,7 @@ def test_follow_attaches_to_the_running_build(fake: FakeJenkins) -> None:
     assert again.exit_code == 0 and len(fake.builds[DEFAULT_JOB]) == 2
 
 
-def test_adopt_shows_the_diff_and_saves_the_previous_config(
+def test_adopt_summarises_the_change_and_saves_the_previous_config(
     fake: FakeJenkins, tmp_path: Any
 ) -> None:
     theirs = (
@@ -304,7 +304,8 @@ def test_adopt_shows_the_diff_and_saves_the_previous_config(
     assert result.exit_code == 0, result.output
     saved = list(tmp_path.iterdir())
     assert [p.read_text() for p in saved] == [theirs]
-    assert "make sync" in result.stderr and str(saved[0]) in result.stderr
+    assert "make sync" not in result.output, "a summary only, never the foreign config"
+    assert "line(s) added" in result.stderr and str(saved[0]) in result.stderr
     assert_clean(result, fake.token)
 
 

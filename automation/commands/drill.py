@@ -278,7 +278,7 @@ def run_command(
     except KeyboardInterrupt:
         raise _interrupted(db) from None
     status.done()
-    location = store.location(report_name(db, result.run_id))
+    location = store.location(report_name(result))
     if report is not None:
         write_private(report.expanduser(), result.to_markdown(), narrow=False)
     if json_output:

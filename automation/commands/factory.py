@@ -78,7 +78,9 @@ def passphrase() -> str | None:
             "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or "
             "PULUMI_CONFIG_PASSPHRASE_FILE); use the same one on every machine"
         )
-    empty = value == "" if value is not None else _empty_file(str(file))
+    from automation.doctor.pulumi import empty_file
+
+    empty = value == "" if value is not None else empty_file(str(file))
     if empty:
         where = "PULUMI_CONFIG_PASSPHRASE" if value is not None else f"the file {file}"
         raise errors.InvalidInput(
@@ -86,16 +88,6 @@ def passphrase() -> str | None:
             "with nothing; set a real one (the same on every machine)"
         )
     return value
-
-
-def _empty_file(path: str) -> bool:
-    """True when the passphrase file exists and holds only whitespace (an unreadable one is
-    Pulumi's to report)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return not handle.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 @dataclass

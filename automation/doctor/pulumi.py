@@ -134,8 +134,12 @@ def passphrase_check(cli: Path | None, target: PulumiTarget, env: Mapping[str, s
         "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the one the "
         "team's stacks were made with"
     )
-    if env.get("PULUMI_CONFIG_PASSPHRASE") is None and not env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+    value, file = env.get("PULUMI_CONFIG_PASSPHRASE"), env.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+    if value is None and not file:
         return failed(key, title, "PULUMI_CONFIG_PASSPHRASE is not set", fix)
+    if value == "" or (value is None and empty_file(str(file))):
+        where = "PULUMI_CONFIG_PASSPHRASE" if value is not None else f"the file {file}"
+        return failed(key, title, f"the passphrase in {where} is empty", fix)
     if cli is None:
         return skipped(key, title, "no Pulumi CLI to try it with")
     backend = {"PULUMI_BACKEND_URL": target.backend_url}
@@ -166,3 +170,13 @@ def passphrase_check(cli: Path | None, target: PulumiTarget, env: Mapping[str, s
                 return failed(key, title, f"it does not decrypt stack {stack}: {line}", fix)
             return failed(key, title, f"cannot read stack {stack}: {line}", "check the backend")
     return ok(key, title, f"decrypts {', '.join(stacks)}")
+
+
+def empty_file(path: str) -> bool:
+    """The passphrase file exists and holds only whitespace (an unreadable one is Pulumi's to
+    report, as the run leaves it)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return not handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return False

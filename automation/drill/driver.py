@@ -286,7 +286,7 @@ class DrillDriver:
     # -- helpers -------------------------------------------------------------------------------
 
     def _write(self, report: DrillReport) -> DrillReport:
-        self.store.write(report_name(report.database, report.run_id), report.to_text())
+        self.store.write(report_name(report), report.to_text())
         return report
 
     def _tag(self, copy: Instance, tags: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
 """Where drill reports are kept and how past drills are listed: a folder, or an S3 prefix.
 
-Each drill writes ``<DB_ID>-drill-<RUNID>.json`` (and, with ``--report``, a Markdown page
+Each drill writes ``<DB_ID>-drill-<RUNID>-<UNIQUE>.json`` (and, with ``--report``, a Markdown page
 wherever the user asks). ``drill history`` reads every JSON report of one database back.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sccos_backup import errors
-from sccos_backup.drill.report import read_report, report_time
+from sccos_backup.drill.report import DrillReport, read_report, report_time
 from sccos_backup.files import write_private
 
 
@@ -93,8 +93,9 @@ def parse_reports_url(url: str) -> tuple[str, str] | None:
     return bucket, prefix
 
 
-def report_name(db_identifier: str, run_id: str) -> str:
-    return f"{db_identifier}-drill-{run_id}.json"
+def report_name(report: DrillReport) -> str:
+    """``DB-drill-RUNID-UNIQUE.json``: two drills in one minute share a run id, not a name."""
+    return f"{report.database}-drill-{report.run_id}-{report.unique}.json"
 
 
 @dataclass(frozen=True)

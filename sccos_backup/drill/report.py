@@ -14,6 +14,7 @@ All times come from the injected clock, so tests check every figure exactly.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,6 +80,9 @@ class DrillReport:
     differences: tuple[Mapping[str, Any], ...] = ()
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: Tells apart the reports of two drills that started in the same minute (same run id);
+    #: kept by ``replace``, so every rewrite of one drill's report keeps its name.
+    unique: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def passed(self) -> bool:
