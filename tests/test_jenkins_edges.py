@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from automation.commands.context import AppContext
 from tests.fake_jenkins import FakeJenkins, FakeTime
+from tests.support.factory import FakeFactory
 
 JOB = "sccos-backup-sync-data"
 #: A foreign job whose configuration carries something its owners would not want printed.
@@ -39,7 +39,7 @@ def cli(*args: str, fake: FakeJenkins | None = None, url: str | None = None) -> 
         env = {"JENKINS_URL": fake.url, "JENKINS_USER": fake.user, "JENKINS_API_TOKEN": fake.token}
     if url is not None:
         env["JENKINS_URL"] = url
-    context = AppContext(sleep=time.sleep, clock=time.clock)
+    context = FakeFactory(sleep=time.sleep, clock=time.clock)
     return CliRunner().invoke(app, list(args), env=env, obj=context)
 
 
@@ -118,7 +118,7 @@ def test_the_removed_token_option_says_what_to_use(args: tuple[str, ...]) -> Non
 def test_swapped_user_and_token_never_show_the_token(fake: FakeJenkins) -> None:
     time = FakeTime()
     env = {"JENKINS_URL": fake.url, "JENKINS_USER": fake.token, "JENKINS_API_TOKEN": fake.user}
-    context = AppContext(sleep=time.sleep, clock=time.clock)
+    context = FakeFactory(sleep=time.sleep, clock=time.clock)
     result = CliRunner().invoke(app, ["resync"], env=env, obj=context)
     assert result.exit_code != 0
     [line] = result.stderr.strip().splitlines()
