@@ -289,3 +289,23 @@ def test_a_reports_folder_that_is_a_file_is_refused_before_the_drill(
     )
     one_error_line(result, 2, "--reports-url", "a-file")
     assert aws_state(rds) == before
+
+
+def test_two_drills_in_the_same_minute_keep_both_reports(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path)
+    start = cli.clock.now.replace(second=0)
+    drills = []
+    for offset in (0, 30):
+        cli.clock.now = start + timedelta(seconds=offset)  # both start within one minute
+        result = cli(
+            "drill", "run", "shop", "--hourly", "--check-command", PASSING, "--yes", "--json"
+        )
+        assert result.exit_code == 0, result.output
+        drills.append(json.loads(result.stdout)["drill"])
+    assert drills[0] == drills[1], "both drills carry the same minute's id"
+    stored = sorted((tmp_path / "reports").glob("shop-drill-*.json"))
+    assert len(stored) == 2, f"one report overwrote the other: {stored}"
+    history = cli("drill", "history", "shop", "--json")
+    assert len(json.loads(history.stdout)["drills"]) == 2

@@ -8,10 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.fake_jenkins import FakeJenkins
-from tests.test_restore_run_cli import Cli, jenkins, shop
+import pytest
 
-__all__ = ["jenkins", "shop"]
+from tests.fake_jenkins import FakeJenkins
+from tests.support.restore_cli import Cli, shop_with_pipelines
+
+
+@pytest.fixture
+def shop(rds: Any, moto: str) -> dict[str, Any]:
+    return shop_with_pipelines(rds, moto)
 
 
 def test_plan_exits_not_ready_when_a_check_failed_and_writes_no_plan(

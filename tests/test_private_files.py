@@ -121,7 +121,7 @@ def test_the_state_folder_a_run_writes_is_private_all_the_way_down(
     """The default file:// backend (the data folder's state) holds the lock and the recorded
     plan of every run: each folder in it 0700, each file 0600, under a 022 umask."""
     from tests.conftest import make_instance
-    from tests.test_restore_run_cli import Cli
+    from tests.support.restore_cli import Cli
 
     make_instance(rds)
     rds.create_db_snapshot(  # type: ignore[attr-defined]
