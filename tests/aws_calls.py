@@ -72,15 +72,21 @@ _recorders: list[Recorder] = []
 def command_group(args: Sequence[str]) -> str | None:
     """``restore`` for ``["--region", "x", "restore", "plan", ...]``."""
     skip = False
+    words = []
     for arg in args:
         if skip:
             skip = False
         elif arg in _VALUED:
             skip = True
         elif not arg.startswith("-"):
-            # `doctor` checks a restore run: its calls are the restore group's.
-            return "restore" if arg == "doctor" else arg
-    return None
+            words.append(arg)
+    if not words:
+        return None
+    # `doctor` checks a restore run: its calls are the restore group's; `restore rehearse`
+    # has a policy of its own.
+    if words[:2] == ["restore", "rehearse"]:
+        return "rehearse"
+    return "restore" if words[0] == "doctor" else words[0]
 
 
 #: The options that name an S3 place, and the environment variables that stand for them.

@@ -269,6 +269,15 @@ class JenkinsHandler(QueueAndBuilds):
         if rest in (["build"], ["buildWithParameters"]) and method == "POST":
             self._trigger(name, rest[0])
             return
+        if rest == ["doDelete"] and method == "POST":
+            # AbstractItem.doDoDelete: @RequirePOST, Item.DELETE, then a redirect to the parent.
+            if "hudson.model.Item.Delete" in fake.forbid:
+                self._forbidden("hudson.model.Item.Delete")
+                return
+            del fake.jobs[name]
+            fake.builds.pop(name, None)
+            self._send(302, headers={"Location": fake.url})
+            return
         if rest and rest[0].isdigit():
             self._build(method, name, int(rest[0]), rest[1:], query)
             return

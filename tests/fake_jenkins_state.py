@@ -22,6 +22,7 @@ PERMISSION_IMPLIED_BY = {
     "hudson.model.Item.Configure": ["hudson.model.Hudson.Administer"],
     "hudson.model.Item.Build": ["hudson.model.Hudson.Administer"],
     "hudson.model.Item.Cancel": ["hudson.model.Hudson.Administer"],
+    "hudson.model.Item.Delete": ["hudson.model.Hudson.Administer"],
 }
 
 

@@ -339,6 +339,13 @@ class InProcessEngine:
         on_output(f"Destroying ({stack}):\n")
         self._path(stack).unlink()  # `pulumi stack rm`
 
+    def forget(self, stack: str, on_output: Callable[[str], None]) -> None:
+        """``pulumi stack rm --force``: the state goes, the resources it held are left."""
+        self.operations.append(("forget", stack))
+        if self._load(stack) is not None:
+            self._path(stack).unlink()
+            on_output(f"stack '{stack}' removed\n")
+
     def pending(self, stack: str) -> list[dict[str, str]]:
         state = self._load(stack)
         return [] if state is None else list(state["pending"])

@@ -17,6 +17,7 @@ EXAMPLES: dict[str, str] = {
     "restore rollback": "sccos-backup restore rollback shop",
     "restore cleanup": "sccos-backup restore cleanup shop",
     "restore unlock": "sccos-backup restore unlock shop",
+    "restore rehearse": "sccos-backup restore rehearse shop --strategy swap",
     "snapshot create": "sccos-backup snapshot create shop --purpose before-release --note 2026.11",
     "snapshot list": "sccos-backup snapshot list shop --since 24h",
     "snapshot rotate": "sccos-backup snapshot rotate shop --keep-hours 60",

@@ -301,11 +301,12 @@ class Factory:
         )
         return runbook, status, skipped
 
-    def report_store(self, reports_url: str | None) -> ReportStore:
-        """Where drill reports are kept: a folder, or an S3 bucket and prefix."""
+    def report_store(self, reports_url: str | None, default: str = "drills") -> ReportStore:
+        """Where drill (and rehearsal) reports are kept: a folder, or an S3 bucket and prefix;
+        without ``reports_url`` the folder ``default`` in the user's data directory."""
         from sccos_backup.drill.history import FolderStore, S3Store, parse_reports_url
 
-        url = reports_url or str(data_dir() / "drills")
+        url = reports_url or str(data_dir() / default)
         s3 = parse_reports_url(url)
         if s3 is None:
             folder = Path(url).expanduser()

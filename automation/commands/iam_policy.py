@@ -9,7 +9,7 @@ import typer
 
 from automation.commands.context import echo_json, handle_errors
 
-_CHOICES = "restore|snapshot|schedule|schedule-deploy|resync|drill|all"
+_CHOICES = "restore|rehearse|snapshot|schedule|schedule-deploy|resync|drill|all"
 
 
 @handle_errors

@@ -231,6 +231,7 @@ def review_commands(backend: str, stack: str, folder: Path) -> list[str]:
 
 
 def _register() -> None:
+    from automation.commands import rehearse
     from automation.commands import restore_recover as recover
     from automation.commands import restore_run as run
 
@@ -240,6 +241,7 @@ def _register() -> None:
     app.command("rollback")(recover.rollback_command)
     app.command("cleanup")(recover.cleanup_command)
     app.command("unlock")(recover.unlock_command)
+    app.command("rehearse")(rehearse.rehearse_command)
 
 
 _register()

@@ -260,6 +260,19 @@ class AutomationEngine:
             handle.destroy(on_output=on_output, on_error=on_output, refresh=True)
             handle.workspace.remove_stack(stack)
 
+    def forget(self, stack: str, on_output: OnOutput) -> None:
+        """``pulumi stack rm --force``: the stack leaves the state, whatever it held is left
+        alone (a rehearsal deletes its instances through RDS first); no stack, no error."""
+        from pulumi.automation.errors import StackNotFoundError
+
+        with self._translate("stack rm", stack):
+            try:
+                handle = self._stack(stack, self._recorded_program(stack), create=False)
+            except StackNotFoundError:
+                return
+            handle.workspace.remove_stack(stack, force=True)
+            on_output(f"stack '{stack}' removed\n")
+
     def outputs(self, stack: str) -> dict[str, Any] | None:
         """The stack's outputs; None when the stack does not exist (it is not created)."""
         from pulumi.automation.errors import StackNotFoundError

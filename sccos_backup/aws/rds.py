@@ -104,6 +104,9 @@ class RdsAdapter:
     def delete_snapshot(self, snapshot_identifier: str) -> None:
         self._snapshots.delete_snapshot(snapshot_identifier)
 
+    def delete_retained_backups(self, resource_id: str) -> bool:
+        return self._snapshots.delete_retained_backups(resource_id)
+
     def wait_snapshot(
         self,
         snapshot_identifier: str,
@@ -284,9 +287,17 @@ class RdsAdapter:
             first_delay=self._pace(first_interval),
         )
 
-    def delete_instance(self, identifier: str, *, final_snapshot: str) -> None:
-        """Delete with a final snapshot, keeping automated backups (only `restore cleanup`)."""
+    def delete_instance(self, identifier: str, *, final_snapshot: str | None) -> None:
+        """Delete with a final snapshot, keeping automated backups (`restore cleanup`); with no
+        ``final_snapshot`` (a rehearsal's own instance) without one, backups included."""
         with translate(f"deleting DB instance '{identifier}'"):
+            if final_snapshot is None:
+                self._client.delete_db_instance(
+                    DBInstanceIdentifier=identifier,
+                    SkipFinalSnapshot=True,
+                    DeleteAutomatedBackups=True,
+                )
+                return
             self._client.delete_db_instance(
                 DBInstanceIdentifier=identifier,
                 SkipFinalSnapshot=False,

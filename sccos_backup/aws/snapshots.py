@@ -159,6 +159,24 @@ class SnapshotCalls:
         with translate(f"deleting snapshot '{snapshot_identifier}'"):
             self._client.delete_db_snapshot(DBSnapshotIdentifier=snapshot_identifier)
 
+    def delete_retained_backups(self, resource_id: str) -> bool:
+        """Delete the automated backups RDS retained of the deleted instance ``resource_id``
+        (DescribeDBInstanceAutomatedBackups: ``Status`` ``retained``); False when there are
+        none. Only a rehearsal's own instances come here."""
+        with translate(f"automated backups of {resource_id}"):
+            found = self._client.describe_db_instance_automated_backups(DbiResourceId=resource_id)[
+                "DBInstanceAutomatedBackups"
+            ]
+        retained = [
+            b
+            for b in found
+            if b.get("DbiResourceId") == resource_id and b.get("Status") == "retained"
+        ]
+        for _ in retained:
+            with translate(f"deleting the retained automated backups of {resource_id}"):
+                self._client.delete_db_instance_automated_backup(DbiResourceId=resource_id)
+        return bool(retained)
+
     def wait_snapshot(
         self,
         snapshot_identifier: str,

@@ -196,6 +196,12 @@ class JenkinsAdapter:
         ):
             self._session.post_xml(f"{job_path(name)}config.xml", plan.config)
 
+    def delete_job(self, name: str) -> None:
+        """Delete the job (``POST job/NAME/doDelete``); only a rehearsal's own job."""
+        session = self._session
+        with session.call(f"deleting job '{name}'", missing=session.job_missing(name)):
+            session.client.delete_job(name)
+
 
 def make_jenkins_adapter(
     config: JenkinsConfig,

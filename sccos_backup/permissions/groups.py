@@ -23,6 +23,7 @@ from sccos_backup.permissions.deployment import (
     STATE_LIST,
     STATE_OBJECTS,
 )
+from sccos_backup.permissions.rehearsal import REHEARSE
 from sccos_backup.permissions.statements import (
     CREATE_HOURLY_SNAPSHOT,
     CREATE_SNAPSHOT,
@@ -97,6 +98,8 @@ BY_COMMAND: Mapping[str, tuple[Statement, ...]] = {
         STATE_OBJECTS,
         STATE_LIST,
     ),
+    # `restore rehearse`: a restore run's rights on the stand-in, and deleting what it created.
+    "rehearse": REHEARSE,
     "drill": (
         READ_RDS,
         READ_RESTORE_WINDOW,

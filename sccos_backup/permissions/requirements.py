@@ -227,6 +227,9 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("rds", "DeleteDBInstance"): lambda p, w: [
         Need("rds:DeleteDBInstance", w.rds("db", str(p["DBInstanceIdentifier"])))
     ],
+    ("rds", "DeleteDBInstanceAutomatedBackup"): lambda p, w: [
+        Need("rds:DeleteDBInstanceAutomatedBackup", w.rds("auto-backup", "*"))
+    ],
     ("rds", "RemoveRoleFromDBInstance"): lambda p, w: [
         Need("rds:RemoveRoleFromDBInstance", w.rds("db", str(p["DBInstanceIdentifier"])))
     ],

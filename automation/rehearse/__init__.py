@@ -1,0 +1,1 @@
+"""The restore rehearsal: the whole runbook against a stand-in of production, then removed."""
