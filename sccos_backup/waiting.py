@@ -33,6 +33,17 @@ class Poll:
     percent: float | None = None
 
 
+@dataclass
+class Callbacks:
+    """How a long-running driver (a restore run, a drill) reports; the CLI renders, tests record."""
+
+    notify: Callable[[str], None] = lambda line: None
+    on_output: Callable[[str], None] = lambda text: None
+    on_poll: Callable[[Poll], None] | None = None
+    #: Called after each step's action and before it is recorded (tests inject crashes here).
+    after_step: Callable[[str], None] = lambda key: None
+
+
 def intervals(first: float = MIN_INTERVAL, cap: float = MAX_INTERVAL) -> Callable[[], float]:
     """A stateful generator of pauses: ``first``, then growing by 25 % up to ``cap``."""
     current = [first]

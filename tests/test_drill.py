@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from automation.drill.driver import DrillCallbacks, DrillDriver
+from automation.drill.driver import DrillDriver
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.backups.ownership import hourly_tags
@@ -67,7 +67,7 @@ class World:
             engine=self.engine,
             clock=clock,
             store=self.store,
-            callbacks=DrillCallbacks(notify=self.lines.append, after_step=after_step),
+            callbacks=Callbacks(notify=self.lines.append, after_step=after_step),
             first_interval=1.0,
         )
 

@@ -128,14 +128,14 @@ def _driver(
     check_timeout: float = 3600.0,
 ) -> tuple[DrillDriver, StatusLine]:
     from automation.commands.progress import progress_streams
-    from automation.drill.driver import DrillCallbacks
+    from sccos_backup.waiting import Callbacks
 
     notify, on_output, status = progress_streams(json_output)
     driver = context.drill_driver(
         work_dir=work_dir,
         backend_url=backend_url,
         store=store,
-        callbacks=DrillCallbacks(notify=notify, on_output=on_output, on_poll=status),
+        callbacks=Callbacks(notify=notify, on_output=on_output, on_poll=status),
         check_timeout=check_timeout,
     )
     return driver, status

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from automation.commands.progress import StatusLine
     from automation.commands.shop_config import ShopConfig
     from automation.doctor.pulumi import PulumiTarget
-    from automation.drill.driver import DrillCallbacks, DrillDriver
+    from automation.drill.driver import DrillDriver
     from automation.engine.base import Engine
     from automation.engine.schedule import ScheduleDriver
     from automation.runbook.runbook import Maintenance, Runbook, RunFinder
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sccos_backup.restore.lock import DatabaseLock, LockStore
     from sccos_backup.restore.planfile import PlanStore
     from sccos_backup.restore.stackfile import AwsTarget
+    from sccos_backup.waiting import Callbacks
 
 
 def _no_config() -> ShopConfig:
@@ -326,7 +327,7 @@ class Factory:
         work_dir: Path | None,
         backend_url: str | None,
         store: ReportStore,
-        callbacks: DrillCallbacks,
+        callbacks: Callbacks,
         check_timeout: float,
     ) -> DrillDriver:
         from automation.drill.driver import DrillDriver, DrillTimeouts

@@ -42,16 +42,7 @@ from sccos_backup.drill.report import CheckResult, DrillReport
 from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.source import iso
 from sccos_backup.restore.verify import SettingCheck, compare
-from sccos_backup.waiting import Poll
-
-
-@dataclass
-class DrillCallbacks:
-    notify: Callable[[str], None] = lambda line: None
-    on_output: Callable[[str], None] = lambda text: None
-    on_poll: Callable[[Poll], None] | None = None
-    #: Called after each step's action and before it is recorded (tests inject crashes here).
-    after_step: Callable[[str], None] = lambda key: None
+from sccos_backup.waiting import Callbacks
 
 
 @dataclass(frozen=True)
@@ -66,7 +57,7 @@ class DrillDriver:
     engine: DisposableEngine
     clock: Callable[[], datetime]
     store: ReportStore
-    callbacks: DrillCallbacks = field(default_factory=DrillCallbacks)
+    callbacks: Callbacks = field(default_factory=Callbacks)
     timeouts: DrillTimeouts = field(default_factory=DrillTimeouts)
     first_interval: float = 15.0
     check_runner: Callable[..., CheckResult] = run_check

@@ -17,22 +17,11 @@ from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.defaults import DEFAULT_RESTORE_TIMEOUT
 from sccos_backup.restore.lock import DatabaseLock, lock_scope, same_backend, whoami
 from sccos_backup.restore.planfile import PlanStore
-from sccos_backup.waiting import Poll
+from sccos_backup.waiting import Callbacks, Poll
 
 #: The commands that continue or finish a run, and so may take over the lock it left (a
 #: cleanup killed while RDS deleted is run again).
 CONTINUE_A_RUN = frozenset({"restore resume", "restore rollback", "restore cleanup"})
-
-
-@dataclass
-class Callbacks:
-    """How the runbook reports; the CLI renders, tests record."""
-
-    notify: Callable[[str], None] = lambda line: None
-    on_output: Callable[[str], None] = lambda text: None
-    on_poll: Callable[[Poll], None] | None = None
-    #: Called after each step's action and before it is recorded (tests inject crashes here).
-    after_step: Callable[[str], None] = lambda key: None
 
 
 @dataclass(frozen=True)

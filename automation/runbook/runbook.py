@@ -20,7 +20,7 @@ from typing import Generic, TypeVar, overload
 from automation.engine.base import Engine
 from automation.runbook.actions import StepActions
 from automation.runbook.cleanup import Cleanup, CleanupPlan
-from automation.runbook.context import Callbacks, Maintenance, RunContext, Timeouts
+from automation.runbook.context import Maintenance, RunContext, Timeouts
 from automation.runbook.execute import Executor, Resumer, Starter
 from automation.runbook.finder import RunFinder
 from automation.runbook.record import (
@@ -47,6 +47,7 @@ from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.restore.lock import DatabaseLock
 from sccos_backup.restore.plan import RestorePlan
 from sccos_backup.restore.planfile import PlanStore
+from sccos_backup.waiting import Callbacks
 
 __all__ = [
     "DONE",
