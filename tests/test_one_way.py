@@ -4,9 +4,12 @@ store, one JSON convention, and no emulator branches in production code."""
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 
 from automation.drill.driver import DrillDriver
 from automation.runbook.context import RunContext
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_runbook_and_the_drill_report_through_one_callbacks_type() -> None:
@@ -17,3 +20,20 @@ def test_the_runbook_and_the_drill_report_through_one_callbacks_type() -> None:
     import automation.runbook.context as core
 
     assert core.Callbacks is driver.Callbacks
+
+
+def production_sources() -> dict[str, str]:
+    return {
+        path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+        for top in ("sccos_backup", "automation")
+        for path in sorted((ROOT / top).rglob("*.py"))
+    }
+
+
+def test_one_function_reads_a_pulumi_project_folder() -> None:
+    readers = sorted(
+        name
+        for name, text in production_sources().items()
+        if '"Pulumi.yaml"' in text and "yaml.safe_load(" in text
+    )
+    assert readers == ["sccos_backup/restore/stackfile.py"]

@@ -38,7 +38,7 @@ def test_a_lock_and_its_folder_are_private(tmp_path: Path) -> None:
 
 def test_a_stack_file_is_private(tmp_path: Path) -> None:
     tmp_path.chmod(0o755)
-    (tmp_path / "Pulumi.yaml").write_text("name: sccos-backup-restore\nruntime: python\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: sccos-backup\nruntime: python\n")
     path = write_stack_file(tmp_path, "restore-shop-1", {"aws:region": "eu-central-1"})
     assert mode(path) == 0o600
     assert mode(tmp_path) == 0o755, "the project folder is the user's: left as it is"

@@ -250,6 +250,13 @@ def test_capture_refuses_without_a_pulumi_project(moto: str, shop: Any, tmp_path
     one_error_line(result, 2, "no Pulumi.yaml")
 
 
+def test_capture_refuses_another_pulumi_project(moto: str, shop: Any, tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: sccos-backup-schedule\nruntime: python\n")
+    result = run(moto, "restore", "capture", "shop", "--latest", "--work-dir", str(tmp_path))
+    one_error_line(result, 2, "is project 'sccos-backup-schedule', not 'sccos-backup'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.yaml"]
+
+
 def test_plan_accepts_a_snapshot_arn(moto: str, shop: dict[str, Any]) -> None:
     arn = "arn:aws:rds:eu-central-1:123456789012:snapshot:shop-nightly"
     result = run(moto, "restore", "plan", "shop", "--snapshot", arn, "--json")

@@ -28,16 +28,12 @@ class Template:
 
     def is_project(self, folder: Path) -> bool:
         """Whether ``folder`` holds this project's ``Pulumi.yaml``."""
-        import yaml
+        from sccos_backup.restore.stackfile import project_name
 
-        path = folder / "Pulumi.yaml"
-        if not path.is_file():
-            return False
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            return project_name(folder) == self.name
+        except InvalidInput:
             return False
-        return isinstance(loaded, dict) and loaded.get("name") == self.name
 
     def files(self, *, pin_interpreter: bool) -> dict[str, str]:
         import yaml

@@ -35,7 +35,6 @@ from automation.engine.base import Held, OnOutput
 from automation.engine.interrupts import ForwardingCommand, forwarding_signals
 from automation.engine.readiness import (
     check_aws_plugin,
-    check_project_folder,
     find_cli,
     one_line_errors,
     workspace_options,
@@ -77,6 +76,7 @@ __all__ = [
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
     AwsTarget,
+    check_project,
     read_stack_spec,
     stack_config,
     write_stack_file,
@@ -132,7 +132,7 @@ class AutomationEngine:
 
     def ensure_ready(self) -> None:
         """Find the CLI, prepare the state folder, check the aws plugin once; never download."""
-        check_project_folder(self._settings.work_dir, self.project)
+        check_project(self._settings.work_dir, self.project)
         if self._settings.state_dir is not None:
             try:
                 private_folder(self._settings.state_dir)

@@ -28,31 +28,13 @@ from automation.engine.workspace import (
     last_meaningful_line,
     pasteable,
 )
-from sccos_backup.errors import EngineError, InvalidInput, PulumiUnavailable
-from sccos_backup.restore.stackfile import check_project
+from sccos_backup.errors import EngineError, PulumiUnavailable
 
 if TYPE_CHECKING:
     from pulumi.automation import LocalWorkspaceOptions, PulumiCommand
 
 #: Makes a text one line with every secret masked (the engine's passphrase).
 Line = Callable[[str], str]
-
-
-def check_project_folder(work_dir: Path, project: str) -> None:
-    """``work_dir`` holds a readable ``Pulumi.yaml`` of ``project``; else one line."""
-    import yaml
-
-    check_project(work_dir)
-    try:
-        loaded = yaml.safe_load((work_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"cannot read '{work_dir / 'Pulumi.yaml'}': {error}") from None
-    name = loaded.get("name") if isinstance(loaded, dict) else None
-    if name != project:
-        raise InvalidInput(
-            f"'{work_dir / 'Pulumi.yaml'}' is project '{name}', not '{project}'; "
-            "run from the sccos-backup project folder or pass --work-dir"
-        )
 
 
 #: The command that installs what is missing (commands that run Pulumi never download).

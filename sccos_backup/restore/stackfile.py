@@ -53,17 +53,45 @@ def stack_file(work_dir: Path, stack: str) -> Path:
     return work_dir / f"Pulumi.{stack}.yaml"
 
 
-def check_project(work_dir: Path) -> None:
-    project = work_dir / "Pulumi.yaml"
-    if not project.is_file():
-        raise InvalidInput(
-            f"no Pulumi.yaml in '{work_dir}'; run from the sccos-backup project folder "
-            "or pass --work-dir"
-        )
+#: Where to run from when a folder is not the restore project.
+RESTORE_FOLDER = "the sccos-backup project folder"
+
+
+def project_name(work_dir: Path) -> str | None:
+    """The project ``work_dir/Pulumi.yaml`` names; None when there is no such file (or it names
+    none); :class:`InvalidInput` when it cannot be read."""
+    import yaml
+
+    path = work_dir / "Pulumi.yaml"
+    if not path.is_file():
+        return None
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InvalidInput(f"cannot read '{path}': {error}") from None
+    name = loaded.get("name") if isinstance(loaded, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def check_project(work_dir: Path, project: str = PROJECT, *, where: str = RESTORE_FOLDER) -> None:
+    """``work_dir`` is the Pulumi project ``project``; else one line saying to run from ``where``
+    or pass --work-dir. The one check of a project folder, for the restore and the schedule."""
+    hint = f"run from {where} or pass --work-dir"
+    path = work_dir / "Pulumi.yaml"
+    if not path.is_file():
+        raise InvalidInput(f"no Pulumi.yaml in '{work_dir}'; {hint}")
+    name = project_name(work_dir)
+    if name != project:
+        raise InvalidInput(f"'{path}' is project '{name}', not '{project}'; {hint}")
 
 
 def write_stack_file(
-    work_dir: Path, stack: str, config: dict[str, Any], *, ours: Iterable[str] | None = None
+    work_dir: Path,
+    stack: str,
+    config: dict[str, Any],
+    *,
+    project: str = PROJECT,
+    ours: Iterable[str] | None = None,
 ) -> Path:
     """Merge ``config`` into ``Pulumi.<stack>.yaml``; our keys are replaced, others kept.
 
@@ -71,7 +99,7 @@ def write_stack_file(
     project (the schedule) passes its own."""
     import yaml
 
-    check_project(work_dir)
+    check_project(work_dir, project)
     path = stack_file(work_dir, stack)
     document: dict[str, Any] = {}
     if path.exists():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sccos_backup.errors import InvalidInput
-from sccos_backup.restore.stackfile import stack_file, write_stack_file
+from sccos_backup.restore.stackfile import check_project, stack_file, write_stack_file
 from sccos_backup.schedule.spec import CONFIG_KEYS, PROJECT, ScheduleSpec
 
 #: The schedule project's folder inside the sccos-backup checkout.
@@ -21,19 +21,7 @@ FOLDER = "schedule"
 
 def check_schedule_project(work_dir: Path) -> None:
     """Refuse a folder that is not the schedule project (one line naming what to do)."""
-    import yaml
-
-    project = work_dir / "Pulumi.yaml"
-    hint = f"run from the sccos-backup checkout (its '{FOLDER}/' folder) or pass --work-dir"
-    if not project.is_file():
-        raise InvalidInput(f"no Pulumi.yaml in '{work_dir}'; {hint}")
-    try:
-        loaded = yaml.safe_load(project.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"cannot read '{project}': {error}") from None
-    name = loaded.get("name") if isinstance(loaded, dict) else None
-    if name != PROJECT:
-        raise InvalidInput(f"'{project}' is project '{name}', not '{PROJECT}'; {hint}")
+    check_project(work_dir, PROJECT, where=f"the sccos-backup checkout (its '{FOLDER}/' folder)")
 
 
 def stack_config(
@@ -52,7 +40,7 @@ def stack_config(
 def write_schedule_file(work_dir: Path, stack: str, config: dict[str, Any]) -> Path:
     check_schedule_project(work_dir)
     ours = [f"{PROJECT}:{key}" for key in CONFIG_KEYS]
-    return write_stack_file(work_dir, stack, config, ours=ours)
+    return write_stack_file(work_dir, stack, config, project=PROJECT, ours=ours)
 
 
 def read_schedule_spec(work_dir: Path, stack: str) -> ScheduleSpec:
