@@ -1,0 +1,189 @@
+"""Plans, run summaries, cleanups, drill plans and drill reports keep their exact JSON.
+
+Plan files and drill reports are stored (``--out``, the state backend, the reports folder) and
+read back by later versions; ``--json`` output is read by scripts. The golden files in
+``tests/golden/`` are what this version writes: a plan file written by ``restore plan --out``
+loads and is written again byte for byte, and each representative object prints exactly its
+golden text. A deliberate change of shape updates a golden file (and the schema version)."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from automation.commands.context import echo_json
+from automation.doctor.model import Check, Checks, Status
+from automation.runbook.cleanup import CleanupPlan
+from automation.runbook.record import RunRecord, RunSummary, StepResult
+from sccos_backup.aws.rds import Instance
+from sccos_backup.drill.plan import (
+    Difference,
+    DrillChoice,
+    DrillNames,
+    DrillPlan,
+    DrillRequest,
+    ResolvedSource,
+    drill_steps,
+)
+from sccos_backup.drill.report import CheckResult, DrillReport, read_report
+from sccos_backup.restore.planfile import dumps, loads, plan_document
+from sccos_backup.restore.verify import SettingCheck
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+PLANS = sorted(p.name for p in GOLDEN.glob("plan-*.json"))
+
+
+def printed(payload: Any) -> str:
+    """What ``--json`` prints for ``payload``."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        echo_json(payload)
+    return out.getvalue()
+
+
+def golden(name: str) -> str:
+    return (GOLDEN / name).read_text(encoding="utf-8")
+
+
+def plan(name: str = "plan-snapshot-in-place.json") -> Any:
+    return loads(golden(name), name)
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_a_stored_plan_file_loads_and_is_written_again_byte_for_byte(name: str) -> None:
+    assert dumps(loads(golden(name), name)) == golden(name)
+
+
+def test_restore_plan_json_prints_the_plan_document() -> None:
+    text = printed(plan_document(plan()))
+    assert json.loads(text) == json.loads(golden("plan-snapshot-in-place.json"))
+    assert text.startswith('{\n  "schemaVersion": 1,\n  "kind": ')
+
+
+def original() -> Instance:
+    return Instance.from_api(
+        {
+            "DBInstanceIdentifier": "shop-pre-restore-202611251300",
+            "DBInstanceStatus": "available",
+            "DbiResourceId": "db-SHOP0000000000000000000000",
+            "DBInstanceArn": "arn:aws:rds:eu-central-1:123456789012:db:shop-pre-restore-2026",
+            "Engine": "postgres",
+            "EngineVersion": "13.7",
+            "AllocatedStorage": 20,
+            "BackupRetentionPeriod": 5,
+            "TagList": [{"Key": "Environment", "Value": "production"}],
+        }
+    )
+
+
+def run_summary() -> RunSummary:
+    return RunSummary(
+        run_id="202611251300",
+        db_identifier="shop",
+        strategy="in-place",
+        stack="restore-shop-202611251300",
+        steps=(
+            StepResult("preconditions", "Check every precondition", "done", 0.04),
+            StepResult("up", "pulumi up on stack 'restore-shop-202611251300'", "skipped", 612.345),
+        ),
+        downtime_seconds=731.5,
+        original_now="shop-pre-restore-202611251300",
+        restored="shop",
+        warnings=("the parked original changed since the plan",),
+    )
+
+
+def cleanup_plan() -> CleanupPlan:
+    record = RunRecord(
+        run_id="202611251300",
+        request=plan().request,
+        step="done",
+        down_since=None,
+        original=original(),
+    )
+    return CleanupPlan(record, original(), "shop-final-202611251300")
+
+
+def checks() -> Checks:
+    return Checks.of(
+        [
+            Check("credentials", "AWS credentials", Status.OK, "arn:aws:iam::1:user/ops"),
+            Check("jenkins", "Jenkins", Status.FAILED, "401 Unauthorized", "check the token"),
+            Check("kms", "KMS key", Status.SKIPPED, "the database is not encrypted"),
+        ]
+    )
+
+
+def drill_plan() -> DrillPlan:
+    restore = plan()
+    request = DrillRequest("shop", DrillChoice("hourly"), check_command="psql -c 'select 1'")
+    names = DrillNames.for_run("shop", "202611251300")
+    resolved = ResolvedSource(restore.source, NOW - timedelta(minutes=45), "the newest hourly")
+    return DrillPlan(
+        request=request,
+        names=names,
+        resolved=resolved,
+        spec=restore.spec,
+        original=restore.original,
+        original_resource_id=restore.original_resource_id,
+        inherited=restore.inherited,
+        differences=(Difference("MultiAZ", True, False, "a drill copy needs no standby"),),
+        steps=drill_steps(request, names, restore.source.describe()),
+        warnings=("no check command output is kept",),
+        planned_at=NOW,
+        captured=restore.spec.settings,
+    )
+
+
+def drill_report(passed: bool = True) -> DrillReport:
+    return DrillReport(
+        database="shop",
+        run_id="202611251300",
+        target="shop-drill-202611251300",
+        stack="drill-shop-202611251300",
+        source={"description": "snapshot 'shop-hourly'", "snapshotIdentifier": "shop-hourly"},
+        data_time=NOW - timedelta(minutes=45),
+        started_at=NOW,
+        available_at=NOW + timedelta(minutes=21, seconds=7),
+        finished_at=NOW + timedelta(minutes=40),
+        destroyed_at=None if not passed else NOW + timedelta(minutes=38),
+        kept=not passed,
+        verification=(
+            SettingCheck("MultiAZ", False, False),
+            SettingCheck("VpcSecurityGroupIds", ("sg-2", "sg-1"), ["sg-1", "sg-2"]),
+        ),
+        check=CheckResult("psql -c 'select 1' password=hunter2", 0 if passed else 2, 3.21, "ok"),
+        cost={"instanceClass": "db.t3.micro", "usdPerHour": 0.018, "per_hour_note": "list"},
+        differences=({"setting": "MultiAZ", "original": True, "drill": False, "why": "no"},),
+        problems=() if passed else ("the check command exited 2",),
+        notes=("kept: remove it with `sccos-backup drill destroy shop`",),
+    )
+
+
+PRINTED = {
+    "run-summary.json": lambda: printed(run_summary().to_json()),
+    "cleanup-plan.json": lambda: printed(cleanup_plan().to_json()),
+    "doctor-checks.json": lambda: printed(checks().to_json()),
+    "drill-plan.json": lambda: printed(drill_plan().to_json()),
+    "drill-report-passed.json": lambda: drill_report().to_text(),
+    "drill-report-failed.json": lambda: drill_report(passed=False).to_text(),
+    "drill-report-failed.md": lambda: drill_report(passed=False).to_markdown(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRINTED))
+def test_each_record_prints_exactly_its_golden_text(name: str) -> None:
+    assert PRINTED[name]() == golden(name)
+
+
+@pytest.mark.parametrize("name", ["drill-report-passed.json", "drill-report-failed.json"])
+def test_a_stored_drill_report_reads_back(name: str) -> None:
+    report = read_report(golden(name))
+    assert report["database"] == "shop" and report["drill"] == "202611251300"
