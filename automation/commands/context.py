@@ -4,7 +4,6 @@ from them are :mod:`automation.commands.factory`'s."""
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import typer
 
 from automation.commands.exit_codes import ExitStatus, exit_status_for
 from sccos_backup.errors import SccosBackupError
+from sccos_backup.jsonkeys import camel_keys
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,28 +75,6 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 #: Version of the JSON shape every ``--json`` prints (docs/cli.md); raised when a key changes.
 JSON_SCHEMA_VERSION = 1
-#: Keys whose values are data keyed by names we do not choose (stack config, tags, RDS setting
-#: names, stack outputs): their keys are printed as they are.
-_DATA_KEYS = frozenset(
-    {"config", "tags", "Tags", "settings", "outputs", "original", "declared", "policy"}
-)
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-
-
-def camel_keys(value: Any) -> Any:
-    """``dry_run`` -> ``dryRun`` in every mapping key, except below :data:`_DATA_KEYS`."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            name = key
-            if isinstance(key, str) and _SNAKE.match(key):
-                head, *rest = key.split("_")
-                name = head + "".join(part.capitalize() for part in rest)
-            out[name] = item if key in _DATA_KEYS else camel_keys(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [camel_keys(item) for item in value]
-    return value
 
 
 def echo_json(payload: Any, *, envelope: bool = True) -> None:
