@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from automation.cli import app
 from sccos_backup.drill.report import CheckResult, DrillReport, render_markdown
+from sccos_backup.jsonkeys import camel_keys
 from sccos_backup.restore.verify import SettingCheck
 
 PAGE = (Path(__file__).resolve().parent.parent / "docs" / "drills.md").read_text(encoding="utf-8")
@@ -43,22 +44,24 @@ def test_the_markdown_report_is_rendered_from_the_json_report() -> None:
 def test_the_json_report_has_todays_shape() -> None:
     stored = json.loads(_block("drill-report-json", "```", "json"))
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-    fresh = DrillReport(
-        database="shop",
-        run_id="1",
-        target="shop-drill-1",
-        stack="drill-shop-1",
-        source={},
-        data_time=now,
-        started_at=now,
-        available_at=now + timedelta(minutes=20),
-        finished_at=now + timedelta(minutes=30),
-        destroyed_at=now + timedelta(minutes=29),
-        kept=False,
-        verification=(SettingCheck("MultiAZ", True, True),),
-        check=CheckResult("true", 0, 1.0, ""),
-        cost={},
-    ).to_json()
+    fresh = camel_keys(
+        DrillReport(
+            database="shop",
+            run_id="1",
+            target="shop-drill-1",
+            stack="drill-shop-1",
+            source={},
+            data_time=now,
+            started_at=now,
+            available_at=now + timedelta(minutes=20),
+            finished_at=now + timedelta(minutes=30),
+            destroyed_at=now + timedelta(minutes=29),
+            kept=False,
+            verification=(SettingCheck("MultiAZ", True, True),),
+            check=CheckResult("true", 0, 1.0, ""),
+            cost={},
+        ).as_dict()
+    )
     fresh["verification"]["settings"] = stored["verification"]["settings"][:1]
     assert _keys(stored) == _keys(fresh)
     assert stored["result"] == "passed" and stored["figures"]["rtoSeconds"] is not None

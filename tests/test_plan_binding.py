@@ -46,7 +46,7 @@ def test_resume_after_a_hand_change_on_the_parked_original_restores_the_approved
     report = "\n".join(lines)
     assert plan.names.aside in report and "DBInstanceClass" in report, report
     assert "db.t3.micro" in report and "never applied" in report, report
-    assert any("DBInstanceClass" in w for w in summary.to_json()["warnings"])
+    assert any("DBInstanceClass" in w for w in summary.as_dict()["warnings"])
 
 
 def test_plan_run_and_status_show_the_same_steps_and_source(

@@ -103,8 +103,8 @@ def test_a_drill_report_hides_passwords_in_every_usual_form(
     from sccos_backup.drill.report import CheckResult
 
     monkeypatch.setenv("DRILL_DB_PASSWORD", "hunter2-env-value")  # our own environment's
-    result = CheckResult(command=text, exit_code=0, seconds=1.0, output_tail=text).to_json()
-    assert secret not in result["command"] and secret not in result["outputTail"], result
+    result = CheckResult(command=text, exit_code=0, seconds=1.0, output_tail=text).as_dict()
+    assert secret not in result["command"] and secret not in result["output_tail"], result
     assert "***" in result["command"]
 
 

@@ -160,7 +160,7 @@ def drill_report(passed: bool = True) -> DrillReport:
             SettingCheck("VpcSecurityGroupIds", ("sg-2", "sg-1"), ["sg-1", "sg-2"]),
         ),
         check=CheckResult("psql -c 'select 1' password=hunter2", 0 if passed else 2, 3.21, "ok"),
-        cost={"instanceClass": "db.t3.micro", "usdPerHour": 0.018, "per_hour_note": "list"},
+        cost={"instanceClass": "db.t3.micro", "multiAZ": False, "allocatedStorageGiB": 20},
         differences=({"setting": "MultiAZ", "original": True, "drill": False, "why": "no"},),
         problems=() if passed else ("the check command exited 2",),
         notes=("kept: remove it with `sccos-backup drill destroy shop`",),
@@ -168,10 +168,10 @@ def drill_report(passed: bool = True) -> DrillReport:
 
 
 PRINTED = {
-    "run-summary.json": lambda: printed(run_summary().to_json()),
-    "cleanup-plan.json": lambda: printed(cleanup_plan().to_json()),
-    "doctor-checks.json": lambda: printed(checks().to_json()),
-    "drill-plan.json": lambda: printed(drill_plan().to_json()),
+    "run-summary.json": lambda: printed(run_summary().as_dict()),
+    "cleanup-plan.json": lambda: printed(cleanup_plan().as_dict()),
+    "doctor-checks.json": lambda: printed(checks().as_dict()),
+    "drill-plan.json": lambda: printed(drill_plan().as_dict()),
     "drill-report-passed.json": lambda: drill_report().to_text(),
     "drill-report-failed.json": lambda: drill_report(passed=False).to_text(),
     "drill-report-failed.md": lambda: drill_report(passed=False).to_markdown(),

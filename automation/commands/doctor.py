@@ -186,7 +186,7 @@ def doctor_command(
     setup = replace(setup, lineage=context.run_finder(backend_url).lineage(request.db_identifier))
     checks, _ = run_checks(setup)
     if json_output:
-        echo_json({"database": request.db_identifier, **checks.to_json()})
+        echo_json({"database": request.db_identifier, **checks.as_dict()})
     else:
         render_checks(checks)
     if not checks.ready:

@@ -180,7 +180,7 @@ def plan_command(
     context = factory_of(ctx)
     plan = prepare_drill(context.rds(), request, context.clock())
     if json_output:
-        echo_json(plan.to_json())
+        echo_json(plan.as_dict())
         return
     from automation.commands.drill_render import render_drill_plan
 
@@ -282,7 +282,7 @@ def run_command(
     if report is not None:
         write_private(report.expanduser(), result.to_markdown(), narrow=False)
     if json_output:
-        echo_json(result.to_json())
+        echo_json(result.as_dict())
     else:
         render_report_summary(result, location, report)
     if not result.passed:

@@ -29,12 +29,12 @@ def _echo_wrapped(first: str, text: str, indent: int) -> None:
 
 
 def render_drill_plan(plan: DrillPlan) -> None:
-    data = plan.to_json()
+    data = plan.as_dict()
     source = data["source"]
     typer.echo(f"Drill plan for {plan.request.db_identifier} (the live database is only read)")
     reason = f" ({source['reason']})" if source["reason"] not in source["description"] else ""
     _echo_wrapped("  source:  ", f"{source['description']}{reason}", 11)
-    typer.echo(f"  age:     {_duration(source['ageSeconds'])} (h:mm:ss) now")
+    typer.echo(f"  age:     {_duration(source['age_seconds'])} (h:mm:ss) now")
     typer.echo(f"  copy:    {plan.names.target}")
     typer.echo(f"  stack:   {plan.names.stack}")
     typer.echo("")

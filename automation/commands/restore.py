@@ -115,7 +115,7 @@ def plan_command(
     if json_output:
         from sccos_backup.restore.planfile import plan_document
 
-        echo_json({**plan_document(plan), **checks.to_json()})
+        echo_json({**plan_document(plan), **checks.as_dict()})
     else:
         from automation.commands.render import render_plan
 

@@ -130,7 +130,7 @@ def cleanup_command(
     done = runbook.cleanup(db, approved)
     status.done()
     if json_output:
-        echo_json(done.to_json())
+        echo_json(done.as_dict())
     else:
         typer.echo(
             f"deleted '{done.original.identifier}'; final snapshot '{done.final_snapshot}' "

@@ -114,6 +114,6 @@ def show_summary(summary: RunSummary, status: StatusLine, json_output: bool) -> 
 
     status.done()
     if json_output:
-        echo_json(summary.to_json())
+        echo_json(summary.as_dict())
     else:
         render_summary(summary)

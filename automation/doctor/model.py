@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -27,14 +27,8 @@ class Check:
     detail: str
     fix: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": str(self.status),
-            "detail": self.detail,
-            "fix": self.fix,
-        }
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": str(self.status)}
 
 
 def ok(key: str, title: str, detail: str) -> Check:
@@ -77,8 +71,8 @@ class Checks:
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.items if c.status is Status.FAILED)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"ready": self.ready, "checks": [c.to_json() for c in self.items]}
+    def as_dict(self) -> dict[str, Any]:
+        return {"ready": self.ready, "checks": [c.as_dict() for c in self.items]}
 
     def failed_text(self) -> str:
         """Each failed check and its fix, on one line."""

@@ -14,7 +14,7 @@ not the live database.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -126,9 +126,9 @@ class DrillDriver:
                 f"pulumi up reported success but '{plan.names.target}' carries no drill tags; "
                 f"{self._cleanup_hint(request.db_identifier)}"
             )
-        source = {**plan.to_json()["source"]}
-        source.pop("dataTime", None)
-        source.pop("ageSeconds", None)
+        source = {**plan.as_dict()["source"]}
+        source.pop("data_time", None)
+        source.pop("age_seconds", None)
         return self._continue(record, request, source, resumed=False)
 
     def resume(self, record: DrillRecord, request: DrillRequest) -> DrillReport:
@@ -234,7 +234,7 @@ class DrillDriver:
             )
         captured = InstanceSettings.capture(original.raw)
         expected, differences = drill_settings(captured, record.declared_tags)
-        return compare(expected, copy.raw), tuple(d.to_json() for d in differences)
+        return compare(expected, copy.raw), tuple(asdict(d) for d in differences)
 
     def _check(self, record: DrillRecord, copy: Instance, command: str) -> CheckResult:
         if record.check is not None:

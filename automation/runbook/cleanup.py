@@ -66,11 +66,8 @@ class CleanupPlan:
             f"'{self.final_snapshot}'; {backups}"
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "deleted": self.original.identifier,
-            "finalSnapshot": self.final_snapshot,
-        }
+    def as_dict(self) -> dict[str, Any]:
+        return {"deleted": self.original.identifier, "final_snapshot": self.final_snapshot}
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -222,18 +222,15 @@ class RunSummary:
     #: What the operator must know: e.g. changes found on the parked original (never applied).
     warnings: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "run": self.run_id,
             "database": self.db_identifier,
             "strategy": self.strategy,
             "stack": self.stack,
-            "originalRenamedTo": self.original_now,
+            "original_renamed_to": self.original_now,
             "restored": self.restored,
-            "downtimeSeconds": self.downtime_seconds,
-            "steps": [
-                {"key": s.key, "title": s.title, "status": s.status, "seconds": round(s.seconds, 1)}
-                for s in self.steps
-            ],
+            "downtime_seconds": self.downtime_seconds,
+            "steps": [{**asdict(s), "seconds": round(s.seconds, 1)} for s in self.steps],
             "warnings": list(self.warnings),
         }

@@ -68,7 +68,7 @@ def run_status(
             state = "next"
         else:
             state = "pending"
-        steps.append({**step.to_json(), "state": state})
+        steps.append({**step.as_dict(), "state": state})
     seen = {}
     for name in (db_identifier, names.aside, names.temporary, names.rolled_back):
         found = rds.find_instance(name)

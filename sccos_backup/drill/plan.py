@@ -11,7 +11,7 @@ database is only described: never renamed, modified, tagged or put in maintenanc
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -147,14 +147,6 @@ class Difference:
     drill: Any
     why: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "setting": self.setting,
-            "original": self.original,
-            "drill": self.drill,
-            "why": self.why,
-        }
-
 
 def drill_tags(
     request: DrillRequest, names: DrillNames, resolved: ResolvedSource, started: datetime | None
@@ -286,7 +278,7 @@ class DrillPlan:
     def source(self) -> RestoreSource:
         return self.spec.source
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """The shape of ``restore plan --json`` plus the drill's deliberate ``differences``."""
         return {
             "database": self.request.db_identifier,
@@ -298,16 +290,16 @@ class DrillPlan:
                 **self.source.to_config(),
                 "choice": self.request.choice.kind,
                 "reason": self.resolved.reason,
-                "dataTime": iso(self.resolved.data_time) if self.resolved.data_time else None,
-                "ageSeconds": self.source_age(self.planned_at),
+                "data_time": iso(self.resolved.data_time) if self.resolved.data_time else None,
+                "age_seconds": self.source_age(self.planned_at),
             },
             "steps": [{"key": s.key, "title": s.title, "changes": s.changes} for s in self.steps],
             "settings": self.spec.settings.to_api(),
             "original": self.original,
             "inherited": self.inherited,
-            "differences": [d.to_json() for d in self.differences],
+            "differences": [asdict(d) for d in self.differences],
             "keep": self.request.keep,
-            "checkCommand": bool(self.request.check_command),
+            "check_command": bool(self.request.check_command),
             "warnings": list(self.warnings),
         }
 

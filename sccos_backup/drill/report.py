@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sccos_backup.jsonkeys import camel_keys
 from sccos_backup.redaction import redact
 from sccos_backup.restore.source import iso, parse_time
 from sccos_backup.restore.verify import SettingCheck
@@ -42,14 +43,15 @@ class CheckResult:
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as stored: the command and its output redacted, seconds rounded."""
         return {
             "command": redact(self.command),
-            "exitCode": self.exit_code,
-            "timedOut": self.timed_out,
+            "exit_code": self.exit_code,
+            "timed_out": self.timed_out,
             "seconds": round(self.seconds, 1),
             "ok": self.ok,
-            "outputTail": redact(self.output_tail),
+            "output_tail": redact(self.output_tail),
         }
 
 
@@ -109,7 +111,8 @@ class DrillReport:
     def verified(self) -> bool:
         return bool(self.verification) and all(c.ok for c in self.verification)
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """The report's fields (snake_case); :meth:`to_text` stores them with camelCase keys."""
         return {
             "kind": REPORT_KIND,
             "version": REPORT_VERSION,
@@ -119,18 +122,18 @@ class DrillReport:
             "problems": list(self.problems),
             "target": self.target,
             "stack": self.stack,
-            "source": {**self.source, "dataTime": iso(self.data_time) if self.data_time else None},
+            "source": {**self.source, "data_time": iso(self.data_time) if self.data_time else None},
             "figures": {
-                "rpoSeconds": self.rpo_seconds,
-                "rtoSeconds": self.rto_seconds,
-                "minutesRun": self.minutes_run,
-                "totalSeconds": self.total_seconds,
+                "rpo_seconds": self.rpo_seconds,
+                "rto_seconds": self.rto_seconds,
+                "minutes_run": self.minutes_run,
+                "total_seconds": self.total_seconds,
             },
             "times": {
-                "restoreCalledAt": iso(self.started_at),
-                "availableAt": iso(self.available_at) if self.available_at else None,
-                "destroyedAt": iso(self.destroyed_at) if self.destroyed_at else None,
-                "finishedAt": iso(self.finished_at),
+                "restore_called_at": iso(self.started_at),
+                "available_at": iso(self.available_at) if self.available_at else None,
+                "destroyed_at": iso(self.destroyed_at) if self.destroyed_at else None,
+                "finished_at": iso(self.finished_at),
             },
             "verification": {
                 "ok": self.verified,
@@ -144,7 +147,7 @@ class DrillReport:
                     for c in self.verification
                 ],
             },
-            "check": self.check.to_json() if self.check else None,
+            "check": self.check.as_dict() if self.check else None,
             "cost": dict(self.cost),
             "kept": self.kept,
             "differences": [dict(d) for d in self.differences],
@@ -152,10 +155,10 @@ class DrillReport:
         }
 
     def to_text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, default=_plain) + "\n"
+        return json.dumps(camel_keys(self.as_dict()), indent=2, default=_plain) + "\n"
 
     def to_markdown(self) -> str:
-        return render_markdown(self.to_json())
+        return render_markdown(camel_keys(self.as_dict()))
 
 
 def _ordered(value: Any) -> Any:

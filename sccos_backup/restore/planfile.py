@@ -101,7 +101,7 @@ def plan_document(plan: RestorePlan) -> dict[str, Any]:
             "safetySnapshot": names.safety_snapshot,
             "rolledBack": names.rolled_back,
         },
-        "steps": [step.to_json() for step in plan.steps],
+        "steps": [step.as_dict() for step in plan.steps],
         "settings": plan.spec.settings.to_api(),
         "original": plan.original,
         "inherited": plan.inherited,

@@ -32,7 +32,7 @@ class Step:
     def parameters(self) -> dict[str, Any]:
         return {f.name.rstrip("_"): getattr(self, f.name) for f in fields(self)}
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "changes": self.changes, **self.parameters()}
 
 
