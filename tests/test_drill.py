@@ -20,6 +20,7 @@ from sccos_backup.backups.ownership import hourly_tags
 from sccos_backup.drill.history import FolderStore, history
 from sccos_backup.drill.plan import TAG_DRILL, DrillChoice, DrillRequest
 from sccos_backup.drill.prepare import prepare_drill
+from sccos_backup.waiting import Callbacks
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine
 from tests.support.drill import (

@@ -20,7 +20,7 @@ from urllib.error import URLError
 import pytest
 from pulumi.automation import OpType, OutputValue, PulumiCommand
 
-from automation.engine.automation_api import (
+from automation.engine.workspace import (
     count_changes,
     last_meaningful_line,
     outputs_to_dict,

@@ -61,7 +61,7 @@ def resolved_backend_url(backend_url: str | None) -> str:
     folder the engine defaults to."""
     if backend_url:
         return backend_url
-    from automation.engine.automation_api import STATE_FOLDER, file_backend_url
+    from automation.engine.workspace import STATE_FOLDER, file_backend_url
 
     return file_backend_url((data_dir() / STATE_FOLDER).expanduser().absolute())
 

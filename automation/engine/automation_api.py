@@ -42,14 +42,10 @@ from automation.engine.readiness import (
 from automation.engine.workspace import (
     CLI_FOLDER,
     PULUMI_VERSION,
-    STATE_FOLDER,
     Program,
     WorkspaceSettings,
     changes_by_op,
-    count_changes,
-    file_backend_url,
     held_in,
-    last_meaningful_line,
     one_line,
     outputs_to_dict,
     preview_count,
@@ -58,21 +54,6 @@ from automation.engine.workspace import (
 )
 from sccos_backup.errors import EngineError
 from sccos_backup.files import private_folder
-
-#: Re-exported: importers of this module keep working after the split into workspace.py.
-__all__ = [
-    "CLI_FOLDER",
-    "PULUMI_VERSION",
-    "STATE_FOLDER",
-    "AutomationEngine",
-    "Program",
-    "count_changes",
-    "file_backend_url",
-    "last_meaningful_line",
-    "outputs_to_dict",
-    "preview_count",
-    "workspace_settings",
-]
 from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from sccos_backup.restore.stackfile import (
     AwsTarget,

@@ -16,13 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from automation.engine.automation_api import (
-    AutomationEngine,
-    Program,
-    outputs_to_dict,
-    preview_count,
-)
+from automation.engine.automation_api import AutomationEngine
 from automation.engine.base import OnOutput
+from automation.engine.workspace import Program, outputs_to_dict, preview_count
 from sccos_backup.restore.stackfile import AwsTarget
 from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
 from sccos_backup.schedule.stackfile import (

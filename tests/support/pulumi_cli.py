@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from automation.engine import automation_api as pulumi_engine
-from automation.engine.automation_api import (
-    PULUMI_VERSION,
-    AutomationEngine,
-)
+from automation.engine.automation_api import AutomationEngine
+from automation.engine.workspace import PULUMI_VERSION
 from sccos_backup.restore.stackfile import AwsTarget
 
 PLUGIN = importlib.metadata.version("pulumi_aws")
