@@ -17,9 +17,10 @@ from automation.drill.driver import DrillDriver
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.backups.ownership import hourly_tags
-from sccos_backup.drill.history import FolderStore, history
+from sccos_backup.drill.history import ReportStore, history
 from sccos_backup.drill.plan import TAG_DRILL, DrillChoice, DrillRequest
 from sccos_backup.drill.prepare import prepare_drill
+from sccos_backup.objects import FolderStore
 from sccos_backup.waiting import Callbacks
 from tests.conftest import FakeClock, make_instance
 from tests.inprocess_engine import InProcessEngine
@@ -55,7 +56,7 @@ class World:
         client = make_rds_client(region="eu-central-1", profile=None, endpoint_url=moto)
         self.rds = RdsAdapter(client, clock=clock, sleep=clock.sleep)
         self.engine = TimedEngine(InProcessEngine(moto, tmp_path / "state"), clock)
-        self.store = FolderStore(tmp_path / "reports")
+        self.store = ReportStore(FolderStore(tmp_path / "reports", narrow=False))
         self.crash_at: str | None = None
         self.lines: list[str] = []
 

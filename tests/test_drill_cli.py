@@ -216,6 +216,9 @@ def test_reports_in_an_s3_prefix(moto: str, rds: Any, shop: Any, tmp_path: Path)
     history = cli("drill", "history", "shop", "--reports-url", url)
     assert history.exit_code == 0, history.output
     assert "passed" in history.stdout and "snapshot shop-nightly" in history.stdout
+    # The state backend's URL grammar: options after '?' are not part of the prefix.
+    same = cli("drill", "history", "shop", "--reports-url", f"{url}?region={REGION}")
+    assert same.exit_code == 0 and "passed" in same.stdout, same.output
     missing = cli("drill", "history", "shop", "--reports-url", "s3://no-such-bucket/x")
     one_error_line(missing, 3, "no-such-bucket")
 

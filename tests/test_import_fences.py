@@ -15,7 +15,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TOPS = ("sccos_backup", "automation")
 ADAPTERS = {"aws", "jenkins"}
-SHARED = {"errors", "waiting", "defaults", "identifiers", "files", "redaction", "jsonkeys"}
+SHARED = {
+    "errors",
+    "waiting",
+    "defaults",
+    "identifiers",
+    "files",
+    "redaction",
+    "jsonkeys",
+    "objects",
+}
 
 
 def contracts() -> list[dict[str, object]]:

@@ -37,3 +37,14 @@ def test_one_function_reads_a_pulumi_project_folder() -> None:
         if '"Pulumi.yaml"' in text and "yaml.safe_load(" in text
     )
     assert readers == ["sccos_backup/restore/stackfile.py"]
+
+
+def test_the_lock_and_the_drill_reports_use_one_object_store(tmp_path: Path) -> None:
+    from automation.commands.factory import Factory
+    from sccos_backup.objects import FolderStore
+
+    factory = Factory()
+    lock = factory.lock_store(f"file://{tmp_path}")
+    reports = factory.report_store(f"file://{tmp_path}")
+    assert type(lock) is type(reports.objects) is FolderStore
+    assert lock.location == reports.objects.location == str(tmp_path)

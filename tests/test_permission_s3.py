@@ -88,7 +88,8 @@ def test_cli_prints_the_scoped_document() -> None:
     [
         ("--backend-url", "s3://"),
         ("--backend-url", "s3://st*te/x"),
-        ("--reports-url", "s3://drills/re?orts"),
+        ("--reports-url", "s3://drills/re*orts"),
+        ("--reports-url", "s3://Drills/reports?region=eu-central-1"),
         ("--reports-url", "https://drills/reports"),
     ],
 )

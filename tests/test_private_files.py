@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sccos_backup.drill.history import FolderStore
-from sccos_backup.restore.lock import FileLockStore
+from sccos_backup.drill.history import ReportStore
+from sccos_backup.objects import FolderStore
 from sccos_backup.restore.stackfile import write_stack_file
 
 
@@ -31,7 +31,7 @@ def mode(path: Path) -> int:
 
 def test_a_lock_and_its_folder_are_private(tmp_path: Path) -> None:
     folder = tmp_path / "state" / ".locks"
-    assert FileLockStore(folder).create("restore-shop", b"{}")
+    assert FolderStore(folder).create("restore-shop", b"{}")
     assert mode(folder) == 0o700
     assert mode(folder / "restore-shop") == 0o600
 
@@ -45,7 +45,7 @@ def test_a_stack_file_is_private(tmp_path: Path) -> None:
 
 
 def test_a_drill_report_and_a_new_reports_folder_are_private(tmp_path: Path) -> None:
-    store = FolderStore(tmp_path / "reports")
+    store = ReportStore(FolderStore(tmp_path / "reports", narrow=False))
     written = Path(store.write("shop-drill-1.json", "{}"))
     assert mode(written) == 0o600
     assert mode(tmp_path / "reports") == 0o700

@@ -299,11 +299,12 @@ def test_a_stale_lock_refuses_a_run_until_unlock_breaks_it(
 ) -> None:
     import os
 
-    from sccos_backup.restore.lock import DatabaseLock, FileLockStore, lock_scope
+    from sccos_backup.objects import FolderStore
+    from sccos_backup.restore.lock import DatabaseLock, lock_scope
 
     state = Path(os.environ["XDG_DATA_HOME"]) / "sccos-backup" / "state"
     stale = DatabaseLock(
-        FileLockStore(state), backend="x", clock=FakeClock(), holder="alice@laptop pid 42"
+        FolderStore(state), backend="x", clock=FakeClock(), holder="alice@laptop pid 42"
     )
     stale.acquire("shop", lock_scope(shop["DBInstanceArn"]), "restore run", "202611251100")
     cli = Cli(moto, tmp_path, None)

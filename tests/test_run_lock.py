@@ -15,13 +15,14 @@ from automation.runbook.record import TAG_BACKEND, TAG_RUN, RunRecord
 from automation.runbook.runbook import Callbacks, Runbook
 from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
-from sccos_backup.aws.s3lock import S3LockStore, make_s3_lock_store
+from sccos_backup.aws.s3 import S3Store
+from sccos_backup.objects import FolderStore
 from sccos_backup.restore.lock import (
     DatabaseLock,
-    FileLockStore,
     backend_identity,
     lock_key,
     lock_scope,
+    lock_store_for,
     same_backend,
 )
 from sccos_backup.restore.plan import RestoreRequest, Strategy
@@ -69,7 +70,7 @@ class Machine:
         self.go_on = threading.Event()
         url = "file://" + str(backend)
         self.lock = DatabaseLock(
-            FileLockStore(backend), backend=backend_identity(url), clock=self.clock, holder=name
+            FolderStore(backend), backend=backend_identity(url), clock=self.clock, holder=name
         )
         self.runbook = Runbook(
             rds=self.rds,
@@ -107,7 +108,7 @@ def shop(rds: Any) -> dict[str, Any]:
 
 def test_a_file_lock_is_exclusive_and_released_only_by_its_holder(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = FileLockStore(tmp_path / "backend")
+    store = FolderStore(tmp_path / "backend")
     alice = DatabaseLock(store, backend="file:///b", clock=clock, holder="alice@one pid 1")
     bob = DatabaseLock(store, backend="file:///b", clock=clock, holder="bob@two pid 2")
     mine = alice.acquire("shop", "1/eu", "restore run", "202611251200")
@@ -136,7 +137,7 @@ def test_a_lock_its_own_run_left_is_taken_over_only_when_the_holder_is_gone(
     from datetime import timedelta
 
     clock = FakeClock()
-    store = FileLockStore(tmp_path / "backend")
+    store = FolderStore(tmp_path / "backend")
     host = socket.gethostname()
     resumer = DatabaseLock(store, backend="file:///b", clock=clock, holder=f"me@{host} pid 7")
 
@@ -170,7 +171,7 @@ def test_a_lock_its_own_run_left_is_taken_over_only_when_the_holder_is_gone(
 
 
 def test_the_lock_is_released_when_the_block_raises(tmp_path: Path) -> None:
-    lock = DatabaseLock(FileLockStore(tmp_path), backend="file:///b", clock=FakeClock())
+    lock = DatabaseLock(FolderStore(tmp_path), backend="file:///b", clock=FakeClock())
     with pytest.raises(KeyboardInterrupt), lock.held("shop", "1/eu", "restore run"):
         raise KeyboardInterrupt
     assert lock.holder("shop", "1/eu") is None
@@ -189,10 +190,10 @@ def test_backend_identity_and_scope() -> None:
 def test_s3_lock_uses_a_conditional_write_that_moto_enforces(moto: str) -> None:
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto)
     s3.create_bucket(Bucket="state", CreateBucketConfiguration={"LocationConstraint": REGION})
-    store = make_s3_lock_store(
+    store = lock_store_for(
         "s3://state/team?region=eu-central-1", region=None, profile=None, endpoint_url=moto
     )
-    assert isinstance(store, S3LockStore)
+    assert isinstance(store, S3Store)
     assert store.create("locks/shop.json", b"first")
     assert not store.create("locks/shop.json", b"second"), "If-None-Match: * must refuse"
     assert store.read("locks/shop.json") == b"first"

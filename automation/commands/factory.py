@@ -305,21 +305,21 @@ class Factory:
     def report_store(self, reports_url: str | None, default: str = "drills") -> ReportStore:
         """Where drill (and rehearsal) reports are kept: a folder, or an S3 bucket and prefix;
         without ``reports_url`` the folder ``default`` in the user's data directory."""
-        from sccos_backup.drill.history import FolderStore, S3Store, parse_reports_url
+        from sccos_backup.aws.s3 import open_store
+        from sccos_backup.drill.history import ReportStore, parse_reports_url
 
-        url = reports_url or str(data_dir() / default)
-        s3 = parse_reports_url(url)
-        if s3 is None:
-            folder = Path(url).expanduser()
-            if folder.exists() and not folder.is_dir():
-                raise errors.InvalidInput(f"--reports-url '{url}' is a file, not a folder")
-            return FolderStore(folder)
-        from sccos_backup.aws.s3 import S3Adapter, make_s3_client
-
-        client = make_s3_client(
-            region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+        url = parse_reports_url(reports_url or str(data_dir() / default))
+        if url.folder is not None and url.folder.exists() and not url.folder.is_dir():
+            raise errors.InvalidInput(f"--reports-url '{url.url}' is a file, not a folder")
+        objects = open_store(
+            url,
+            option="--reports-url",
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            narrow=False,  # a reports folder the user named keeps the mode they gave it
         )
-        return S3Store(S3Adapter(client), *s3)
+        return ReportStore(objects)
 
     def drill_driver(
         self,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from automation.runbook.record import RunSummary
+from sccos_backup.jsonkeys import camel_keys
 from sccos_backup.restore.source import iso
 from sccos_backup.restore.strategy import Strategy
 
@@ -111,7 +112,7 @@ class RehearsalReport:
             "source": self.source,
             "figures": self.figures(),
             "steps": [s.to_json() for s in self.steps],
-            "runs": [run.to_json() for run in self.runs],
+            "runs": [camel_keys(run.as_dict()) for run in self.runs],
             "rollback": list(self.rollback),
             "removed": list(self.removed),
             "cost": self.cost,

@@ -6,91 +6,47 @@ wherever the user asks). ``drill history`` reads every JSON report of one databa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sccos_backup import errors
 from sccos_backup.drill.report import DrillReport, read_report, report_time
-from sccos_backup.files import write_private
+from sccos_backup.objects import ObjectStore, StoreUrl, parse_store_url
 
 
-class ReportStore(Protocol):
-    """Somewhere reports are written and listed."""
+class ReportStore:
+    """Reports as objects in a folder or under an S3 prefix (:mod:`sccos_backup.objects`)."""
 
-    def location(self, name: str) -> str: ...  # pragma: no cover - protocol
-
-    def write(self, name: str, text: str) -> str: ...  # pragma: no cover - protocol
-
-    def read_all(self, prefix: str) -> list[tuple[str, str]]: ...  # pragma: no cover
-
-
-class FolderStore:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder.expanduser()
+    def __init__(self, objects: ObjectStore) -> None:
+        self.objects = objects
 
     def location(self, name: str) -> str:
-        return str(self.folder / name)
+        return self.objects.where(name)
 
     def write(self, name: str, text: str) -> str:
         try:
-            path = write_private(self.folder / name, text, narrow=False)
+            return self.objects.write(name, text.encode("utf-8"))
         except OSError as error:
             raise errors.InvalidInput(
-                f"cannot write the drill report into '{self.folder}' ({error.strerror}); "
-                "pass another --reports-url"
+                f"cannot write the drill report into '{self.objects.location}' "
+                f"({error.strerror}); pass another --reports-url"
             ) from None
-        return str(path)
 
     def read_all(self, prefix: str) -> list[tuple[str, str]]:
-        if not self.folder.is_dir():
-            return []
-        return [
-            (str(path), path.read_text(encoding="utf-8"))
-            for path in sorted(self.folder.glob(f"{prefix}*.json"))
-        ]
+        found = []
+        for key in self.objects.keys(prefix):
+            body = self.objects.read(key) if key.endswith(".json") and "/" not in key else None
+            if body is not None:
+                found.append((self.objects.where(key), body.decode("utf-8", errors="replace")))
+        return found
 
 
-class S3Store:
-    """Reports under ``s3://bucket/prefix/``; ``adapter`` is an :class:`S3Adapter`."""
-
-    def __init__(self, adapter: Any, bucket: str, prefix: str) -> None:
-        self.adapter = adapter
-        self.bucket = bucket
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-
-    def location(self, name: str) -> str:
-        return f"s3://{self.bucket}/{self.prefix}{name}"
-
-    def write(self, name: str, text: str) -> str:
-        self.adapter.put_text(self.bucket, self.prefix + name, text, "application/json")
-        return self.location(name)
-
-    def read_all(self, prefix: str) -> list[tuple[str, str]]:
-        keys = sorted(
-            k
-            for k in self.adapter.list_keys(self.bucket, self.prefix + prefix)
-            if k.endswith(".json")
-        )
-        return [(f"s3://{self.bucket}/{k}", self.adapter.get_text(self.bucket, k)) for k in keys]
-
-
-def parse_reports_url(url: str) -> tuple[str, str] | None:
-    """(bucket, prefix) of an ``s3://`` URL, or None for a folder; any other URL is refused
-    (it would be taken for a folder named ``https:``)."""
-    if not url.startswith("s3://"):
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", url):
-            raise errors.InvalidInput(
-                f"--reports-url '{url}' is neither a folder nor s3://BUCKET/PREFIX (lowercase "
-                "s3://); for S3 write s3://BUCKET/PREFIX"
-            )
-        return None
-    bucket, _, prefix = url.removeprefix("s3://").partition("/")
-    if not bucket:
-        raise errors.InvalidInput(f"'{url}' names no bucket; write s3://BUCKET/PREFIX")
-    return bucket, prefix
+def parse_reports_url(url: str) -> StoreUrl:
+    """The folder or ``s3://BUCKET/PREFIX`` (with the state backend's ``?region=`` options)
+    that ``--reports-url`` names; any other URL is refused (it would be taken for a folder
+    named ``https:``)."""
+    return parse_store_url(url, option="--reports-url", bare_folder=True)
 
 
 def report_name(report: DrillReport) -> str:

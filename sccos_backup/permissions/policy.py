@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sccos_backup import errors, identifiers
+from sccos_backup.objects import parse_store_url
 from sccos_backup.permissions import names
 from sccos_backup.permissions.groups import BY_COMMAND
 from sccos_backup.permissions.statements import Statement
@@ -161,18 +162,12 @@ _NOT_IN_PREFIX = set("*?${}")
 def _s3_place(url: str | None, option: str, *, folders: bool) -> tuple[str, str] | None:
     """(bucket, ``prefix/`` or "") of an ``s3://`` URL; None when the place needs no S3 right
     (no URL, another backend, a reports folder)."""
-    if not url:
+    if not url or (not folders and not url.startswith("s3://")):
+        return None  # no URL, or a backend that is not S3 (a folder, Pulumi Cloud)
+    place = parse_store_url(url, option=option, bare_folder=folders)
+    if place.folder is not None:
         return None
-    if not url.startswith("s3://"):
-        if folders and re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", url):
-            raise errors.InvalidInput(
-                f"{option} '{url}' is neither a folder nor s3://BUCKET/PREFIX"
-            )
-        return None
-    # A backend URL carries Pulumi's options as a query (?region=...); a reports URL does not.
-    where = url.removeprefix("s3://") if folders else url.removeprefix("s3://").partition("?")[0]
-    bucket, _, prefix = where.partition("/")
-    prefix = prefix.strip("/")
+    bucket, prefix = place.bucket, place.prefix
     if not _BUCKET.match(bucket) or _NOT_IN_PREFIX & set(prefix):
         raise errors.InvalidInput(
             f"{option} '{url}' is not s3://BUCKET/PREFIX with an S3 bucket name (lowercase "

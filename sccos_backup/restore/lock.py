@@ -2,10 +2,10 @@
 
 The lock is an object (S3) or a file (local folder) in the Pulumi state backend that every
 machine running restores of a database shares. It is created with an *exclusive* write: S3
-``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3lock.S3LockStore`), or an
+``PutObject`` with ``If-None-Match: *`` (:class:`sccos_backup.aws.s3.S3Store`), or an
 exclusive hard link (``os.link``, refused when the name exists) in the backend folder
-(:class:`FileLockStore`). Whoever creates it holds it until the command ends; a command that
-dies without releasing it (power loss, ``kill -9``) leaves it behind.
+(:class:`sccos_backup.objects.FolderStore`). Whoever creates it holds it until the command
+ends; a command that dies without releasing it (power loss, ``kill -9``) leaves it behind.
 
 A command that continues the same run (``restore resume``, ``restore rollback``) takes over a
 lock that run left when its holder is provably gone: on this host, no process has the holder's
@@ -19,7 +19,6 @@ The lock is one guard; the run tags on the original are the second (see
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import json
 import os
@@ -31,11 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from sccos_backup import errors
-from sccos_backup.files import FILE_MODE, private_folder
+from sccos_backup.objects import ObjectStore, parse_store_url
 from sccos_backup.restore.source import iso, parse_time
 
 _NOT_IN_TAGS = re.compile(r"[^\w\s.:/=+\-@]")
@@ -47,20 +45,8 @@ LEASE = timedelta(hours=24)
 _HOLDER = re.compile(r"^[^@\s]*@(?P<host>\S+) pid (?P<pid>\d+)$")
 
 
-class LockStore(Protocol):
-    """Exclusive create, read and delete of one small object; implemented per backend kind."""
-
-    #: Where the locks are, for messages (``s3://bucket/prefix/...`` or a folder).
-    location: str
-
-    def create(self, key: str, body: bytes) -> bool:
-        """Create ``key`` only if it does not exist; False when it already does."""
-
-    def read(self, key: str) -> bytes | None:
-        """The body of ``key``, or None when it does not exist."""
-
-    def delete(self, key: str) -> None:
-        """Remove ``key``; no error when it is already gone."""
+#: Where locks (and recorded plans) live: the backend's folder or bucket.
+LockStore = ObjectStore
 
 
 @dataclass(frozen=True)
@@ -138,59 +124,11 @@ def whoami() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()}"
 
 
-class FileLockStore:
-    """Locks as files in a local (or network-mounted) folder, created exclusively (a hard link
-    that fails when the name exists)."""
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self.location = str(folder)
-
-    def _path(self, key: str) -> Path:
-        return self._folder / key
-
-    def create(self, key: str, body: bytes) -> bool:
-        """Write the body to a file of our own, then hard-link it to the lock's name: the link
-        fails if the name exists (as ``O_EXCL`` does) and a reader never sees a half-written
-        lock."""
-        path = self._path(key)
-        draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        try:
-            private_folder(path.parent)
-            descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(body)
-            os.link(draft, path)
-        except FileExistsError:
-            return False
-        except OSError as error:
-            raise errors.PreconditionFailed(
-                f"cannot create the lock file '{path}' ({error.strerror}); check the state "
-                "folder's permissions"
-            ) from None
-        finally:
-            # Under a path that is not a folder, the draft's unlink fails as the create did.
-            with contextlib.suppress(OSError):
-                draft.unlink(missing_ok=True)
-        return True
-
-    def read(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
-
-
 def local_folder(backend_url: str) -> Path | None:
     """The folder of a ``file://`` backend URL (``file://~`` is the home folder), else None."""
-    parsed = urlparse(backend_url)
-    if parsed.scheme != "file":
+    if not backend_url.startswith("file:"):
         return None
-    path = unquote(parsed.netloc + parsed.path)
-    return Path(path or "~").expanduser()
+    return parse_store_url(backend_url, option="--backend-url").folder
 
 
 def backend_identity(backend_url: str) -> str:
@@ -215,14 +153,12 @@ def lock_store_for(
     backend_url: str, *, region: str | None, profile: str | None, endpoint_url: str | None
 ) -> LockStore:
     """Where the locks of a backend live: the bucket of ``s3://``, the folder of ``file://``."""
-    folder = local_folder(backend_url)
-    if folder is not None:
-        return FileLockStore(folder)
-    if backend_url.startswith("s3://"):
-        from sccos_backup.aws.s3lock import make_s3_lock_store
+    if backend_url.startswith(("file:", "s3://")):
+        from sccos_backup.aws.s3 import open_store
 
-        return make_s3_lock_store(
-            backend_url, region=region, profile=profile, endpoint_url=endpoint_url
+        url = parse_store_url(backend_url, option="--backend-url")
+        return open_store(
+            url, option="--backend-url", region=region, profile=profile, endpoint_url=endpoint_url
         )
     raise errors.InvalidInput(
         f"the state backend '{backend_identity(backend_url)}' cannot hold the restore lock: "

@@ -14,8 +14,9 @@ import pytest
 
 from automation.runbook.runbook import DONE, TAG_STEP, Callbacks, Runbook
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+from sccos_backup.objects import FolderStore
 from sccos_backup.restore.fields import RESTORED_BY_TAG
-from sccos_backup.restore.lock import DatabaseLock, FileLockStore, backend_identity
+from sccos_backup.restore.lock import DatabaseLock, backend_identity
 from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
 from sccos_backup.restore.source import SourceChoice
@@ -28,7 +29,7 @@ class Crash(BaseException):
     """A simulated crash: not an Exception, so nothing on the way catches it."""
 
 
-class DyingLockStore(FileLockStore):
+class DyingLockStore(FolderStore):
     """The backend's lock folder as a dying process leaves it: a kill or crash runs no
     ``finally``, so the lock it held stays behind (``restore resume`` must take it over)."""
 
