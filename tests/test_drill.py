@@ -317,7 +317,7 @@ def test_destroy_refuses_where_the_copy_shares_the_live_databases_id(
     path.write_text(json.dumps(state))
     shared = world.driver.open_drill("shop")
     assert shared is not None and shared.copy.resource_id == shop["DbiResourceId"]
-    with pytest.raises(errors.PreconditionFailed, match="as every instance of a moto_server"):
+    with pytest.raises(errors.PreconditionFailed, match="DbiResourceId on this emulator"):
         world.driver.destroy(shared)
     assert instance_ids(rds) == {"shop", record.copy.identifier}
 

@@ -10,6 +10,7 @@ database. Otherwise nothing is deleted and one line says why.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from automation.drill.record import DrillRecord
@@ -55,7 +56,10 @@ def refusals(rds: RdsAdapter, record: DrillRecord, outputs: dict[str, Any]) -> l
             f"the instance named '{name}' (what the provider deletes by) is not the one "
             "the stack records"
         )
-    copy = rds.find_instance_by_resource_id(recorded) if recorded else None
+    copy = None
+    with contextlib.suppress(errors.NotFound):  # on an emulator: no single sharer is tagged
+        if recorded:
+            copy = rds.find_instance_by_resource_id(recorded, tagged=(TAG_DRILL, record.run_id))
     tags = dict(copy.tags) if copy is not None else {}
     if tags.get(TAG_DRILL) != record.run_id or tags.get(TAG_DRILL_OF) != record.db_identifier:
         found.append(
@@ -64,17 +68,11 @@ def refusals(rds: RdsAdapter, record: DrillRecord, outputs: dict[str, Any]) -> l
         )
     live = rds.find_instance(record.db_identifier)
     if live is not None and recorded == live.resource_id:
-        shared = (
-            holder is not None
-            and holder.identifier != live.identifier
-            and holder.resource_id == live.resource_id
-        )
         found.append(
             f"the recorded instance is the live database '{record.db_identifier}'"
             + (
-                " (or shares its DbiResourceId, as every instance of a moto_server does: "
-                "remove a rehearsal's copy by hand)"
-                if shared
+                " (or shares its DbiResourceId on this emulator: remove a rehearsal's copy by hand)"
+                if rds.emulator_identity
                 else ""
             )
         )

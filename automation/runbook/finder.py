@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from automation.engine.runs import recorded, the_open_one
 from automation.runbook.context import RunContext
@@ -20,7 +20,6 @@ class RunFinder:
     """The runs of a database, the open one, the plan it recorded, and its instances now."""
 
     context: RunContext
-    _shared_ids_noted: set[str] = field(default_factory=set, repr=False)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -85,36 +84,21 @@ class RunFinder:
     # -- a run's instances ----------------------------------------------------------------------
 
     def original(self, record: RunRecord) -> Instance:
-        """The run's original now: its DbiResourceId and, where several instances share that id
-        (``moto_server`` gives every instance the same one), the one carrying the run's tags."""
+        """The run's original now, by its DbiResourceId (and the run's tag where an emulator
+        gives several instances that id)."""
         resource_id = record.original.resource_id
-        found = self.context.rds.find_instances_by_resource_id(resource_id)
-        if len(found) > 1:
-            tagged = [i for i in found if i.tag(TAG_RUN) == record.run_id]
-            names = ", ".join(sorted(i.identifier for i in found))
-            if len(tagged) != 1:
-                raise errors.NotFound(
-                    f"{len(found)} instances share DbiResourceId {resource_id} ({names}; a "
-                    f"moto_server rehearsal?) and {len(tagged)} carry the tags of run "
-                    f"{record.run_id}; nothing was changed. Tell them apart by hand first"
-                )
-            if resource_id not in self._shared_ids_noted:
-                self._shared_ids_noted.add(resource_id)
-                self.context.callbacks.notify(
-                    f"note: {len(found)} instances share DbiResourceId {resource_id} ({names}; "
-                    f"moto_server does this); the original is told apart by run {record.run_id}'s "
-                    "tags and the others by name"
-                )
-            return tagged[0]
-        if not found:
+        found = self.context.rds.find_instance_by_resource_id(
+            resource_id, tagged=(TAG_RUN, record.run_id)
+        )
+        if found is None:
             raise errors.NotFound(
                 f"the original instance ({resource_id}) no longer exists; "
                 "check the RDS console before doing anything else"
             )
-        return found[0]
+        return found
 
     def is_original(self, instance: Instance, record: RunRecord) -> bool:
-        """Whether ``instance`` (found by name) is the run's original, also where ids are shared."""
+        """Whether ``instance`` (found by name) is the run's original."""
         if instance.resource_id != record.original.resource_id:
             return False
         return instance.identifier == self.original(record).identifier

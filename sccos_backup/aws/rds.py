@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sccos_backup import errors
 from sccos_backup.aws.clients import make_client
+from sccos_backup.aws.identity import emulator_identity, the_one
 from sccos_backup.aws.instances import (
     FAILED_STATES,
     Instance,
@@ -60,6 +61,9 @@ class RdsAdapter:
         self._client = client
         self.clock = clock
         self.sleep = sleep
+        #: The one switch for shared DbiResourceIds (:mod:`sccos_backup.aws.identity`).
+        meta = getattr(client, "meta", None)  # stand-in clients without one answer as AWS
+        self.emulator_identity = emulator_identity(getattr(meta, "endpoint_url", None))
         self._snapshots = SnapshotCalls(client, clock=clock, sleep=sleep)
         #: When a wait last described an instance: a following wait keeps the same pace.
         self._last_poll: datetime | None = None
@@ -141,23 +145,24 @@ class RdsAdapter:
             ) from None
         return Instance.from_api(found["DBInstances"][0])
 
-    def find_instance_by_resource_id(self, resource_id: str) -> Instance | None:
-        """The instance whose DbiResourceId is ``resource_id`` (it survives renames)."""
-        found = self.find_instances_by_resource_id(resource_id)
-        return found[0] if found else None
+    def find_instance_by_resource_id(
+        self, resource_id: str, *, tagged: tuple[str, str] | None = None
+    ) -> Instance | None:
+        """The instance whose DbiResourceId is ``resource_id`` (it survives renames).
 
-    def find_instances_by_resource_id(self, resource_id: str) -> list[Instance]:
-        """Every instance whose DbiResourceId is ``resource_id``: one on AWS, where the id is
-        unique; on ``moto_server`` every instance shares one, so callers tell them apart."""
+        Only with :attr:`emulator_identity` may several instances share it; then the one
+        carrying the tag ``tagged`` (key, value) is it. Several on AWS, or no single tagged
+        one, is :class:`~sccos_backup.errors.NotFound`: nothing is guessed."""
         with translate(f"DB instance with resource id '{resource_id}'"):
             paginator = self._client.get_paginator("describe_db_instances")
             wanted: list[FilterTypeDef] = [{"Name": "dbi-resource-id", "Values": [resource_id]}]
-            return [
+            found = [
                 Instance.from_api(data)
                 for page in paginator.paginate(Filters=wanted)
                 for data in page["DBInstances"]
                 if data.get("DbiResourceId") == resource_id
             ]
+        return the_one(found, resource_id, emulator=self.emulator_identity, tagged=tagged)
 
     def list_instances(self) -> list[Instance]:
         with translate("listing DB instances"):

@@ -16,8 +16,8 @@ identifier they were taken under.
 A database owns the hourly series taken under its name (this is how a restored instance, which
 has a new DbiResourceId, expires the hourly snapshots of the original it replaced) and, where its
 DbiResourceId is its own, the series of its earlier names (after a rename). Where several
-instances share one DbiResourceId (moto_server gives every instance the same), the resource id
-says nothing and only names and tags count.
+instances share one DbiResourceId (an emulator's, see :mod:`sccos_backup.aws.identity`), the
+resource id says nothing and only names and tags count.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Owner:
             return None
         return (
             f"DB instance '{self.identifier}' shares its DbiResourceId {self.resource_id} with "
-            f"{', '.join(repr(n) for n in self.shared_with)} (as on moto_server); snapshots are "
+            f"{', '.join(repr(n) for n in self.shared_with)} (an emulator's); snapshots are "
             "matched by instance name and tags only"
         )
 

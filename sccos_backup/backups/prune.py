@@ -58,7 +58,7 @@ class PrunePlan:
 
 def orphans(census: Census) -> tuple[Snapshot, ...]:
     """Hourly snapshots (pure) whose series name no instance holds, and whose resource id
-    no instance holds alone (a shared resource id, as on moto_server, identifies nobody)."""
+    no instance holds alone (a shared resource id, an emulator's, identifies nobody)."""
     names = {i.identifier for i in census.instances}
     holders = Counter(i.resource_id for i in census.instances)
     found = []

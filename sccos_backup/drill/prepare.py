@@ -32,8 +32,8 @@ def _newest_hourly(db: str, snapshots: tuple[Snapshot, ...]) -> Snapshot:
 
 
 def _snapshots_of(rds: RdsAdapter, original: Instance) -> tuple[Snapshot, ...]:
-    """The original's snapshots; by name and tags only where its DbiResourceId is shared (as
-    every instance of a moto_server shares one), so another database's are never picked."""
+    """The original's snapshots; by name and tags only where its DbiResourceId is shared (an
+    emulator's, see :mod:`sccos_backup.aws.identity`), so another database's are never picked."""
     owner = Owner.of(original, rds.list_instances())
     return observe_snapshots(rds, original.identifier, original.resource_id, owner)
 

@@ -1,0 +1,62 @@
+"""Emulator identity: the one switch for an RDS endpoint that gives DB instances one shared
+DbiResourceId.
+
+On AWS a DbiResourceId names exactly one DB instance for its whole life, across renames, and
+sccos-backup recognises instances by it. ``moto_server`` (moto 5.2, ``moto/rds/models.py``)
+gives every instance the same one, so a rehearsal with ``--endpoint-url`` against it would see
+one instance where there are several. The switch is on only when the endpoint's host is not an
+AWS one; then, and only then, :meth:`sccos_backup.aws.rds.RdsAdapter.find_instance_by_resource_id`
+tells instances that share an id apart by a tag the caller names. On AWS several instances with
+one id are refused as a broken answer, never guessed between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from sccos_backup import errors
+
+if TYPE_CHECKING:
+    from sccos_backup.aws.instances import Instance
+
+#: Host suffixes of AWS's own endpoints (commercial, China, dual-stack).
+AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+def emulator_identity(endpoint_url: str | None) -> bool:
+    """Whether DbiResourceIds may be shared: the endpoint is set and is not an AWS host."""
+    if not endpoint_url:
+        return False
+    host = urlparse(endpoint_url).hostname or ""
+    return not host.endswith(AWS_HOSTS)
+
+
+def the_one(
+    found: Sequence[Instance],
+    resource_id: str,
+    *,
+    emulator: bool,
+    tagged: tuple[str, str] | None,
+) -> Instance | None:
+    """The instance of ``found`` (all answering to ``resource_id``) that is meant: the only one;
+    with ``emulator`` on, the only one carrying the tag ``tagged`` (key, value). Anything else
+    is :class:`~sccos_backup.errors.NotFound`: nothing is guessed."""
+    if len(found) <= 1:
+        return found[0] if found else None
+    names = ", ".join(sorted(i.identifier for i in found))
+    if not emulator:
+        raise errors.NotFound(
+            f"{len(found)} DB instances report DbiResourceId {resource_id} ({names}), which "
+            "AWS gives to one only; nothing was changed. Check --endpoint-url"
+        )
+    key, value = tagged or ("", "")
+    chosen = [i for i in found if tagged is not None and i.tag(key) == value]
+    if len(chosen) != 1:
+        raise errors.NotFound(
+            f"{len(found)} instances share DbiResourceId {resource_id} ({names}; the "
+            f"endpoint is an emulator's) and {len(chosen)} carry the tag {key}={value}; "
+            "nothing was changed. Tell them apart by hand first"
+        )
+    return chosen[0]
