@@ -16,8 +16,8 @@ DATA_KEYS = frozenset(
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
-def camel_keys(value: Any) -> Any:
-    """``dry_run`` -> ``dryRun`` in every mapping key, except below :data:`DATA_KEYS`."""
+def camel_keys(value: Any, data_keys: frozenset[str] = DATA_KEYS) -> Any:
+    """``dry_run`` -> ``dryRun`` in every mapping key, except below ``data_keys``."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -25,8 +25,8 @@ def camel_keys(value: Any) -> Any:
             if isinstance(key, str) and _SNAKE.match(key):
                 head, *rest = key.split("_")
                 name = head + "".join(part.capitalize() for part in rest)
-            out[name] = item if key in DATA_KEYS else camel_keys(item)
+            out[name] = item if key in data_keys else camel_keys(item, data_keys)
         return out
     if isinstance(value, list | tuple):
-        return [camel_keys(item) for item in value]
+        return [camel_keys(item, data_keys) for item in value]
     return value

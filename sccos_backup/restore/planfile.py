@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from sccos_backup import errors
+from sccos_backup.jsonkeys import camel_keys
 from sccos_backup.restore.lock import LockStore, lock_scope
 from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_steps
 from sccos_backup.restore.settings import InstanceSettings
@@ -70,54 +72,54 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Below these keys the plan holds RDS request parameters, kept as RDS names them. (The
+#: captured ``original`` and ``inherited`` settings are RDS names too, which are never snake_case;
+#: ``fingerprint.original`` is ours and is camelCased.)
+PLAN_DATA_KEYS = frozenset({"settings"})
+
+
 def plan_document(plan: RestorePlan) -> dict[str, Any]:
-    """The plan as one JSON-ready object (camelCase keys; ``schemaVersion`` is added by the
-    writer)."""
+    """The plan as one JSON-ready object with camelCase keys (``schemaVersion`` is added by the
+    writer): its fields and request, names as ``asdict`` gives them, through ``camel_keys``."""
     request = plan.request
-    names = plan.names
-    return {
+    document = {
         "kind": PLAN_KIND,
         "database": request.db_identifier,
-        "plannedAt": iso(plan.planned_at) if plan.planned_at else None,
+        "planned_at": iso(plan.planned_at) if plan.planned_at else None,
         "strategy": str(request.strategy),
         "target": plan.target,
-        "restoreAs": plan.restore_as,
-        "renameOriginalTo": names.aside,
+        "restore_as": plan.restore_as,
+        "rename_original_to": plan.names.aside,
         "stack": plan.stack,
         "source": {"description": plan.source.describe(), **plan.source.to_config()},
         "options": {
             "stack": request.stack,
             "maintenance": request.maintenance_env,
-            "safetySnapshot": request.safety_snapshot,
+            "safety_snapshot": request.safety_snapshot,
             "resync": request.resync,
-            "resyncJob": request.resync_job,
-            "fromDatabase": request.from_database,
+            "resync_job": request.resync_job,
+            "from_database": request.from_database,
         },
-        "names": {
-            "runId": names.run_id,
-            "aside": names.aside,
-            "temporary": names.temporary,
-            "finalSnapshot": names.final_snapshot,
-            "safetySnapshot": names.safety_snapshot,
-            "rolledBack": names.rolled_back,
-        },
+        "names": asdict(plan.names),
         "steps": [step.as_dict() for step in plan.steps],
         "settings": plan.spec.settings.to_api(),
         "original": plan.original,
         "inherited": plan.inherited,
-        "finalSnapshotIdentifier": plan.spec.final_snapshot_identifier,
+        "final_snapshot_identifier": plan.spec.final_snapshot_identifier,
         "fingerprint": {
             "original": {
                 "identifier": request.db_identifier,
-                "dbiResourceId": plan.original_resource_id,
+                "dbi_resource_id": plan.original_resource_id,
                 "arn": plan.original_arn,
-                "settingsDigest": settings_digest(plan.spec.settings),
+                "settings_digest": settings_digest(plan.spec.settings),
             },
             "source": dict(plan.source_fingerprint),
         },
         "lineage": list(plan.lineage),
         "warnings": list(plan.warnings),
     }
+    camel: dict[str, Any] = camel_keys(document, PLAN_DATA_KEYS)
+    return camel
 
 
 def dumps(plan: RestorePlan) -> str:
