@@ -24,7 +24,8 @@ from automation.rehearse.report import downtime, run_seconds
 from automation.runbook.runbook import Callbacks, Runbook
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 from sccos_backup.jenkins.jobxml import read_shell_job
-from sccos_backup.restore.lock import DatabaseLock, FileLockStore, backend_identity
+from sccos_backup.objects import FolderStore
+from sccos_backup.restore.lock import DatabaseLock, backend_identity
 from sccos_backup.restore.strategy import Strategy
 from tests.aws_calls import recording
 from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
@@ -293,7 +294,7 @@ class World:
         self.engine = TimedEngine(InProcessEngine(moto, self.state), clock)
         backend = tmp_path / "backend"
         self.lock = DatabaseLock(
-            FileLockStore(backend), backend=backend_identity(f"file://{backend}"), clock=clock
+            FolderStore(backend), backend=backend_identity(f"file://{backend}"), clock=clock
         )
         self.crash_at: str | None = None
         context = Factory(clock=clock, sleep=clock.sleep)

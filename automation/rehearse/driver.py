@@ -207,7 +207,7 @@ class Rehearsal:
             raise errors.PreconditionFailed(
                 f"the stand-in '{names.stand_in}' cannot be told apart from "
                 f"'{plan.request.db_identifier}' (stack '{names.stand_in_stack}' records "
-                f"DbiResourceId '{resource_id}', as every instance of a moto_server shares "
+                f"DbiResourceId '{resource_id}', as every instance of an emulator shares "
                 "one); nothing of the runbook was run"
             )
         self.rds.wait_instance(

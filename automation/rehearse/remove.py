@@ -105,16 +105,14 @@ class Removal:
         return done
 
     def _delete_instance(self, resource_id: str) -> list[str]:
-        found = self.rds.find_instances_by_resource_id(resource_id)
-        if len(found) > 1:
-            names = ", ".join(sorted(i.identifier for i in found))
+        try:
+            instance = self.rds.find_instance_by_resource_id(resource_id)
+        except errors.NotFound as error:  # several answer to it (emulator identity)
             raise errors.PreconditionFailed(
-                f"{len(found)} instances share DbiResourceId {resource_id} ({names}; a "
-                "moto_server rehearsal?); nothing more was deleted: remove the rehearsal's by hand"
-            )
-        if not found:
+                f"{error}; nothing more was deleted: remove the rehearsal's by hand"
+            ) from None
+        if instance is None:
             return []
-        instance = found[0]
         if instance.status != "deleting":
             if instance.raw.get("DeletionProtection"):
                 self.rds.modify_instance(

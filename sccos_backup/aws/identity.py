@@ -25,9 +25,15 @@ if TYPE_CHECKING:
 AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
-def emulator_identity(endpoint_url: str | None) -> bool:
-    """Whether DbiResourceIds may be shared: the endpoint is set and is not an AWS host."""
-    if not endpoint_url:
+def emulator_identity(client_or_url: object) -> bool:
+    """Whether DbiResourceIds may be shared: the endpoint (a URL, or a boto3 client's) is set
+    and is not an AWS host. Stand-in clients without ``meta`` answer as AWS."""
+    endpoint_url = (
+        client_or_url
+        if client_or_url is None or isinstance(client_or_url, str)
+        else getattr(getattr(client_or_url, "meta", None), "endpoint_url", None)
+    )
+    if not isinstance(endpoint_url, str) or not endpoint_url:
         return False
     host = urlparse(endpoint_url).hostname or ""
     return not host.endswith(AWS_HOSTS)

@@ -61,9 +61,7 @@ class RdsAdapter:
         self._client = client
         self.clock = clock
         self.sleep = sleep
-        #: The one switch for shared DbiResourceIds (:mod:`sccos_backup.aws.identity`).
-        meta = getattr(client, "meta", None)  # stand-in clients without one answer as AWS
-        self.emulator_identity = emulator_identity(getattr(meta, "endpoint_url", None))
+        self.emulator_identity = emulator_identity(client)  # :mod:`sccos_backup.aws.identity`
         self._snapshots = SnapshotCalls(client, clock=clock, sleep=sleep)
         #: When a wait last described an instance: a following wait keeps the same pace.
         self._last_poll: datetime | None = None
