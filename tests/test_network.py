@@ -156,6 +156,14 @@ def test_a_silent_endpoint_with_the_real_defaults(silent: SilentServer, tmp_path
     assert took < 60, took
 
 
+# Ctrl-C as from a terminal: a suite started as a script's background job ignores SIGINT and the
+# child inherits that (test-environment.md), so Python would never install its handler.
+AS_FROM_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from automation.cli import main; main()"
+)
+
+
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_sigterm_ends_a_waiting_command_like_ctrl_c(
     silent: SilentServer, tmp_path: Path, sig: str
@@ -167,7 +175,7 @@ def test_sigterm_ends_a_waiting_command_like_ctrl_c(
     env = subprocess_env()
     argv = ["--endpoint-url", silent.url, "snapshot", "list", "shop"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from automation.cli import main; main()", *argv],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
