@@ -184,3 +184,21 @@ def test_a_whole_restore_run_under_debug_logs_its_calls_and_no_secret(
     everything = result.stdout + result.stderr
     assert jenkins.token not in everything
     assert "pw-SECRET-stack-passphrase" not in everything
+
+
+def test_a_passphrase_from_its_file_is_redacted_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the environment variable's value was hidden: a passphrase read from
+    PULUMI_CONFIG_PASSPHRASE_FILE reached the debug log as it is."""
+    from automation.commands.factory import passphrase
+    from sccos_backup import redaction
+
+    monkeypatch.setattr(redaction, "_hidden", set())
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    secret_file = tmp_path / "passphrase"
+    secret_file.write_text("file-kept-passphrase\n")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE_FILE", str(secret_file))
+    assert passphrase() is None  # the Pulumi CLI reads the file itself
+    line = redaction.redact("pulumi: decrypting with file-kept-passphrase")
+    assert "file-kept-passphrase" not in line, line

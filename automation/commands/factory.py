@@ -82,6 +82,8 @@ def passphrase() -> str | None:
     from automation.doctor.pulumi import empty_file
 
     empty = value == "" if value is not None else empty_file(str(file))
+    if not empty and value is None:
+        _hide_file_contents(str(file))
     if empty:
         where = "PULUMI_CONFIG_PASSPHRASE" if value is not None else f"the file {file}"
         raise errors.InvalidInput(
@@ -89,6 +91,18 @@ def passphrase() -> str | None:
             "with nothing; set a real one (the same on every machine)"
         )
     return value
+
+
+def _hide_file_contents(path: str) -> None:
+    """A passphrase the Pulumi CLI reads from its file is a secret of this process too: hide it
+    from ``--debug``'s log and every other redacted text."""
+    import contextlib
+
+    from sccos_backup.redaction import hide
+
+    # An unreadable file is the passphrase check's to report.
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        hide(Path(path).read_text(encoding="utf-8"))
 
 
 @dataclass
