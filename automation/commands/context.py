@@ -87,3 +87,13 @@ def echo_json(payload: Any, *, envelope: bool = True) -> None:
         payload = {"schemaVersion": JSON_SCHEMA_VERSION, **body} if isinstance(body, dict) else body
     _json_output.printed = True
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def echo_done(payload: dict[str, Any], done: list[str], json_output: bool) -> None:
+    """What a cleanup, rollback or unlock did: one line per action, or the payload with ``done``
+    as JSON."""
+    if json_output:
+        echo_json({**payload, "done": done})
+        return
+    for line in done:
+        typer.echo(line)

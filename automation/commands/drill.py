@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automation.commands.context import echo_json, fail, handle_errors
+from automation.commands.context import echo_done, echo_json, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
@@ -329,11 +329,7 @@ def cleanup_command(
     except KeyboardInterrupt:
         raise _interrupted(db) from None
     status.done()
-    if json_output:
-        echo_json({"database": db, "done": done})
-    else:
-        for line in done:
-            typer.echo(line)
+    echo_done({"database": db}, done, json_output)
 
 
 @app.command("history")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from automation.commands.context import echo_json, fail, handle_errors
+from automation.commands.context import echo_done, echo_json, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
@@ -217,11 +217,7 @@ def rehearse_command(
         except KeyboardInterrupt:
             raise _interrupted(db) from None
         status.done()
-        if json_output:
-            echo_json({"database": db, "done": done})
-        else:
-            for line in done:
-                typer.echo(line)
+        echo_done({"database": db}, done, json_output)
         return
     plan = prepare_rehearsal(context.rds(), request, context.clock())
     resync = _resync(jobs, plan.names.job, request.command) if request.resync else None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from automation.commands.context import echo_json, handle_errors
+from automation.commands.context import echo_done, echo_json, handle_errors
 from automation.commands.factory import factory_of
 from automation.commands.options import DbId, JsonOpt, WorkDirOpt, YesOpt
 from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
@@ -92,11 +92,7 @@ def rollback_command(
             ExitStatus.INTERRUPTED,
         ) from None
     status.done()
-    if json_output:
-        echo_json({"database": db, "run": record.run_id, "done": done})
-    else:
-        for line in done:
-            typer.echo(line)
+    echo_done({"database": db, "run": record.run_id}, done, json_output)
 
 
 @handle_errors
@@ -173,8 +169,4 @@ def unlock_command(
         "breaks the restore lock of a database",
     )
     done = runbook.unlock(state)
-    if json_output:
-        echo_json({"database": db, "locked": False, "done": done})
-    else:
-        for line in done:
-            typer.echo(line)
+    echo_done({"database": db, "locked": False}, done, json_output)
