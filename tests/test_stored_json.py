@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,11 @@ import pytest
 
 from automation.commands.context import echo_json
 from automation.doctor.model import Check, Checks, Status
+from automation.rehearse.plan import RehearsalNames, RehearsalPlan, RehearsalRequest
+from automation.rehearse.report import RehearsalReport, StepTiming
 from automation.runbook.cleanup import CleanupPlan
 from automation.runbook.record import RunRecord, RunSummary, StepResult
-from sccos_backup.aws.rds import Instance
+from sccos_backup.aws.rds import Instance, Snapshot
 from sccos_backup.drill.plan import (
     Difference,
     DrillChoice,
@@ -33,6 +37,7 @@ from sccos_backup.drill.plan import (
 )
 from sccos_backup.drill.report import CheckResult, DrillReport, read_report
 from sccos_backup.restore.planfile import dumps, loads, plan_document
+from sccos_backup.restore.strategy import Strategy
 from sccos_backup.restore.verify import SettingCheck
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -167,7 +172,117 @@ def drill_report(passed: bool = True) -> DrillReport:
     )
 
 
-PRINTED = {
+def rehearsal_plan(strategy: Strategy = Strategy.IN_PLACE) -> RehearsalPlan:
+    production = Instance.from_api(
+        {
+            "DBInstanceIdentifier": "shop",
+            "DBInstanceStatus": "available",
+            "DbiResourceId": "db-SHOP0000000000000000000000",
+            "DBInstanceArn": "arn:aws:rds:eu-central-1:123456789012:db:shop",
+            "DBInstanceClass": "db.r6g.large",
+            "MultiAZ": True,
+            "StorageType": "gp3",
+            "AllocatedStorage": 100,
+            "Iops": 3000,
+            "StorageThroughput": 125,
+        }
+    )
+    snapshot = Snapshot.from_api(
+        {
+            "DBSnapshotIdentifier": "shop-hourly-2026-11-25-12",
+            "DBInstanceIdentifier": "shop",
+            "DbiResourceId": "db-SHOP0000000000000000000000",
+            "SnapshotType": "manual",
+            "Status": "available",
+            "SnapshotCreateTime": NOW - timedelta(minutes=58),
+        }
+    )
+    in_place = strategy is Strategy.IN_PLACE
+    request = RehearsalRequest(
+        "shop", strategy, maintenance_env="shop-staging" if in_place else None, resync=in_place
+    )
+    return RehearsalPlan(
+        request=request,
+        names=RehearsalNames.for_id("shop", "202611251300"),
+        production=production,
+        snapshot=snapshot,
+        spec=plan().spec,
+        planned_at=NOW,
+    )
+
+
+def rehearsal_run(up: float) -> RunSummary:
+    timed = (("rename-original", 12.5), ("up", up), ("verify", 3.25), ("resync", 40.0))
+    stand_in = "shop-rehearsal-202611251300"
+    return replace(
+        run_summary(),
+        run_id="202611251310",
+        db_identifier=stand_in,
+        stack="rehearsal-shop-202611251300-run-1",
+        steps=(
+            StepResult("preconditions", "Check every precondition", "done", 0.5),
+            *(StepResult(key, key, "done", seconds) for key, seconds in timed),
+            StepResult("maintenance-off", "maintenance off", "skipped", 0.0),
+        ),
+        downtime_seconds=up + 55.75,
+        original_now=f"{stand_in}-pre-restore",
+        restored=stand_in,
+        warnings=(),
+    )
+
+
+def rehearsal_report() -> RehearsalReport:
+    rehearsal = rehearsal_plan()
+    steps = ("stand-in", "run", "rollback", "run-again", "cleanup", "delete")
+    timings = tuple(
+        StepTiming(key, title, NOW + timedelta(minutes=10 * n), NOW + timedelta(minutes=10 * n + 7))
+        for n, (key, title) in enumerate(zip(steps, (t for _, t in rehearsal.steps()), strict=True))
+    )
+    return RehearsalReport(
+        database="shop",
+        rehearsal_id="202611251300",
+        strategy=Strategy.IN_PLACE,
+        stand_in=rehearsal.names.stand_in,
+        source={
+            "snapshotIdentifier": rehearsal.snapshot.identifier,
+            "snapshotCreateTime": "2026-11-25T12:02:00Z",
+            "standInResourceId": "db-STANDIN00000000000000000000",
+        },
+        steps=timings,
+        runs=(rehearsal_run(731.5), rehearsal_run(690.25)),
+        rollback=("renamed 'shop-rehearsal-202611251300' back",),
+        removed=("instance shop-rehearsal-202611251300", "stack rehearsal-shop-202611251300"),
+        cost=rehearsal.cost(),
+        notes=("a note",),
+    )
+
+
+def rendered_rehearsal_plan(strategy: Strategy) -> str:
+    """The plan ``restore rehearse`` shows before its question."""
+    from automation.commands.rehearse import _render_plan
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        _render_plan(rehearsal_plan(strategy))
+    return out.getvalue()
+
+
+def rendered_rehearsal_report() -> str:
+    """The lines ``restore rehearse`` prints at its end."""
+    from automation.commands.rehearse import _render_report
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        _render_report(rehearsal_report(), "file:///reports/shop.json")
+    return out.getvalue()
+
+
+def rehearsal_printed() -> str:
+    """What ``restore rehearse --json`` prints (the report and where it was stored)."""
+    return printed({**rehearsal_report().to_json(), "report": "file:///reports/shop.json"})
+
+
+PRINTED: dict[str, Callable[[], str]] = {
     "run-summary.json": lambda: printed(run_summary().as_dict()),
     "cleanup-plan.json": lambda: printed(cleanup_plan().as_dict()),
     "doctor-checks.json": lambda: printed(checks().as_dict()),
@@ -175,6 +290,11 @@ PRINTED = {
     "drill-report-passed.json": lambda: drill_report().to_text(),
     "drill-report-failed.json": lambda: drill_report(passed=False).to_text(),
     "drill-report-failed.md": lambda: drill_report(passed=False).to_markdown(),
+    "rehearsal-report.json": lambda: rehearsal_report().to_text(),
+    "rehearsal-report-printed.json": rehearsal_printed,
+    "rehearsal-report.txt": rendered_rehearsal_report,
+    "rehearsal-plan.txt": lambda: rendered_rehearsal_plan(Strategy.IN_PLACE),
+    "rehearsal-plan-swap.txt": lambda: rendered_rehearsal_plan(Strategy.SWAP),
 }
 
 
