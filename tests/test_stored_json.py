@@ -279,7 +279,7 @@ def rendered_rehearsal_report() -> str:
 
 def rehearsal_printed() -> str:
     """What ``restore rehearse --json`` prints (the report and where it was stored)."""
-    return printed({**rehearsal_report().to_json(), "report": "file:///reports/shop.json"})
+    return printed({**rehearsal_report().as_dict(), "report": "file:///reports/shop.json"})
 
 
 PRINTED: dict[str, Callable[[], str]] = {

@@ -241,7 +241,7 @@ def rehearse_command(
     status.done()
     location = _write(context, reports_url, report)
     if json_output:
-        echo_json({**report.to_json(), "report": location})
+        echo_json({**report.as_dict(), "report": location})
     else:
         _render_report(report, location)
 
@@ -254,16 +254,16 @@ def _write(context: Factory, reports_url: str | None, report: RehearsalReport) -
 
 
 def _render_plan(plan: RehearsalPlan) -> None:
-    data = plan.to_json()
+    data = plan.as_dict()
     cost = data["cost"]
     lines = [
         f"Rehearsal {data['rehearsal']} of {data['database']} ({data['strategy']}); "
         f"'{data['database']}' is only read",
-        f"  restore point: snapshot {data['source']['snapshotIdentifier']} "
-        f"({data['source']['snapshotCreateTime']})",
-        f"  stand-in:      {data['standIn']}  (stack {data['standInStack']})",
-        f"  runs:          stacks {', '.join(data['runStacks'])}",
-        f"  Jenkins job:   {data['jenkinsJob'] or '- (no re-sync)'}",
+        f"  restore point: snapshot {data['source']['snapshot_identifier']} "
+        f"({data['source']['snapshot_create_time']})",
+        f"  stand-in:      {data['stand_in']}  (stack {data['stand_in_stack']})",
+        f"  runs:          stacks {', '.join(data['run_stacks'])}",
+        f"  Jenkins job:   {data['jenkins_job'] or '- (no re-sync)'}",
         f"  maintenance:   {data['maintenance'] or '- (none)'}",
         f"  cost:          {cost['instanceClass']}, Multi-AZ {cost['multiAZ']}, "
         f"{cost['allocatedStorageGiB']} GiB {cost['storageType']}; up to "
@@ -285,14 +285,14 @@ def _render_report(report: RehearsalReport, location: str) -> None:
     out.write(f"Rehearsal {report.rehearsal_id} of '{report.database}' ({report.strategy}): done\n")
     for step in report.steps:
         out.write(f"  {_minutes(step.seconds):>8}  {step.title}\n")
-    for name, value in figures["downtimeSeconds"].items():
+    for name, value in figures["downtime_seconds"].items():
         if "measured" in value:
             runs = ", ".join(_minutes(s) for s in value["measured"])
             out.write(f"downtime {name}: {_minutes(value['expected'])} (m:ss; runs: {runs})\n")
         else:
             out.write(f"downtime {name}: about {_minutes(value['estimated'])} ({value['how']})\n")
     out.write(
-        f"RTO to expect for '{report.database}': {_minutes(figures['rtoSeconds'])} (m:ss), "
-        f"{figures['rtoHow']}\n"
+        f"RTO to expect for '{report.database}': {_minutes(figures['rto_seconds'])} (m:ss), "
+        f"{figures['rto_how']}\n"
     )
     out.write(f"removed: {len(report.removed)} item(s); report: {location}\n")

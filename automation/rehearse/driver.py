@@ -28,7 +28,7 @@ from sccos_backup.restore.lock import LockStore
 from sccos_backup.restore.plan import RestorePlan, RestoreRequest
 from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.restore.prepare import prepare
-from sccos_backup.restore.source import SourceChoice, iso
+from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.spec import OUTPUT_RESOURCE_ID
 from sccos_backup.waiting import Poll
 
@@ -178,9 +178,8 @@ class Rehearsal:
             strategy=plan.request.strategy,
             stand_in=names.stand_in,
             source={
-                "snapshotIdentifier": plan.snapshot.identifier,
-                "snapshotCreateTime": iso(plan.snapshot.created) if plan.snapshot.created else None,
-                "standInResourceId": stand_in,
+                **plan.restore_point(),
+                "stand_in_resource_id": stand_in,
             },
             steps=tuple(self._timings),
             runs=tuple(runs),

@@ -132,20 +132,27 @@ class RehearsalPlan:
             "instancesAtOnce": 2 if self.request.strategy is Strategy.IN_PLACE else 3,
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def restore_point(self) -> dict[str, Any]:
+        """The snapshot both restores start from (snake_case keys)."""
+        created = self.snapshot.created
+        return {
+            "snapshot_identifier": self.snapshot.identifier,
+            "snapshot_create_time": iso(created) if created else None,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan's fields (snake_case) for rendering; ``cost`` holds the figures under the
+        names the drill report stores them by."""
         return {
             "database": self.request.db_identifier,
             "rehearsal": self.names.rehearsal_id,
             "strategy": str(self.request.strategy),
-            "standIn": self.names.stand_in,
-            "standInStack": self.names.stand_in_stack,
-            "runStacks": list(self.names.run_stacks),
-            "jenkinsJob": self.names.job if self.request.resync else None,
+            "stand_in": self.names.stand_in,
+            "stand_in_stack": self.names.stand_in_stack,
+            "run_stacks": list(self.names.run_stacks),
+            "jenkins_job": self.names.job if self.request.resync else None,
             "maintenance": self.request.maintenance_env,
-            "source": {
-                "snapshotIdentifier": self.snapshot.identifier,
-                "snapshotCreateTime": iso(self.snapshot.created) if self.snapshot.created else None,
-            },
+            "source": self.restore_point(),
             "cost": self.cost(),
             "steps": [{"key": k, "title": t} for k, t in self.steps()],
         }

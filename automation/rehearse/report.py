@@ -41,12 +41,12 @@ class StepTiming:
     def seconds(self) -> float:
         return (self.ended - self.started).total_seconds()
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "title": self.title,
-            "startedAt": iso(self.started),
-            "endedAt": iso(self.ended),
+            "started_at": iso(self.started),
+            "ended_at": iso(self.ended),
             "seconds": round(self.seconds, 1),
         }
 
@@ -83,44 +83,47 @@ class RehearsalReport:
     notes: tuple[str, ...] = ()
 
     def figures(self) -> dict[str, Any]:
+        """The downtime per strategy (keyed by strategy), the RTO and the total time."""
         rehearsed = [downtime(run, self.strategy) for run in self.runs]
         other = next(s for s in Strategy if s is not self.strategy)
         rto = max(run_seconds(run) for run in self.runs)
         return {
-            "downtimeSeconds": {
+            "downtime_seconds": {
                 str(self.strategy): {"measured": rehearsed, "expected": max(rehearsed)},
                 str(other): {
                     "estimated": max(downtime(run, other) for run in self.runs),
                     "how": f"from the step durations of the {self.strategy} runs",
                 },
             },
-            "rtoSeconds": rto,
-            "rtoHow": "the longest of the rehearsal's restore runs, from its first change to "
+            "rto_seconds": rto,
+            "rto_how": "the longest of the rehearsal's restore runs, from its first change to "
             "re-sync done: a restore of production from a snapshot of the same size, class and "
             "storage takes as long; add the time to decide, plan and confirm. A point-in-time "
             "restore also replays transaction logs and can take longer",
-            "totalSeconds": (self.steps[-1].ended - self.steps[0].started).total_seconds(),
+            "total_seconds": (self.steps[-1].ended - self.steps[0].started).total_seconds(),
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """The report's fields (snake_case); :meth:`to_text` stores them with camelCase keys.
+        ``cost`` holds the figures under the names the drill report stores them by."""
         return {
-            "schemaVersion": SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION,
             "database": self.database,
             "rehearsal": self.rehearsal_id,
             "strategy": str(self.strategy),
-            "standIn": self.stand_in,
-            "source": self.source,
+            "stand_in": self.stand_in,
+            "source": dict(self.source),
             "figures": self.figures(),
-            "steps": [s.to_json() for s in self.steps],
-            "runs": [camel_keys(run.as_dict()) for run in self.runs],
+            "steps": [s.as_dict() for s in self.steps],
+            "runs": [run.as_dict() for run in self.runs],
             "rollback": list(self.rollback),
             "removed": list(self.removed),
-            "cost": self.cost,
+            "cost": dict(self.cost),
             "notes": list(self.notes),
         }
 
     def to_text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+        return json.dumps(camel_keys(self.as_dict()), indent=2, sort_keys=True) + "\n"
 
 
 def report_name(db_identifier: str, rehearsal_id: str) -> str:
