@@ -16,15 +16,20 @@ DATA_KEYS = frozenset(
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
+def camel_name(key: str) -> str:
+    """``dry_run`` -> ``dryRun``; a key that is not snake_case stays as it is."""
+    if not _SNAKE.match(key):
+        return key
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 def camel_keys(value: Any, data_keys: frozenset[str] = DATA_KEYS) -> Any:
     """``dry_run`` -> ``dryRun`` in every mapping key, except below ``data_keys``."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            name = key
-            if isinstance(key, str) and _SNAKE.match(key):
-                head, *rest = key.split("_")
-                name = head + "".join(part.capitalize() for part in rest)
+            name = camel_name(key) if isinstance(key, str) else key
             out[name] = item if key in data_keys else camel_keys(item, data_keys)
         return out
     if isinstance(value, list | tuple):

@@ -10,7 +10,7 @@ the original again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -125,7 +125,7 @@ class RestorePlan:
     planned_at: datetime | None = None
     #: What the source was when planned: the snapshot's ARN and the DbiResourceId of the
     #: database it was taken of, or the point in time and the DbiResourceId it is read from.
-    source_fingerprint: Mapping[str, Any] = field(default_factory=dict)
+    source_fingerprint: SourceFingerprint | None = None
     #: DbiResourceIds of earlier incarnations of the database (originals of finished restores).
     lineage: tuple[str, ...] = ()
 
@@ -232,24 +232,47 @@ def build_plan(request: RestoreRequest, observed: Observed, now: datetime) -> Re
     )
 
 
-def source_fingerprint(observed: Observed, source: RestoreSource) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SnapshotFingerprint:
+    """A snapshot source beyond its name: its ARN and the database it was taken of."""
+
+    snapshot_arn: str
+    snapshot_identifier: str
+    database_resource_id: str
+    database_identifier: str
+    snapshot_create_time: str | None
+
+
+@dataclass(frozen=True)
+class PointInTimeFingerprint:
+    """A point-in-time source: the DbiResourceId it is read from and the time."""
+
+    database_resource_id: str
+    database_identifier: str
+    restore_time: str | None
+
+
+SourceFingerprint = SnapshotFingerprint | PointInTimeFingerprint
+
+
+def source_fingerprint(observed: Observed, source: RestoreSource) -> SourceFingerprint:
     """What identifies the source beyond its name: a snapshot's ARN and the DbiResourceId of the
     database it was taken of; the DbiResourceId and time of a point-in-time restore."""
     snap = observed.snapshot
     if isinstance(source, SnapshotSource) and snap is not None:
-        return {
-            "snapshotArn": snap.arn,
-            "snapshotIdentifier": snap.identifier,
-            "databaseResourceId": snap.resource_id,
-            "databaseIdentifier": snap.instance_identifier,
-            "snapshotCreateTime": iso(snap.created) if snap.created else None,
-        }
+        return SnapshotFingerprint(
+            snapshot_arn=snap.arn,
+            snapshot_identifier=snap.identifier,
+            database_resource_id=snap.resource_id,
+            database_identifier=snap.instance_identifier,
+            snapshot_create_time=iso(snap.created) if snap.created else None,
+        )
     assert isinstance(source, PointInTimeSource)
-    return {
-        "databaseResourceId": source.source_dbi_resource_id,
-        "databaseIdentifier": observed.original.identifier,
-        "restoreTime": iso(source.restore_time) if source.restore_time else None,
-    }
+    return PointInTimeFingerprint(
+        database_resource_id=source.source_dbi_resource_id,
+        database_identifier=observed.original.identifier,
+        restore_time=iso(source.restore_time) if source.restore_time else None,
+    )
 
 
 def _warnings(request: RestoreRequest, observed: Observed) -> list[str]:

@@ -14,13 +14,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from sccos_backup import errors
-from sccos_backup.jsonkeys import camel_keys
+from sccos_backup.jsonkeys import camel_keys, camel_name
 from sccos_backup.restore.lock import LockStore, lock_scope
-from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_steps
+from sccos_backup.restore.plan import (
+    Names,
+    PointInTimeFingerprint,
+    RestorePlan,
+    RestoreRequest,
+    SnapshotFingerprint,
+    SourceFingerprint,
+    build_steps,
+)
 from sccos_backup.restore.settings import InstanceSettings
 from sccos_backup.restore.source import (
     PointInTimeSource,
@@ -113,7 +121,7 @@ def plan_document(plan: RestorePlan) -> dict[str, Any]:
                 "arn": plan.original_arn,
                 "settings_digest": settings_digest(plan.spec.settings),
             },
-            "source": dict(plan.source_fingerprint),
+            "source": asdict(plan.source_fingerprint) if plan.source_fingerprint else {},
         },
         "lineage": list(plan.lineage),
         "warnings": list(plan.warnings),
@@ -219,9 +227,17 @@ def _plan(data: Mapping[str, Any]) -> RestorePlan:
         original_resource_id=str(original["dbiResourceId"]),
         original_arn=str(original["arn"]),
         planned_at=parse_time(planned_at) if planned_at else None,
-        source_fingerprint=dict(data["fingerprint"]["source"]),
+        source_fingerprint=_fingerprint(data["fingerprint"]["source"]),
         lineage=tuple(str(x) for x in data.get("lineage", ())),
     )
+
+
+def _fingerprint(data: Mapping[str, Any]) -> SourceFingerprint | None:
+    """The source fingerprint stored (camelCase) in a plan document; None where none was."""
+    if not data:
+        return None
+    kind = SnapshotFingerprint if "snapshotArn" in data else PointInTimeFingerprint
+    return kind(**{f.name: data[camel_name(f.name)] for f in fields(kind)})
 
 
 def loads(text: str, where: str) -> RestorePlan:

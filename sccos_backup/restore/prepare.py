@@ -7,7 +7,13 @@ from datetime import datetime
 
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter
-from sccos_backup.restore.plan import Names, RestorePlan, RestoreRequest, build_plan
+from sccos_backup.restore.plan import (
+    Names,
+    RestorePlan,
+    RestoreRequest,
+    SnapshotFingerprint,
+    build_plan,
+)
 from sccos_backup.restore.planfile import diff_lines, settings_diff
 from sccos_backup.restore.preconditions import Observed, check, check_lineage, observe
 from sccos_backup.restore.settings import InstanceSettings
@@ -57,14 +63,13 @@ def recheck(rds: RdsAdapter, plan: RestorePlan, lineage: tuple[str, ...] = ()) -
         )
     snap = observed.snapshot
     planned = plan.source_fingerprint
-    if snap is not None and (snap.arn, snap.resource_id) != (
-        planned.get("snapshotArn"),
-        planned.get("databaseResourceId"),
-    ):
+    planned_arn = planned.snapshot_arn if isinstance(planned, SnapshotFingerprint) else None
+    planned_id = planned.database_resource_id if planned else None
+    if snap is not None and (snap.arn, snap.resource_id) != (planned_arn, planned_id):
         raise errors.PreconditionFailed(
             f"snapshot '{snap.identifier}' is not the one the plan was made with (now {snap.arn} "
-            f"of {snap.resource_id}, planned {planned.get('snapshotArn')} of "
-            f"{planned.get('databaseResourceId')}); nothing was changed. Plan again"
+            f"of {snap.resource_id}, planned {planned_arn} of {planned_id}); nothing was "
+            "changed. Plan again"
         )
 
 
