@@ -16,9 +16,14 @@ import typer
 from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
+    BackendOpt,
     DbId,
     FromDatabaseOpt,
     InsecureHttpOpt,
+    JenkinsJobOpt,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -26,17 +31,10 @@ from automation.commands.options import (
     SafetyOpt,
     SnapshotOpt,
     StackOpt,
+    StoreOpt,
     StrategyOpt,
     ToTimeOpt,
     WorkDirOpt,
-)
-from automation.commands.runbook_wiring import (
-    BackendOpt,
-    JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
-    StoreOpt,
 )
 from sccos_backup import errors
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB

@@ -15,6 +15,7 @@ from automation.commands.context import echo_done, echo_json, fail, handle_error
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
+    BackendOpt,
     DbId,
     JsonOpt,
     LatestOpt,
@@ -26,7 +27,7 @@ from automation.commands.options import (
     local_zone,
 )
 from automation.commands.projects import data_dir
-from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
+from automation.commands.runbook_wiring import can_confirm, confirm
 from sccos_backup import errors
 from sccos_backup.files import write_private
 

@@ -236,3 +236,43 @@ InsecureHttpOpt = Annotated[
         "the network unencrypted); loopback addresses need no flag.",
     ),
 ]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend-url",
+        envvar="PULUMI_BACKEND_URL",
+        help="Pulumi state backend, e.g. s3://bucket/prefix to share runs (default: a local "
+        "folder in the user's data directory).",
+    ),
+]
+JenkinsUrlOpt = Annotated[
+    str | None,
+    typer.Option("--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL."),
+]
+JenkinsUserOpt = Annotated[
+    str | None,
+    typer.Option("--jenkins-user", envvar="JENKINS_USER", help="Jenkins user."),
+]
+JenkinsTokenOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--jenkins-token-file",
+        metavar="FILE",
+        show_default=False,
+        help="Read the Jenkins API token from FILE (default: JENKINS_API_TOKEN; never on the "
+        "command line, where `ps` shows it).",
+    ),
+]
+JenkinsJobOpt = Annotated[
+    str,
+    typer.Option(
+        "--job",
+        "--jenkins-job",
+        metavar="NAME",
+        help="The sync:data Jenkins job (as `resync --job`).",
+    ),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", help="APPLICATION_STORE for sync:data."),
+]

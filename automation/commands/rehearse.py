@@ -16,24 +16,21 @@ from automation.commands.context import echo_done, echo_json, fail, handle_error
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
+    BackendOpt,
     DbId,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
     JsonOpt,
     NoResyncOpt,
     SnapshotOpt,
+    StoreOpt,
     StrategyOpt,
     WorkDirOpt,
     YesOpt,
 )
 from automation.commands.progress import stream_for
-from automation.commands.runbook_wiring import (
-    BackendOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
-    StoreOpt,
-    can_confirm,
-    confirm,
-)
+from automation.commands.runbook_wiring import can_confirm, confirm
 from sccos_backup import errors
 from sccos_backup.restore.strategy import Strategy
 

@@ -10,9 +10,14 @@ import typer
 from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import factory_of, resolved_backend_url
 from automation.commands.options import (
+    BackendOpt,
     DbId,
     FromDatabaseOpt,
     InsecureHttpOpt,
+    JenkinsJobOpt,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -21,18 +26,11 @@ from automation.commands.options import (
     SafetyOpt,
     SnapshotOpt,
     StackOpt,
+    StoreOpt,
     StrategyOpt,
     ToTimeOpt,
     WorkDirOpt,
     build_request,
-)
-from automation.commands.runbook_wiring import (
-    BackendOpt,
-    JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
-    StoreOpt,
 )
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy

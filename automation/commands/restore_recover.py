@@ -8,8 +8,8 @@ import typer
 
 from automation.commands.context import echo_done, echo_json, handle_errors
 from automation.commands.factory import factory_of
-from automation.commands.options import DbId, JsonOpt, WorkDirOpt, YesOpt
-from automation.commands.runbook_wiring import BackendOpt, can_confirm, confirm
+from automation.commands.options import BackendOpt, DbId, JsonOpt, WorkDirOpt, YesOpt
+from automation.commands.runbook_wiring import can_confirm, confirm
 
 
 @handle_errors

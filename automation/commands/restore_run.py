@@ -17,9 +17,14 @@ import typer
 from automation.commands.context import handle_errors
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
+    BackendOpt,
     DbId,
     FromDatabaseOpt,
     InsecureHttpOpt,
+    JenkinsJobOpt,
+    JenkinsTokenOpt,
+    JenkinsUrlOpt,
+    JenkinsUserOpt,
     JsonOpt,
     LatestOpt,
     MaintenanceOpt,
@@ -28,21 +33,13 @@ from automation.commands.options import (
     SafetyOpt,
     SnapshotOpt,
     StackOpt,
+    StoreOpt,
     StrategyOpt,
     ToTimeOpt,
     WorkDirOpt,
     YesOpt,
 )
-from automation.commands.runbook_wiring import (
-    BackendOpt,
-    JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
-    StoreOpt,
-    can_confirm,
-    show_summary,
-)
+from automation.commands.runbook_wiring import can_confirm, show_summary
 from sccos_backup import errors
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy

@@ -1,11 +1,11 @@
-"""What the ``restore run | resume | status | rollback | cleanup`` commands share: the Pulumi and
-Jenkins options, the re-sync step, confirmations, the summary. The engine, lock and runbook are
-built by :mod:`automation.commands.factory`."""
+"""What the ``restore run | resume | status | rollback | cleanup`` commands share: the re-sync
+step, confirmations, the summary. Their options are :mod:`automation.commands.options`'s; the
+engine, lock and runbook are built by :mod:`automation.commands.factory`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,48 +16,6 @@ from sccos_backup import errors
 if TYPE_CHECKING:
     from automation.commands.factory import Factory
     from automation.runbook.runbook import RunSummary
-
-
-BackendOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--backend-url",
-        envvar="PULUMI_BACKEND_URL",
-        help="Pulumi state backend, e.g. s3://bucket/prefix to share runs (default: a local "
-        "folder in the user's data directory).",
-    ),
-]
-JenkinsUrlOpt = Annotated[
-    str | None,
-    typer.Option("--jenkins-url", envvar="JENKINS_URL", help="Jenkins URL."),
-]
-JenkinsUserOpt = Annotated[
-    str | None,
-    typer.Option("--jenkins-user", envvar="JENKINS_USER", help="Jenkins user."),
-]
-JenkinsTokenOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--jenkins-token-file",
-        metavar="FILE",
-        show_default=False,
-        help="Read the Jenkins API token from FILE (default: JENKINS_API_TOKEN; never on the "
-        "command line, where `ps` shows it).",
-    ),
-]
-JenkinsJobOpt = Annotated[
-    str,
-    typer.Option(
-        "--job",
-        "--jenkins-job",
-        metavar="NAME",
-        help="The sync:data Jenkins job (as `resync --job`).",
-    ),
-]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", help="APPLICATION_STORE for sync:data."),
-]
 
 
 def resync_step(

@@ -17,8 +17,8 @@ import typer
 
 from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import Factory, factory_of
-from automation.commands.options import JsonOpt, YesOpt
-from automation.commands.runbook_wiring import BackendOpt, confirm
+from automation.commands.options import BackendOpt, JsonOpt, YesOpt
+from automation.commands.runbook_wiring import confirm
 from sccos_backup import errors
 from sccos_backup.defaults import DEFAULT_KEEP_HOURS
 
