@@ -8,37 +8,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from automation.commands.context import echo_json, handle_errors
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
-    BackendOpt,
     DbId,
-    FromDatabaseOpt,
-    InsecureHttpOpt,
-    JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
     JsonOpt,
-    LatestOpt,
-    MaintenanceOpt,
-    NoResyncOpt,
-    SafetyOpt,
-    SnapshotOpt,
-    StackOpt,
-    StoreOpt,
-    StrategyOpt,
-    ToTimeOpt,
-    WorkDirOpt,
+    RestoreChoices,
+    RunSettings,
+    option_groups,
 )
 from sccos_backup import errors
-from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
-from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.doctor.checks import Setup
@@ -53,30 +36,24 @@ NOT_READY = 3
 def build_setup(
     context: Factory,
     request: RestoreRequest,
+    settings: RunSettings,
     *,
-    backend_url: str | None,
-    work_dir: Path | None,
-    jenkins_url: str | None,
-    jenkins_user: str | None,
-    jenkins_token: Path | None,
-    jenkins_job: str,
-    store: str | None,
     active_run: str | None = None,
-    allow_insecure_http: bool = False,
 ) -> Setup:
     """The checks' view of a run with these options; contacts nothing yet."""
     from automation.commands.factory import resolved_backend_url
     from automation.doctor.checks import Backend, JenkinsTarget, Setup
     from sccos_backup.resync.job import ResyncRequest
 
+    backend_url = settings.backend_url
     url = resolved_backend_url(backend_url)
 
     def backend() -> Backend:
-        store_ = context.lock_store(backend_url)
-        return Backend(url=url, lock=context.lock(backend_url), store=store_)
+        store = context.lock_store(backend_url)
+        return Backend(url=url, lock=context.lock(backend_url), store=store)
 
     prefix = f"restore-{request.db_identifier}-"
-    pulumi = context.pulumi_target(work_dir, backend_url, prefix)
+    pulumi = context.pulumi_target(settings.work_dir, backend_url, prefix)
     jenkins = None
     if request.resync:
 
@@ -84,13 +61,16 @@ def build_setup(
             from automation.commands.resync import jenkins_config
 
             config = jenkins_config(
-                jenkins_url, jenkins_user, jenkins_token, insecure=allow_insecure_http
+                settings.jenkins_url,
+                settings.jenkins_user,
+                settings.jenkins_token,
+                insecure=settings.allow_insecure_http,
             )
             return context.jenkins(config)
 
         jenkins = JenkinsTarget(
             adapter=adapter,
-            request=ResyncRequest(job=jenkins_job, store=store),
+            request=ResyncRequest(job=settings.jenkins_job, store=settings.store),
         )
     return Setup(
         request=request,
@@ -126,62 +106,26 @@ def render_checks(checks: Checks) -> None:
 
 
 @handle_errors
+@option_groups
 def doctor_command(
     ctx: typer.Context,
     db_id: DbId,
-    snapshot: SnapshotOpt = None,
-    to_time: ToTimeOpt = None,
-    latest: LatestOpt = False,
-    strategy: StrategyOpt = Strategy.IN_PLACE,
-    stack: StackOpt = None,
-    maintenance: MaintenanceOpt = None,
-    safety_snapshot: SafetyOpt = False,
-    no_resync: NoResyncOpt = False,
-    from_database: FromDatabaseOpt = None,
+    *,
+    choices: RestoreChoices,
     json_output: JsonOpt = False,
-    backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = None,
-    jenkins_url: JenkinsUrlOpt = None,
-    jenkins_user: JenkinsUserOpt = None,
-    jenkins_token: JenkinsTokenOpt = None,
-    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
-    store: StoreOpt = None,
-    allow_insecure_http: InsecureHttpOpt = False,
+    settings: RunSettings,
 ) -> None:
     """Check everything `restore run` with these options needs; exit 0 when ready, 3 when not.
     Changes nothing. Example: sccos-backup doctor shop --latest --maintenance prod"""
-    from automation.commands.options import build_request
     from automation.doctor.checks import run_checks
 
-    request = build_request(
-        db_id,
-        snapshot=snapshot,
-        to_time=to_time,
-        latest=latest,
-        strategy=strategy,
-        stack=stack,
-        maintenance=maintenance,
-        safety_snapshot=safety_snapshot,
-        no_resync=no_resync,
-        resync_job=jenkins_job,
-        from_database=from_database,
-    )
+    request = choices.request(db_id, settings.jenkins_job)
     context = factory_of(ctx)
-
-    setup = build_setup(
-        context,
-        request,
-        backend_url=backend_url,
-        work_dir=work_dir,
-        jenkins_url=jenkins_url,
-        jenkins_user=jenkins_user,
-        jenkins_token=jenkins_token,
-        jenkins_job=jenkins_job,
-        store=store,
-        allow_insecure_http=allow_insecure_http,
-    )
+    setup = build_setup(context, request, settings)
     # The source is judged as `restore run` judges it: earlier incarnations count as the database.
-    setup = replace(setup, lineage=context.run_finder(backend_url).lineage(request.db_identifier))
+    setup = replace(
+        setup, lineage=context.run_finder(settings.backend_url).lineage(request.db_identifier)
+    )
     checks, _ = run_checks(setup)
     if json_output:
         echo_json({"database": request.db_identifier, **checks.as_dict()})
@@ -194,17 +138,17 @@ def doctor_command(
 def refuse_unless_ready(
     context: Factory,
     plan: RestorePlan,
+    settings: RunSettings,
     *,
     json_output: bool,
     active_run: str | None = None,
-    **options: Any,
 ) -> None:
     """The doctor's checks of this run; on a failure, before any change, the table (stdout;
     not with --json) and one error line naming each failed check and its fix. The first failed
     check decides the exit code. ``active_run`` names the open run being continued."""
     from automation.doctor.checks import run_checks
 
-    setup = build_setup(context, plan.request, active_run=active_run, **options)
+    setup = build_setup(context, plan.request, settings, active_run=active_run)
     checks, _ = run_checks(setup, plan)
     if checks.ready:
         return

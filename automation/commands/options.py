@@ -1,16 +1,27 @@
-"""Options shared by the ``restore`` commands, defined once, and the request they build."""
+"""Options shared by the commands, defined once; the restore commands' options in two groups
+(:class:`RestoreChoices`, :class:`RunSettings`) that a command takes whole (:func:`option_groups`),
+and the request they build."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from sccos_backup.restore.plan import RestoreRequest
+
+R = TypeVar("R")
 
 
 def duration_option(
@@ -170,40 +181,6 @@ def local_zone() -> str | None:
     return name or None
 
 
-def build_request(
-    db_id: str,
-    *,
-    snapshot: str | None,
-    to_time: str | None,
-    latest: bool,
-    strategy: Strategy = Strategy.IN_PLACE,
-    stack: str | None = None,
-    maintenance: str | None = None,
-    safety_snapshot: bool = False,
-    no_resync: bool = False,
-    resync_job: str | None = None,
-    from_database: str | None = None,
-) -> RestoreRequest:
-    """Options to a typed, validated request; raises InvalidInput before any AWS call."""
-    from sccos_backup.identifiers import instance_identifier
-    from sccos_backup.restore.plan import RestoreRequest
-    from sccos_backup.restore.source import SourceChoice
-
-    return RestoreRequest(
-        db_identifier=instance_identifier(db_id),
-        choice=SourceChoice.from_options(
-            snapshot=snapshot, to_time=to_time, latest=latest, local_zone=local_zone()
-        ),
-        strategy=strategy,
-        stack=None if stack is None else stack_name(stack),
-        maintenance_env=None if maintenance is None else maintenance_env(maintenance),
-        safety_snapshot=safety_snapshot,
-        resync=not no_resync,
-        **({"resync_job": resync_job} if resync_job else {}),
-        from_database=from_database or None,
-    )
-
-
 def stack_name(stack: str) -> str:
     """``--stack``: Pulumi's rule for a stack name (pkg/backend/diy ``validateStackName``:
     1 to 100 letters, digits, '-', '_' or '.', no slash), checked before any change."""
@@ -276,3 +253,103 @@ StoreOpt = Annotated[
     str | None,
     typer.Option("--store", help="APPLICATION_STORE for sync:data."),
 ]
+
+
+@dataclass(frozen=True)
+class RestoreChoices:
+    """What a restore does, as ``doctor``, ``restore plan`` and ``restore run`` are told: the
+    source, the strategy, the stack, maintenance mode, the safety snapshot, the re-sync and the
+    database a snapshot may come from."""
+
+    snapshot: SnapshotOpt = None
+    to_time: ToTimeOpt = None
+    latest: LatestOpt = False
+    strategy: StrategyOpt = Strategy.IN_PLACE
+    stack: StackOpt = None
+    maintenance: MaintenanceOpt = None
+    safety_snapshot: SafetyOpt = False
+    no_resync: NoResyncOpt = False
+    from_database: FromDatabaseOpt = None
+
+    def request(self, db_id: str, resync_job: str | None = None) -> RestoreRequest:
+        """The typed, validated request of DB_ID; raises InvalidInput before any AWS call."""
+        from sccos_backup.identifiers import instance_identifier
+        from sccos_backup.restore.plan import RestoreRequest
+        from sccos_backup.restore.source import SourceChoice
+
+        return RestoreRequest(
+            db_identifier=instance_identifier(db_id),
+            choice=SourceChoice.from_options(
+                snapshot=self.snapshot,
+                to_time=self.to_time,
+                latest=self.latest,
+                local_zone=local_zone(),
+            ),
+            strategy=self.strategy,
+            stack=None if self.stack is None else stack_name(self.stack),
+            maintenance_env=None if self.maintenance is None else maintenance_env(self.maintenance),
+            safety_snapshot=self.safety_snapshot,
+            resync=not self.no_resync,
+            **({"resync_job": resync_job} if resync_job else {}),
+            from_database=self.from_database or None,
+        )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Where a restore keeps its state and finds its Pulumi project and Jenkins, as ``doctor``
+    and ``restore plan | run | resume`` are told."""
+
+    backend_url: BackendOpt = None
+    work_dir: WorkDirOpt = None
+    jenkins_url: JenkinsUrlOpt = None
+    jenkins_user: JenkinsUserOpt = None
+    jenkins_token: JenkinsTokenOpt = None
+    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB
+    store: StoreOpt = None
+    allow_insecure_http: InsecureHttpOpt = False
+
+
+def option_groups(command: Callable[..., R]) -> Callable[..., R]:
+    """Let a command take a group of options (:class:`RestoreChoices`, :class:`RunSettings`) as
+    one object, so that an option added to a group is one edit.
+
+    Typer reads a command's options from its signature. In the signature it is shown, a
+    parameter annotated with a group stands for the group's fields, in their order and at its
+    place; a field the command declares itself keeps its own place (its ``--help`` keeps the
+    order it has) and goes into the group too. The command is called with the group built.
+    """
+    declared = inspect.signature(command, eval_str=True).parameters
+    groups: dict[str, type[Any]] = {
+        name: param.annotation
+        for name, param in declared.items()
+        if isinstance(param.annotation, type) and dataclasses.is_dataclass(param.annotation)
+    }
+    shown: list[inspect.Parameter] = []
+    for name, param in declared.items():
+        if name not in groups:
+            shown.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+            continue
+        types = typing.get_type_hints(groups[name], include_extras=True)
+        shown += [
+            inspect.Parameter(
+                field.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=field.default,
+                annotation=types[field.name],
+            )
+            for field in dataclasses.fields(groups[name])
+            if field.name not in declared
+        ]
+
+    @functools.wraps(command)
+    def grouped(**given: Any) -> R:
+        for name, group in groups.items():
+            values = {field.name: given[field.name] for field in dataclasses.fields(group)}
+            for field in values.keys() - declared.keys():
+                del given[field]
+            given[name] = group(**values)
+        return command(**given)
+
+    grouped.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
+    return grouped

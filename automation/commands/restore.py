@@ -13,24 +13,18 @@ from automation.commands.options import (
     BackendOpt,
     DbId,
     FromDatabaseOpt,
-    InsecureHttpOpt,
     JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
     JsonOpt,
     LatestOpt,
-    MaintenanceOpt,
-    NoResyncOpt,
     OutOpt,
-    SafetyOpt,
+    RestoreChoices,
+    RunSettings,
     SnapshotOpt,
     StackOpt,
-    StoreOpt,
     StrategyOpt,
     ToTimeOpt,
     WorkDirOpt,
-    build_request,
+    option_groups,
 )
 from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
 from sccos_backup.restore.strategy import Strategy
@@ -50,28 +44,18 @@ app = typer.Typer(
 
 @app.command("plan")
 @handle_errors
+@option_groups
 def plan_command(
     ctx: typer.Context,
     db_id: DbId,
-    snapshot: SnapshotOpt = None,
-    to_time: ToTimeOpt = None,
-    latest: LatestOpt = False,
-    strategy: StrategyOpt = Strategy.IN_PLACE,
-    stack: StackOpt = None,
-    maintenance: MaintenanceOpt = None,
-    safety_snapshot: SafetyOpt = False,
-    no_resync: NoResyncOpt = False,
+    *,
+    choices: RestoreChoices,
+    # Declared here for their place in --help; option_groups puts them in their groups too.
     jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
     from_database: FromDatabaseOpt = None,
     out: OutOpt = None,
     json_output: JsonOpt = False,
-    backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = None,
-    jenkins_url: JenkinsUrlOpt = None,
-    jenkins_user: JenkinsUserOpt = None,
-    jenkins_token: JenkinsTokenOpt = None,
-    store: StoreOpt = None,
-    allow_insecure_http: InsecureHttpOpt = False,
+    settings: RunSettings,
 ) -> None:
     """Show the restore's steps, every setting (original beside declared) and the checks
     `restore run` makes first (as `sccos-backup doctor`; exit 3 when one failed); --out saves
@@ -80,35 +64,12 @@ def plan_command(
     from automation.doctor.checks import run_checks
     from sccos_backup.restore.prepare import prepare
 
-    request = build_request(
-        db_id,
-        snapshot=snapshot,
-        to_time=to_time,
-        latest=latest,
-        strategy=strategy,
-        stack=stack,
-        maintenance=maintenance,
-        safety_snapshot=safety_snapshot,
-        no_resync=no_resync,
-        resync_job=jenkins_job,
-        from_database=from_database,
-    )
+    request = choices.request(db_id, settings.jenkins_job)
     context = factory_of(ctx)
 
-    lineage = context.run_finder(backend_url).lineage(request.db_identifier)
+    lineage = context.run_finder(settings.backend_url).lineage(request.db_identifier)
     plan = prepare(context.rds(), request, context.clock(), lineage)
-    setup = build_setup(
-        context,
-        request,
-        backend_url=backend_url,
-        work_dir=work_dir,
-        jenkins_url=jenkins_url,
-        jenkins_user=jenkins_user,
-        jenkins_token=jenkins_token,
-        jenkins_job=jenkins_job,
-        store=store,
-        allow_insecure_http=allow_insecure_http,
-    )
+    setup = build_setup(context, request, settings)
     checks, _ = run_checks(setup, plan)
     if json_output:
         from sccos_backup.restore.planfile import plan_document
@@ -185,9 +146,10 @@ def capture_command(
         write_stack_file,
     )
 
-    request = build_request(
-        db_id, snapshot=snapshot, to_time=to_time, latest=latest, strategy=strategy, stack=stack
+    choices = RestoreChoices(
+        snapshot=snapshot, to_time=to_time, latest=latest, strategy=strategy, stack=stack
     )
+    request = choices.request(db_id)
     from automation.commands.projects import RESTORE, resolve
 
     work_dir = resolve(RESTORE, work_dir)

@@ -9,6 +9,7 @@ by ``automation/commands/restore.py``; ``status``, ``rollback`` and ``cleanup`` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,30 +20,18 @@ from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
     BackendOpt,
     DbId,
-    FromDatabaseOpt,
-    InsecureHttpOpt,
-    JenkinsJobOpt,
-    JenkinsTokenOpt,
-    JenkinsUrlOpt,
-    JenkinsUserOpt,
     JsonOpt,
-    LatestOpt,
     MaintenanceOpt,
     NoResyncOpt,
     PlanFileOpt,
-    SafetyOpt,
-    SnapshotOpt,
-    StackOpt,
-    StoreOpt,
-    StrategyOpt,
-    ToTimeOpt,
+    RestoreChoices,
+    RunSettings,
     WorkDirOpt,
     YesOpt,
+    option_groups,
 )
 from automation.commands.runbook_wiring import can_confirm, show_summary
 from sccos_backup import errors
-from sccos_backup.restore.steps import DEFAULT_RESYNC_JOB
-from sccos_backup.restore.strategy import Strategy
 
 if TYPE_CHECKING:
     from automation.commands.progress import StatusLine
@@ -113,52 +102,28 @@ class CommandSetup:
     the re-sync step, the runbook, the doctor's checks and the go-ahead, from their options."""
 
     def __init__(
-        self,
-        ctx: typer.Context,
-        *,
-        json_output: bool,
-        yes: bool = False,
-        backend_url: str | None,
-        work_dir: Path | None,
-        jenkins_url: str | None,
-        jenkins_user: str | None,
-        jenkins_token: Path | None,
-        jenkins_job: str,
-        store: str | None,
-        allow_insecure_http: bool = False,
+        self, ctx: typer.Context, settings: RunSettings, *, json_output: bool, yes: bool = False
     ) -> None:
         self.context: Factory = factory_of(ctx)
-        self.insecure = allow_insecure_http
+        self.settings = settings
         self.json_output = json_output
         self.yes = yes
-        self.backend_url = backend_url
-        self.work_dir = work_dir
-        self.jenkins = (jenkins_url, jenkins_user, jenkins_token)
-        self.job = jenkins_job
+        self.job = settings.jenkins_job
         self.job_chosen = (
             getattr(ctx.get_parameter_source("jenkins_job"), "name", "DEFAULT") not in _DEFAULTS
         )
-        self.store = store
         self.status: StatusLine | None = None
 
     def resync(self, job: str, *, attach: bool) -> ResyncStep:
         from automation.commands.runbook_wiring import resync_step
 
-        step: ResyncStep = resync_step(
-            self.context,
-            True,
-            *self.jenkins,
-            job,
-            self.store,
-            attach=attach,
-            insecure=self.insecure,
-        )
+        step: ResyncStep = resync_step(self.context, self.settings, job, attach=attach)
         return step
 
     def runbook(self, resync: ResyncStep | None) -> Runbook:
         runbook, self.status, _ = self.context.runbook(
-            work_dir=self.work_dir,
-            backend_url=self.backend_url,
+            work_dir=self.settings.work_dir,
+            backend_url=self.settings.backend_url,
             json_output=self.json_output,
             resync=resync,
         )
@@ -167,20 +132,9 @@ class CommandSetup:
     def check_ready(self, plan: RestorePlan, *, job: str, active_run: str | None) -> None:
         from automation.commands.doctor import refuse_unless_ready
 
-        url, user, token = self.jenkins
+        settings = replace(self.settings, jenkins_job=job)
         refuse_unless_ready(
-            self.context,
-            plan,
-            active_run=active_run,
-            json_output=self.json_output,
-            backend_url=self.backend_url,
-            work_dir=self.work_dir,
-            jenkins_url=url,
-            jenkins_user=user,
-            jenkins_token=token,
-            jenkins_job=job,
-            store=self.store,
-            allow_insecure_http=self.insecure,
+            self.context, plan, settings, active_run=active_run, json_output=self.json_output
         )
 
     def approve(self, plan: RestorePlan) -> None:
@@ -197,33 +151,19 @@ class CommandSetup:
 
 
 @handle_errors
+@option_groups
 def run_command(
     ctx: typer.Context,
     db_id: OptionalDbId = None,
-    snapshot: SnapshotOpt = None,
-    to_time: ToTimeOpt = None,
-    latest: LatestOpt = False,
-    strategy: StrategyOpt = Strategy.IN_PLACE,
-    stack: StackOpt = None,
-    maintenance: MaintenanceOpt = None,
-    safety_snapshot: SafetyOpt = False,
-    no_resync: NoResyncOpt = False,
-    from_database: FromDatabaseOpt = None,
+    *,
+    choices: RestoreChoices,
     plan_file: PlanFileOpt = None,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
-    backend_url: BackendOpt = None,
-    work_dir: WorkDirOpt = None,
-    jenkins_url: JenkinsUrlOpt = None,
-    jenkins_user: JenkinsUserOpt = None,
-    jenkins_token: JenkinsTokenOpt = None,
-    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
-    store: StoreOpt = None,
-    allow_insecure_http: InsecureHttpOpt = False,
+    settings: RunSettings,
 ) -> None:
     """Run the whole restore: rename, pulumi up, verify, re-sync; or carry out a saved plan
     (--plan). Re-run it to continue."""
-    from automation.commands.options import build_request
     from automation.runbook.driver import run_or_resume
 
     saved = None
@@ -235,52 +175,26 @@ def run_command(
             raise errors.InvalidInput(
                 "name the database (DB_ID) and a source, or a saved plan with --plan PLAN.json"
             )
-        request = build_request(
-            db_id,
-            snapshot=snapshot,
-            to_time=to_time,
-            latest=latest,
-            strategy=strategy,
-            stack=stack,
-            maintenance=maintenance,
-            safety_snapshot=safety_snapshot,
-            no_resync=no_resync,
-            resync_job=jenkins_job,
-            from_database=from_database,
-        )
-    setup = CommandSetup(
-        ctx,
-        json_output=json_output,
-        yes=yes,
-        backend_url=backend_url,
-        work_dir=work_dir,
-        jenkins_url=jenkins_url,
-        jenkins_user=jenkins_user,
-        jenkins_token=jenkins_token,
-        jenkins_job=jenkins_job,
-        store=store,
-        allow_insecure_http=allow_insecure_http,
-    )
+        request = choices.request(db_id, settings.jenkins_job)
+    setup = CommandSetup(ctx, settings, json_output=json_output, yes=yes)
     can_confirm(setup.context, yes)
-    finder = setup.context.run_finder(backend_url)
+    finder = setup.context.run_finder(settings.backend_url)
     setup.show(run_or_resume(finder, request, setup, saved=saved))
 
 
 @handle_errors
+@option_groups
 def resume_command(
     ctx: typer.Context,
     db_id: DbId,
+    *,
     json_output: JsonOpt = False,
+    # Declared here for their place in --help; option_groups puts them in settings too.
     backend_url: BackendOpt = None,
     work_dir: WorkDirOpt = None,
     no_resync: NoResyncOpt = False,
     maintenance: MaintenanceOpt = None,
-    jenkins_url: JenkinsUrlOpt = None,
-    jenkins_user: JenkinsUserOpt = None,
-    jenkins_token: JenkinsTokenOpt = None,
-    jenkins_job: JenkinsJobOpt = DEFAULT_RESYNC_JOB,
-    store: StoreOpt = None,
-    allow_insecure_http: InsecureHttpOpt = False,
+    settings: RunSettings,
 ) -> None:
     """Continue an interrupted restore run where it stopped (also from another machine), with
     the plan it recorded; --no-resync and --maintenance given here are recorded on the run."""
@@ -289,18 +203,7 @@ def resume_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
-    setup = CommandSetup(
-        ctx,
-        json_output=json_output,
-        backend_url=backend_url,
-        work_dir=work_dir,
-        jenkins_url=jenkins_url,
-        jenkins_user=jenkins_user,
-        jenkins_token=jenkins_token,
-        jenkins_job=jenkins_job,
-        store=store,
-        allow_insecure_http=allow_insecure_http,
-    )
+    setup = CommandSetup(ctx, settings, json_output=json_output)
     context = setup.context
     finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
     summary = resume(

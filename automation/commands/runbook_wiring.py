@@ -4,7 +4,6 @@ engine, lock and runbook are built by :mod:`automation.commands.factory`."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -15,31 +14,23 @@ from sccos_backup import errors
 
 if TYPE_CHECKING:
     from automation.commands.factory import Factory
+    from automation.commands.options import RunSettings
     from automation.runbook.runbook import RunSummary
 
 
-def resync_step(
-    context: Factory,
-    wanted: bool,
-    url: str | None,
-    user: str | None,
-    token: Path | None,
-    job: str,
-    store: str | None,
-    *,
-    attach: bool = False,
-    insecure: bool = False,
-) -> Any:
-    """The runbook's re-sync step, or None when it is not wanted; settings checked now. With
-    ``attach`` (a resumed run) a build of the job already running is followed, not started
-    again."""
-    if not wanted:
-        return None
+def resync_step(context: Factory, settings: RunSettings, job: str, *, attach: bool) -> Any:
+    """The runbook's re-sync step of ``job``, its settings checked now. With ``attach`` (a
+    resumed run) a build of the job already running is followed, not started again."""
     from automation.commands.resync import jenkins_config
     from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
 
-    config = jenkins_config(url, user, token, insecure=insecure)
-    request = ResyncRequest(job=job, store=store)
+    config = jenkins_config(
+        settings.jenkins_url,
+        settings.jenkins_user,
+        settings.jenkins_token,
+        insecure=settings.allow_insecure_http,
+    )
+    request = ResyncRequest(job=job, store=settings.store)
     runner = attach_or_run_resync if attach else run_resync
 
     def step(on_output: Any) -> object:
