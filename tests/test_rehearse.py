@@ -14,9 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
-from typer.testing import CliRunner
 
-from automation.cli import app
 from automation.commands.factory import Factory
 from automation.rehearse.driver import Rehearsal, RehearsalCallbacks
 from automation.rehearse.plan import TAG_REHEARSAL, RehearsalRequest, prepare_rehearsal
@@ -32,8 +30,8 @@ from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_erro
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
 from tests.support.drill import TimedEngine as DrillEngine
-from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
+from tests.support.restore_cli import Cli
 
 #: How long creating the stand-in and a run's restored instance take on the injected clock.
 STAND_IN_TIME = timedelta(minutes=31)
@@ -95,35 +93,11 @@ def production_view(rds: Any) -> dict[str, Any]:
     return {"describe": found, "tags": tags}
 
 
-class Cli:
-    def __init__(self, moto: str, tmp_path: Path, jenkins: FakeJenkins | None) -> None:
-        self.moto = moto
-        self.clock = FakeClock()
-        self.state = tmp_path / "state"
-        self.engine = TimedEngine(InProcessEngine(moto, self.state), self.clock)
-        self.jenkins = jenkins
-        self.reports = tmp_path / "reports"
-
-    def __call__(self, *args: str) -> Any:
-        context = FakeFactory(
-            clock=self.clock, sleep=self.clock.sleep, interactive=False, engine=self.engine
-        )
-        env = {"JENKINS_URL": "", "JENKINS_USER": "", "JENKINS_API_TOKEN": ""}
-        if self.jenkins is not None:
-            env = {
-                "JENKINS_URL": self.jenkins.url,
-                "JENKINS_USER": self.jenkins.user,
-                "JENKINS_API_TOKEN": self.jenkins.token,
-            }
-        return CliRunner().invoke(
-            app,
-            ["--endpoint-url", self.moto, "--region", REGION, *args],
-            obj=context,
-            env={**env, "SCCOS_BACKUP_REPORTS_URL": str(self.reports)},
-        )
-
-    def stacks(self) -> list[str]:
-        return sorted(p.name for p in self.state.rglob("*.json")) if self.state.exists() else []
+def rehearsal_cli(moto: str, tmp_path: Path, jenkins: FakeJenkins | None) -> Cli:
+    """The restore CLI on the rehearsal's timed engine, its reports in ``tmp_path/reports``."""
+    cli = Cli(moto, tmp_path, jenkins, env={"SCCOS_BACKUP_REPORTS_URL": str(tmp_path / "reports")})
+    cli.engine = TimedEngine(cli.engine, cli.clock)
+    return cli
 
 
 def identifiers(rds: Any) -> set[str]:
@@ -159,7 +133,7 @@ def changing_calls_naming(calls: list[Any], production: dict[str, Any]) -> list[
 def test_a_rehearsal_runs_the_whole_runbook_leaves_nothing_and_reports_the_clock(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins, strategy: Any
 ) -> None:
-    cli = Cli(moto, tmp_path, jenkins)
+    cli = rehearsal_cli(moto, tmp_path, jenkins)
     before = production_view(rds)
     snapshots = manual_snapshots(rds)
     started = cli.clock()
@@ -234,7 +208,9 @@ def test_a_rehearsal_runs_the_whole_runbook_leaves_nothing_and_reports_the_clock
     data = Path(os.environ["XDG_DATA_HOME"])
     left = sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.is_file())
     assert left == [], "no lock, journal or recorded plan is left in the state backend"
-    stored = json.loads((cli.reports / f"shop-rehearsal-{report['rehearsal']}.json").read_text())
+    stored = json.loads(
+        (tmp_path / "reports" / f"shop-rehearsal-{report['rehearsal']}.json").read_text()
+    )
     assert stored["figures"] == figures
 
 
@@ -388,7 +364,7 @@ def test_a_crash_after_any_step_is_cleaned_up_by_identity_and_spares_a_look_alik
 def test_cleanup_through_the_cli_after_an_interrupted_rehearsal(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
-    cli = Cli(moto, tmp_path, jenkins)
+    cli = rehearsal_cli(moto, tmp_path, jenkins)
     real_up = cli.engine.inner.up
     calls = []
 
@@ -416,7 +392,7 @@ def test_cleanup_through_the_cli_after_an_interrupted_rehearsal(
 def test_bad_input_is_one_line_and_creates_nothing(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
-    cli = Cli(moto, tmp_path, jenkins)
+    cli = rehearsal_cli(moto, tmp_path, jenkins)
     before = aws_state(rds)
     unknown = cli("restore", "rehearse", "nope", "--yes")
     one_error_line(unknown, 3, "'nope' does not exist")
@@ -435,7 +411,7 @@ def test_no_restorable_point_is_one_line(
     make_instance(rds, "blog")
     for snap in rds.describe_db_snapshots()["DBSnapshots"]:
         rds.delete_db_snapshot(DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
-    cli = Cli(moto, tmp_path, jenkins)
+    cli = rehearsal_cli(moto, tmp_path, jenkins)
     before = aws_state(rds)
     result = cli("restore", "rehearse", "blog", "--yes")
     one_error_line(result, 3, "'blog' has no available snapshot", "snapshot create blog")
@@ -446,7 +422,7 @@ def test_no_restorable_point_is_one_line(
 def test_a_restore_run_in_progress_is_refused_before_anything_is_created(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
-    cli = Cli(moto, tmp_path, jenkins)
+    cli = rehearsal_cli(moto, tmp_path, jenkins)
     real_up = cli.engine.inner.up
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:

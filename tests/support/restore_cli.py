@@ -47,14 +47,24 @@ def shop_with_pipelines(rds: Any, moto: str) -> dict[str, Any]:
 
 class Cli:
     """``sccos-backup --endpoint-url <moto> --region ...`` with a fake clock and the in-process
-    engine, and the fake Jenkins' settings (or none) in the environment."""
+    engine (its state in ``tmp_path/state``), and the fake Jenkins' settings (or none) and
+    ``env`` in the environment."""
 
-    def __init__(self, moto: str, tmp_path: Path, jenkins: FakeJenkins | None) -> None:
+    def __init__(
+        self,
+        moto: str,
+        tmp_path: Path,
+        jenkins: FakeJenkins | None,
+        *,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.moto = moto
         self.clock = FakeClock()
-        self.engine = InProcessEngine(moto, tmp_path / "state")
+        self.state = tmp_path / "state"
+        self.engine: Any = InProcessEngine(moto, self.state)
         self.jenkins = jenkins
         self.tmp_path = tmp_path
+        self.env = env or {}
 
     def __call__(self, *args: str, interactive: bool = False, input: str | None = None) -> Any:
         context = FakeFactory(
@@ -71,6 +81,10 @@ class Cli:
             app,
             ["--endpoint-url", self.moto, "--region", REGION, *args],
             obj=context,
-            env=env,
+            env={**env, **self.env},
             input=input,
         )
+
+    def stacks(self) -> list[str]:
+        """The engine's stacks, as the files of its state folder."""
+        return sorted(p.name for p in self.state.rglob("*.json")) if self.state.exists() else []
