@@ -72,6 +72,7 @@ from sccos_backup.restore.spec import PROJECT, RestoreSpec
 from tests import rds_provider as provider
 from tests.conftest import give_resource_id
 from tests.rds_provider import INSTANCE, ROLE
+from tests.support.failures import fail_instance
 
 Sleep = Callable[[float], None]
 
@@ -228,6 +229,9 @@ class InProcessEngine:
         self.fail_modify: str | None = None
         #: How long an IAM role association takes to become ``ACTIVE``.
         self.role_seconds: float = 0.0
+        #: The restore ends in this state, with this RDS event, during the provider's wait
+        #: (``failed``, ``incompatible-restore``, ...: a state the wait does not expect).
+        self.restore_ends_in: tuple[str, str] | None = None
         #: Every changing RDS call the provider made: (operation, request parameters).
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.operations: list[tuple[str, str]] = []
@@ -683,6 +687,10 @@ class InProcessEngine:
                 f"{waiting}: timeout while waiting for state to become 'available' (last state: "
                 f"'creating', timeout: {provider.go_duration(limit)})"
             )
+        if self.restore_ends_in is not None:
+            status, event = self.restore_ends_in
+            fail_instance(identifier, status, event)
+            raise _InitError(f"{waiting}: {provider.unexpected_state(status)}")
         self.sleep(self.restore_seconds)
         _, on_modify = provider.restore_fields("snapshotIdentifier" in inputs)
         if not inputs.get("performanceInsightsEnabled"):

@@ -257,6 +257,39 @@ def go_duration(total: float) -> str:
     return (f"{hours}h" if hours else "") + f"{minutes}m{secs}s"
 
 
+#: The states ``waitDBInstanceAvailable`` waits through (terraform-provider-aws
+#: ``internal/service/rds/instance.go``, the stored v5-era copy), and the ones it waits for.
+WAIT_PENDING = (
+    "backing-up",
+    "configuring-enhanced-monitoring",
+    "configuring-iam-database-auth",
+    "configuring-log-exports",
+    "creating",
+    "maintenance",
+    "modifying",
+    "moving-to-vpc",
+    "rebooting",
+    "renaming",
+    "resetting-master-credentials",
+    "starting",
+    "stopping",
+    "storage-full",
+    "upgrading",
+)
+WAIT_TARGET = ("available", "storage-optimization")
+
+
+def unexpected_state(status: str) -> str:
+    """terraform-plugin-sdk's ``UnexpectedStateError`` for a state that is neither pending nor a
+    target (``helper/retry/error.go``: "unexpected state '%s', wanted target '%s'. last error:
+    %s", the last error nil, which Go's %s prints as ``%!s(<nil>)``)."""
+    assert status not in WAIT_PENDING and status not in WAIT_TARGET, status
+    return (
+        f"unexpected state '{status}', wanted target '{', '.join(WAIT_TARGET)}'. "
+        "last error: %!s(<nil>)"
+    )
+
+
 def role_id(inputs: dict[str, Any]) -> str:
     """``aws_db_instance_role_association``'s id: ``identifier,roleArn``."""
     return f"{inputs['dbInstanceIdentifier']},{inputs['roleArn']}"

@@ -40,7 +40,10 @@ def rollback_command(
     delete_restored: Annotated[
         bool,
         typer.Option(
-            "--delete-restored", help="Also delete the restored instance (with a final snapshot)."
+            "--delete-restored",
+            help="Also delete the restored instance (with a final snapshot); one in a state "
+            "RDS only allows deleting (failed, incompatible-restore, incompatible-network) is "
+            "deleted without one.",
         ),
     ] = False,
     force: Annotated[
@@ -71,16 +74,26 @@ def rollback_command(
         engine_optional=True,
     )
     record = runbook.rollback_target(db, force=force)  # refusals come before the question
-    extra = " and DELETE the restored instance (final snapshot)" if delete_restored else ""
-    finished = " (finished: maintenance on first)" if record.step == DONE else ""
+    failed = runbook.failed_restored(record)
+    steps = runbook.rollback_preview(db, force=force, delete_restored=delete_restored)
+    finished = " (finished)" if record.step == DONE else ""
     confirm(
         context,
         yes,
-        f"Roll back run {record.run_id}{finished}: '{db}' becomes the original again{extra}?",
+        f"Roll back run {record.run_id}{finished} of '{db}':\n"
+        + "".join(f"  - {line}\n" for line in steps)
+        + "Go ahead?",
     )
+    # Deleting a failed restored instance needs consent: the flag, or a yes to the question
+    # that listed the deletion.
+    delete_failed = delete_restored or (bool(failed) and not yes)
     try:
         done = runbook.rollback(
-            db, delete_restored=delete_restored, force=force, refresh_skipped=skipped
+            db,
+            delete_restored=delete_restored,
+            delete_failed=delete_failed,
+            force=force,
+            refresh_skipped=skipped,
         )
     except KeyboardInterrupt:
         from automation.commands.context import fail

@@ -99,16 +99,31 @@ class StepActions:
         )
 
     def _apply(self, record: RunRecord, plan: RestorePlan, target: str) -> None:
-        apply_spec(
-            self.context.engine,
-            self.context.rds,
-            plan.stack,
-            plan.spec_for(target),
-            original_resource_id=record.original.resource_id,
-            on_output=self.context.callbacks.on_output,
-            notify=self.context.callbacks.notify,
-        )
+        try:
+            apply_spec(
+                self.context.engine,
+                self.context.rds,
+                plan.stack,
+                plan.spec_for(target),
+                original_resource_id=record.original.resource_id,
+                on_output=self.context.callbacks.on_output,
+                notify=self.context.callbacks.notify,
+            )
+        except errors.EngineError:
+            self._record_held(record, plan.stack)
+            raise
         self._record_restored(record, plan.stack)
+
+    def _record_held(self, record: RunRecord, stack: str) -> None:
+        """After a failed ``up``: record the instance the stack holds with init errors (the
+        provider keeps it once the restore call returned; a restore that ended ``failed`` is
+        one), so a rollback knows the run's instance by identity."""
+        try:
+            held = self.context.engine.held(stack).instance_id
+        except errors.EngineError:  # the up's own error is the one to report
+            return
+        if held and held != record.restored_id:
+            self.finder.tag(record, {TAG_RESTORED_ID: held})
 
     def _rename_original(self, step: RenameOriginal, record: RunRecord, plan: RestorePlan) -> None:
         db = step.from_

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from automation.runbook.context import RunContext
+from automation.runbook.failed import FailedRestores, RollbackPreview, restored_names
 from automation.runbook.finder import RunFinder
 from automation.runbook.record import (
     DONE,
@@ -28,6 +29,12 @@ class Rollback:
 
     context: RunContext
     finder: RunFinder
+    failed: FailedRestores = field(init=False)
+    preview: RollbackPreview = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.failed = FailedRestores(self.context, self.finder)
+        self.preview = RollbackPreview(self.context, self.finder, self.failed)
 
     def rollback_target(self, db_identifier: str, *, force: bool = False) -> RunRecord:
         """The run a rollback of ``db_identifier`` undoes (its newest), or a refusal before
@@ -56,6 +63,7 @@ class Rollback:
         db_identifier: str,
         *,
         delete_restored: bool = False,
+        delete_failed: bool = False,
         force: bool = False,
         refresh_skipped: str | None = None,
     ) -> list[str]:
@@ -63,28 +71,36 @@ class Rollback:
 
         Works at any point of a run and is safe to repeat. It first waits for any rename in
         flight and checks that the original can take its name back, before it touches the
-        restored instance. A finished run needs ``force`` (see :meth:`rollback_target`);
-        maintenance mode is then turned on first. With ``refresh_skipped`` (why the engine
-        cannot run) the stack refresh is skipped with that instruction. Returns what was done,
-        one line each.
+        restored instance. A restored instance of the run in a state RDS only allows deleting
+        (:meth:`failed_restored`) is deleted without a final snapshot, and only with
+        ``delete_failed`` (the operator's consent). A finished run needs ``force`` (see
+        :meth:`rollback_target`); maintenance mode is then turned on first. With
+        ``refresh_skipped`` (why the engine cannot run) the stack refresh is skipped with that
+        instruction. Returns what was done, one line each.
         """
         record = self.rollback_target(db_identifier, force=force)
+        self.failed.consented(record, delete_failed)  # before the lock and any wait
         arn = record.original.arn
         with self.context.locked(db_identifier, arn, "restore rollback", record.run_id):
-            return self._rollback(record, delete_restored, refresh_skipped)
+            return self._rollback(record, delete_restored, delete_failed, refresh_skipped)
 
     @staticmethod
     def _since(record: RunRecord) -> str:
         return f" since {iso(record.up_since)}" if record.up_since else ""
 
     def _rollback(
-        self, record: RunRecord, delete_restored: bool, refresh_skipped: str | None
+        self,
+        record: RunRecord,
+        delete_restored: bool,
+        delete_failed: bool,
+        refresh_skipped: str | None,
     ) -> list[str]:
         db = record.request.db_identifier
         names = record.names
         done: list[str] = []
         self._settle(record)
-        restored = self._check_can_roll_back(record)
+        failed = self.failed.consented(record, delete_failed)
+        restored = self._check_can_roll_back(record, failed)
         env = record.request.maintenance_env
         ours = self._maintenance_ours(record)
         if record.step == DONE:
@@ -100,6 +116,10 @@ class Rollback:
         if env and ours is not False:
             marks[TAG_MAINTENANCE] = "on" if ours else "maybe"
         self.finder.tag(record, marks)
+        for holder in failed:
+            done.append(self.failed.delete(record, holder))
+        for holder in self.failed.deleting(record):
+            self.failed.wait_deleted(holder)
         for holder in restored:
             self.context.callbacks.notify(
                 f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
@@ -216,12 +236,14 @@ class Rollback:
             hint="run `restore rollback` again once the RDS console shows the rename done",
         )
 
-    def _check_can_roll_back(self, record: RunRecord) -> list[Instance]:
+    def _check_can_roll_back(self, record: RunRecord, failed: list[Instance]) -> list[Instance]:
         """The restored instances to rename aside, once it is sure the original can take its
-        name back; refuses (nothing changed) when it cannot."""
+        name back; refuses (nothing changed) when it cannot. ``failed`` ones are deleted
+        instead, and the run's own instance being deleted is waited for."""
         db = record.request.db_identifier
         names = record.names
         original = self.finder.original(record)
+        skipped = {h.identifier for h in (*failed, *self.failed.deleting(record))}
         if original.identifier != db and not original.available:
             raise errors.NotAvailable(
                 f"the original '{original.identifier}' is {original.status} and cannot take "
@@ -229,9 +251,9 @@ class Rollback:
                 "rollback again"
             )
         restored = []
-        for name in (db, names.temporary):
+        for name in restored_names(record):
             holder = self.context.rds.find_instance(name)
-            if holder is None or self.finder.is_original(holder, record):
+            if holder is None or name in skipped or self.finder.is_original(holder, record):
                 continue
             if not self.finder.created_by_run(holder, record):
                 raise errors.PreconditionFailed(

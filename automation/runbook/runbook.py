@@ -43,7 +43,7 @@ from automation.runbook.record import (
 from automation.runbook.rollback import Rollback
 from automation.runbook.status import NO_ENGINE, run_status
 from automation.runbook.unlock import LockState, Unlock
-from sccos_backup.aws.rds import RdsAdapter
+from sccos_backup.aws.rds import Instance, RdsAdapter
 from sccos_backup.restore.lock import DatabaseLock
 from sccos_backup.restore.plan import RestorePlan
 from sccos_backup.restore.planfile import PlanStore
@@ -190,17 +190,28 @@ class Runbook:
     def rollback_target(self, db_identifier: str, *, force: bool = False) -> RunRecord:
         return self.rollbacks.rollback_target(db_identifier, force=force)
 
+    def rollback_preview(
+        self, db_identifier: str, *, force: bool = False, delete_restored: bool = False
+    ) -> list[str]:
+        record = self.rollbacks.rollback_target(db_identifier, force=force)
+        return self.rollbacks.preview.lines(record, delete_restored=delete_restored)
+
+    def failed_restored(self, record: RunRecord) -> list[Instance]:
+        return self.rollbacks.failed.failed_restored(record)
+
     def rollback(
         self,
         db_identifier: str,
         *,
         delete_restored: bool = False,
+        delete_failed: bool = False,
         force: bool = False,
         refresh_skipped: str | None = None,
     ) -> list[str]:
         return self.rollbacks.rollback(
             db_identifier,
             delete_restored=delete_restored,
+            delete_failed=delete_failed,
             force=force,
             refresh_skipped=refresh_skipped,
         )

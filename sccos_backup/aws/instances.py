@@ -89,6 +89,14 @@ FAILED_STATES = frozenset(
 )
 
 
+#: States in which RDS allows nothing but deleting the instance, and then only without a final
+#: snapshot (botocore 1.44.18, ``data/rds/2014-10-31/service-2.json``, DeleteDBInstance's
+#: ``SkipFinalSnapshot``: "When a DB instance is in a failure state and has a status of failed,
+#: incompatible-restore, or incompatible-network, RDS can delete the instance only if you enable
+#: this parameter"); a rename of such an instance is refused.
+DELETE_ONLY_STATES = frozenset({"failed", "incompatible-restore", "incompatible-network"})
+
+
 @dataclass(frozen=True)
 class RestoreWindow:
     """The span a point-in-time restore of one instance may target."""

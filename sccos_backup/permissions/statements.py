@@ -190,8 +190,10 @@ DELETE_INSTANCE = Statement(
     sid="DeleteRenamedOriginal",
     actions=("rds:DeleteDBInstance",),
     resources=(f"{RDS}:db:{{instances}}",),
-    why="Only `restore cleanup` (and `rollback --delete-restored`) delete an instance, "
-    "always with a final snapshot and keeping its automated backups.",
+    why="Only `restore cleanup` (and `rollback --delete-restored`) delete an instance, with a "
+    "final snapshot and keeping its automated backups; a restored instance of the run that "
+    "RDS only allows deleting (failed, incompatible-restore, incompatible-network) is deleted "
+    "without one.",
 )
 
 MAINTENANCE = Statement(
