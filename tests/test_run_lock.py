@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ class Machine:
         self.pause_at: str | None = None
         self.paused = threading.Event()
         self.go_on = threading.Event()
+        self.events: queue.Queue[tuple[str, Machine]] = queue.Queue()  # may be shared
         url = "file://" + str(backend)
         self.lock = DatabaseLock(
             FolderStore(backend), backend=backend_identity(url), clock=self.clock, holder=name
@@ -85,6 +87,7 @@ class Machine:
     def _after_step(self, key: str) -> None:
         if key == self.pause_at:
             self.paused.set()
+            self.events.put(("paused", self))
             assert self.go_on.wait(60), "the test never let the run go on"
 
     def plan(self) -> Any:
@@ -212,6 +215,7 @@ def _start(machine: Machine, plan: Any, outcome: dict[str, Any]) -> None:
         outcome[machine.lock.holder_name] = machine.runbook.start(plan)
     except Exception as error:
         outcome[machine.lock.holder_name] = error
+    machine.events.put(("finished", machine))
 
 
 def test_two_runs_at_once_on_a_shared_backend_exactly_one_proceeds(
@@ -222,24 +226,33 @@ def test_two_runs_at_once_on_a_shared_backend_exactly_one_proceeds(
     two = Machine(moto, tmp_path, "two", backend)
     plans = {"one": one.plan(), "two": two.plan()}  # both checked: neither sees the other yet
     one.pause_at = two.pause_at = "rename-original"
+    one.events = two.events = queue.Queue()  # what each run did, in order, as it happens
     outcome: dict[str, Any] = {}
-    threads = [
-        threading.Thread(target=_start, args=(m, plans[n], outcome))
+    threads = {
+        m: threading.Thread(target=_start, args=(m, plans[n], outcome))
         for n, m in (("one", one), ("two", two))
-    ]
-    for thread in threads:
+    }
+    for thread in threads.values():
         thread.start()
-    paused = [m for m in (one, two) if m.paused.wait(20)]
-    assert len(paused) == 1, f"exactly one run reaches its first step: {outcome}"
-    winner = paused[0]
-    loser = two if winner is one else one
-    for thread in threads:
-        if thread is not threads[[one, two].index(winner)]:
-            thread.join(20)
-    refused = outcome[loser.lock.holder_name]
-    assert isinstance(refused, errors.RunInProgress)
-    assert f"locked by {winner.lock.holder_name}" in str(refused)
-    assert loser.rds.changes == [], "the refused run changed nothing"
+    try:
+        # Each run either pauses at its first step or finishes (refused): two events in all.
+        # Waiting on those rather than on each run's pause keeps a refusal from costing a timeout.
+        happened = [one.events.get(timeout=20) for _ in range(2)]
+        kinds = sorted(kind for kind, _ in happened)
+        assert kinds == ["finished", "paused"], f"exactly one run reaches its first step: {outcome}"
+        winner = next(m for kind, m in happened if kind == "paused")
+        loser = next(m for kind, m in happened if kind == "finished")
+        assert winner is not loser
+        threads[loser].join(20)
+        assert not loser.paused.is_set(), "the refused run never reached its first step"
+        refused = outcome[loser.lock.holder_name]
+        assert isinstance(refused, errors.RunInProgress)
+        assert f"locked by {winner.lock.holder_name}" in str(refused)
+        assert loser.rds.changes == [], "the refused run changed nothing"
+    except BaseException:
+        for machine in threads:  # let any paused run end so a failure does not wait it out
+            machine.go_on.set()
+        raise
 
     state = aws_state(rds)  # the winner is inside its run; a resume of the loser changes nothing
     with pytest.raises(errors.RunInProgress, match="locked by"):
@@ -248,7 +261,7 @@ def test_two_runs_at_once_on_a_shared_backend_exactly_one_proceeds(
     assert loser.rds.changes == []
 
     winner.go_on.set()
-    for thread in threads:
+    for thread in threads.values():
         thread.join(60)
     assert not isinstance(outcome[winner.lock.holder_name], Exception)
     assert winner.lock.holder("shop", lock_scope(shop["DBInstanceArn"])) is None, "released"
