@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from automation.cli import app
 from sccos_backup import errors
 from sccos_backup.aws import network
+from sccos_backup.aws.clients import make_client
 from tests.conftest import REGION, one_error_line
 from tests.support.factory import FakeFactory
 
@@ -133,6 +135,71 @@ def test_the_defaults_bound_a_silent_endpoint_under_a_minute() -> None:
         attempt += 1
     assert elapsed <= 45, elapsed
     assert network.RETRY_ATTEMPTS >= 3, "throttling keeps several retries"
+
+
+REFUSED = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused
+
+
+def attempts_at_a_refused_endpoint(**kwargs: Any) -> int:
+    """How many attempts one call of a client made by ``make_client`` makes before giving up."""
+    import botocore.exceptions
+
+    client = make_client("rds", region=REGION, profile=None, endpoint_url=REFUSED, **kwargs)
+    attempts = []
+    client.meta.events.register("request-created", lambda **_: attempts.append(1))
+    with pytest.raises(botocore.exceptions.EndpointConnectionError):
+        client.describe_db_instances()
+    return len(attempts)
+
+
+def test_a_refused_connection_is_retried_up_to_the_documented_attempts_in_all(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore's Config(retries={"max_attempts": n}) counts retries, not attempts (1.44 args.py).
+    for name in ("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"):  # the developer's own, if set
+        monkeypatch.delenv(name, raising=False)
+    client = make_client("rds", region=REGION, profile=None, endpoint_url=REFUSED)
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
+    assert network.RETRY_ATTEMPTS == 8, "docs/cli.md says up to 8 attempts"
+    monkeypatch.setattr(network, "RETRY_ATTEMPTS", 3)  # the same counting, with less backoff
+    assert attempts_at_a_refused_endpoint() == 3
+    assert attempts_at_a_refused_endpoint(attempts=1) == 1, "the IAM simulator is not retried"
+
+
+def test_the_operators_aws_max_attempts_and_retry_mode_are_honoured(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    assert attempts_at_a_refused_endpoint() == 2
+    assert attempts_at_a_refused_endpoint(attempts=1) == 1, "the command's own choice wins"
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    client = make_client("rds", region=REGION, profile=None, endpoint_url=REFUSED)
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 2}
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    monkeypatch.delenv("AWS_RETRY_MODE")
+    config = tmp_path / "config"  # or the profile's max_attempts / retry_mode
+    config.write_text("[profile slow]\nmax_attempts = 5\nretry_mode = legacy\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    client = make_client("rds", region=REGION, profile="slow", endpoint_url=REFUSED)
+    assert client.meta.config.retries == {"mode": "legacy", "total_max_attempts": 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "needle"),
+    [
+        ("AWS_MAX_ATTEMPTS", "many", "AWS_MAX_ATTEMPTS"),
+        ("AWS_MAX_ATTEMPTS", "0", "from 1"),
+        ("AWS_RETRY_MODE", "fast", "'fast' is not one of standard, adaptive, legacy"),
+    ],
+)
+def test_an_unusable_retry_setting_is_one_line(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, name: str, value: str, needle: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(
+        app, ["--endpoint-url", REFUSED, "snapshot", "list", "shop"], obj=FakeFactory()
+    )
+    one_error_line(result, 2, name, needle)
 
 
 @pytest.mark.slow

@@ -17,6 +17,8 @@ _log = logging.getLogger("sccos_backup.aws")
 #: policies, passwords) stays out of the log.
 _NAMING = re.compile(r"(?:Identifier|ResourceId|Arn|Name|Bucket|Key|Type)$")
 _NEVER = re.compile(r"(?i)pass|secret|token")
+#: botocore 1.44's retry modes (config.py ``_validate_retry_configuration``).
+RETRY_MODES = ("standard", "adaptive", "legacy")
 
 
 def make_client(
@@ -28,22 +30,26 @@ def make_client(
     attempts: int | None = None,
 ) -> Any:
     """A boto3 client with standard retries (``attempts`` tries in all) and timeouts. boto3
-    is imported here, lazily."""
+    is imported here, lazily.
+
+    Without ``attempts``, the operator's ``AWS_MAX_ATTEMPTS`` and ``AWS_RETRY_MODE`` (or the
+    profile's ``max_attempts`` and ``retry_mode``) win over the defaults, as in the AWS CLI.
+    """
     import boto3
     import botocore.config
     import botocore.exceptions
 
     from sccos_backup.aws import network
 
-    config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": attempts or network.RETRY_ATTEMPTS},
-        connect_timeout=network.CONNECT_TIMEOUT,
-        read_timeout=network.READ_TIMEOUT,
-        user_agent_extra="sccos-backup",
-    )
     endpoint_url = network.check_endpoint_url(endpoint_url)
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
+        config = botocore.config.Config(
+            retries=_retries(session, attempts or network.RETRY_ATTEMPTS, forced=bool(attempts)),
+            connect_timeout=network.CONNECT_TIMEOUT,
+            read_timeout=network.READ_TIMEOUT,
+            user_agent_extra="sccos-backup",
+        )
         client = session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
         network.install_deadline(client)
         install_call_log(client)
@@ -54,6 +60,30 @@ def make_client(
         ) from None
     except botocore.exceptions.NoRegionError:
         raise errors.InvalidInput("no AWS region is set; pass --region or set AWS_REGION") from None
+
+
+def _retries(session: Any, attempts: int, *, forced: bool) -> Any:
+    """botocore's retry settings: ``attempts`` in all (its ``max_attempts`` would count
+    retries, botocore 1.44 args.py) in standard mode, unless the operator configured their own.
+    """
+    # botocore's config store reads the environment and the profile, as its clients do.
+    configured = session._session.get_config_variable
+    try:
+        operator_attempts = None if forced else configured("max_attempts")
+    except ValueError:
+        operator_attempts = 0
+    if operator_attempts is not None and operator_attempts < 1:
+        raise errors.InvalidInput(
+            "AWS_MAX_ATTEMPTS (or max_attempts in the AWS profile) must be a whole number of "
+            "attempts from 1, e.g. 3"
+        )
+    mode = configured("retry_mode") or "standard"
+    if mode not in RETRY_MODES:
+        raise errors.InvalidInput(
+            f"AWS_RETRY_MODE (or retry_mode in the AWS profile) '{mode}' is not one of "
+            f"{', '.join(RETRY_MODES)}"
+        )
+    return {"mode": mode, "total_max_attempts": operator_attempts or attempts}
 
 
 def install_call_log(client: Any, now: Callable[[], float] = time.monotonic) -> None:
