@@ -34,6 +34,8 @@ class Case:
     jenkins: bool = True
     engine_available: bool = True
     credentials: str = "ok"  # "ok", "missing", "expired"
+    #: The operator's AWS_MAX_ATTEMPTS; retrying a refused connection is test_network's to prove.
+    aws_max_attempts: str | None = None
 
 
 CASES = [
@@ -203,6 +205,7 @@ CASES = [
         ("--endpoint-url", "http://127.0.0.1:9", "restore", "plan", "shop", "--latest"),
         1,
         "cannot reach",
+        aws_max_attempts="1",
     ),
     Case(
         "unknown-profile",
@@ -296,6 +299,8 @@ def test_bad_input(
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             monkeypatch.delenv(name)
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    if case.aws_max_attempts is not None:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", case.aws_max_attempts)
     before = aws_state(rds)
     with FakeJenkins() as jenkins:
         if case.jenkins:

@@ -240,7 +240,9 @@ def test_refuses_snapshot_with_other_encryption(moto: str, rds: Any, shop: Any) 
     refused(moto, rds, ["shop", "--snapshot", "enc-snap"], 3, "encrypted")
 
 
-def test_refuses_unreachable_endpoint(aws_env: None) -> None:
+def test_refuses_unreachable_endpoint(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One attempt: that a refused connection is retried with backoff is test_network's to prove.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = run("http://127.0.0.1:9", "restore", "plan", "shop", "--latest")
     one_error_line(result, 1, "cannot reach the RDS endpoint")
 
