@@ -46,10 +46,26 @@ def _answer(request: Any, **kwargs: Any) -> Any:
     request.url = f"https://{service}.{region}.amazonaws.com{request.url[len(url) :]}"
     from moto.core.models import botocore_stubber
 
-    response = botocore_stubber(kwargs.get("event_name", "before-send"), request)
+    try:
+        response = botocore_stubber(kwargs.get("event_name", "before-send"), request)
+    except NotImplementedError:
+        return _server_error(request.url)  # an action moto lacks, answered as the server does
     if response is None:
         raise AssertionError(f"moto has no backend answering {service} ({request.url})")
     return response
+
+
+def _server_error(url: str) -> Any:
+    """What the moto server sends for an action moto does not implement: werkzeug's HTML page
+    for an unhandled exception, status 500 (moto 5.2.6 ``responses.call_action`` raises
+    NotImplementedError; the server's Flask app turns it into this page)."""
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+
+    return AWSResponse(url, 500, {"Content-Type": "text/html; charset=utf-8"}, Raw())
 
 
 # Every botocore session created from now on calls the hook (clients of earlier sessions do not:
