@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
-import urllib.request
+import os
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from sccos_backup.permissions import COMMANDS, allows, policy_document
 from tests.aws_calls import Call, recording, uncovered
 from tests.conftest import REGION, give_resource_id, one_error_line
 from tests.support.factory import FakeFactory
+from tests.support.in_process_aws import answered_in_process
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "all"])
@@ -227,12 +230,34 @@ def _fail_what_up_creates(engine: Any) -> None:
     engine.up = up
 
 
-#: One worker runs every test of this group, so the scenarios run once (pytest-xdist).
+#: One worker should run every test of this group (pytest-xdist), as once it did again.
 pytestmark = pytest.mark.xdist_group("permissions")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list[Call]:
+    """The scenarios' calls, recorded once per test run.
+
+    Under xdist the first worker to ask records them and the others read its pickle: a module
+    fixture ran again on every worker that got a test of this module, and again whenever a
+    worker's tests of it were interleaved with others' (with pytest 9.2, xdist 3.8's loadgroup
+    no longer keeps an ``xdist_group`` on one worker: pytest-xdist issue 1386).
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:
+        return _record(moto_server, tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp().parent / f"permissions-{run}.pickle"
+    with shared.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the first worker's recording
+        if shared.exists():
+            calls: list[Call] = pickle.loads(shared.read_bytes())
+            return calls
+        calls = _record(moto_server, tmp_path_factory)
+        shared.write_bytes(pickle.dumps(calls))
+        return calls
+
+
+def _record(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list[Call]:
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)
@@ -242,14 +267,13 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> list
             ("AWS_DEFAULT_REGION", REGION),
             ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
-            # Module-scoped: conftest's per-test data folder is not set up yet.
+            # Session-scoped: conftest's per-test data folder is not set up yet.
             ("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home"))),
         ):
             patch.setenv(name, value)
-        urllib.request.urlopen(
-            urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=60
-        ).close()
-        return _scenarios(moto_server, tmp_path_factory.mktemp("permissions"))
+        # The server's URL answered by moto in this process: the same backends, half the CPU.
+        with answered_in_process(moto_server):
+            return _scenarios(moto_server, tmp_path_factory.mktemp("permissions"))
 
 
 def test_every_recorded_call_is_allowed(recorded: list[Call]) -> None:
