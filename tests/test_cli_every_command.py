@@ -13,7 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
+from tests.faults import record_backoff
 from tests.support.commands import command_paths
+
+__all__ = ["record_backoff"]  # the fixture, used by name
 
 #: An endpoint that refuses at once: a command that contacts AWS fails fast, not after retries.
 REFUSING = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "COLUMNS": "80"}
@@ -140,7 +143,7 @@ def test_shell_completion_is_offered() -> None:
     assert "--install-completion" in shown and "--show-completion" in shown
 
 
-def test_db_ids_are_completed_from_rds(moto: str, rds: Any) -> None:
+def test_db_ids_are_completed_from_rds(moto: str, rds: Any, record_backoff: list[float]) -> None:
     from tests.conftest import make_instance
 
     make_instance(rds, "shop")
@@ -156,6 +159,8 @@ def test_db_ids_are_completed_from_rds(moto: str, rds: Any) -> None:
     env["AWS_ENDPOINT_URL"] = REFUSING["AWS_ENDPOINT_URL"]
     offline = CliRunner().invoke(app, [], env=env, prog_name="sccos-backup")
     assert offline.exit_code == 0 and "Traceback" not in offline.output, "completion never fails"
+    assert offline.stdout.split() == [], offline.output
+    assert record_backoff == [], "a Tab press asks once: no retries, no backoff to wait out"
 
 
 def test_missing_credentials_and_missing_region_exit_alike(

@@ -50,16 +50,20 @@ def duration_option(
 def complete_db_ids(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of DB_ID: one DescribeDBInstances in the region the command line names
     (--region, --profile, --endpoint-url or their environment variables); nothing when AWS
-    cannot be asked, never an error in the shell."""
-    from sccos_backup.aws.rds import RdsAdapter, make_rds_client
+    cannot be asked, never an error in the shell. One attempt: the shell waits on a Tab press,
+    and botocore's retries of a refused connection would hold it for seconds."""
+    from sccos_backup.aws.clients import make_client
+    from sccos_backup.aws.rds import RdsAdapter
     from sccos_backup.errors import SccosBackupError
 
     given = ctx.find_root().params
     try:
-        client = make_rds_client(
+        client = make_client(
+            "rds",
             region=given.get("region"),
             profile=given.get("profile"),
             endpoint_url=given.get("endpoint_url"),
+            attempts=1,
         )
         found = RdsAdapter(client, clock=_now, sleep=lambda _: None).list_instances()
     except SccosBackupError:
