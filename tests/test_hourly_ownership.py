@@ -3,6 +3,7 @@ races, failed snapshots, gaps, the quota projection, pagination, prune, shared r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from automation.rehearse.plan import newest_snapshot
 from sccos_backup import errors
+from sccos_backup.aws.identity import shared_ids
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
 from sccos_backup.aws.snapshots import SnapshotQuota
 from sccos_backup.backups import snapshots as backups
@@ -18,6 +21,8 @@ from sccos_backup.backups.gaps import hourly_gaps
 from sccos_backup.backups.ownership import Owner, being_copied, hourly_mark
 from sccos_backup.backups.prune import plan_prune, prune_orphans
 from sccos_backup.backups.quota import Census, project
+from sccos_backup.drill.plan import DrillChoice, DrillRequest
+from sccos_backup.drill.prepare import prepare_drill
 from tests.conftest import FakeClock
 from tests.fake_rds import FakeRds
 from tests.support.snapshots import NOW, RID, hourly, instance, snapshot
@@ -50,7 +55,9 @@ def copy_of(
 def census(
     instances: list[Instance], manual: list[Snapshot], quota: SnapshotQuota | None = None
 ) -> Census:
-    return Census(tuple(instances), tuple(manual), quota or SnapshotQuota(len(manual), 100))
+    """A census as the adapter takes it behind the emulator switch (shared ids allowed)."""
+    used = quota or SnapshotQuota(len(manual), 100)
+    return Census(tuple(instances), tuple(manual), used, shared_ids(instances, emulator=True))
 
 
 # -- ownership by name and tags --------------------------------------------------------------
@@ -357,7 +364,7 @@ def test_prune_orphans_against_the_stand_in() -> None:
 
 def test_a_shared_resource_id_falls_back_to_names_and_tags() -> None:
     shop, other = instance(resource_id="db-SAME"), instance("other", resource_id="db-SAME")
-    owner = Owner.of(shop, [shop, other])
+    owner = Owner.of(shop, shared_ids([shop, other], emulator=True))
     assert owner.shared_with == ("other",)
     note = owner.sharing_note()
     assert note is not None and "'other'" in note and "instance name and tags only" in note
@@ -422,3 +429,58 @@ def test_this_hours_name_held_by_a_snapshot_not_ours_is_reported_and_not_counted
     assert any("not one of this database's hourly snapshots" in w for w in plan.warnings)
     report = backups.evaluate_policy(NOW, instance(), [squatter])
     assert "hourly" in [c.name for c in report.checks if not c.ok]
+
+
+def two_sharing_one_id(clock: FakeClock) -> tuple[FakeRds, RdsAdapter]:
+    """On an AWS endpoint, 'shop' and 'other' answer with one DbiResourceId, which an hourly
+    snapshot of a database gone since (and renamed away from) and 'other''s own snapshot carry."""
+    aws = FakeRds(clock)
+    rds = RdsAdapter(aws, clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    clock.now = NOW - timedelta(hours=70)
+    aws.add_instance("gone", "db-SAME")
+    assert backups.rotate(rds, "gone").created is not None
+    aws.delete_instance("gone", final_snapshot="gone-final")
+    aws.add_instance("shop", "db-SAME")
+    aws.add_instance("other", "db-SAME")
+    aws.create_db_snapshot(DBInstanceIdentifier="other", DBSnapshotIdentifier="other-snap")
+    clock.now = NOW
+    return aws, rds
+
+
+ON_A_SHARED_ID: dict[str, Callable[[RdsAdapter], object]] = {
+    "list": lambda rds: backups.list_restore_points(rds, "shop"),
+    "rotate": lambda rds: backups.rotate(rds, "shop"),
+    "check": lambda rds: backups.check_policy(rds, "shop"),
+    "prune": prune_orphans,
+    "delete": lambda rds: backups.deletable_snapshot(rds, "shop", "other-snap"),
+    "drill-hourly": lambda rds: prepare_drill(
+        rds, DrillRequest("shop", DrillChoice("hourly")), NOW
+    ),
+    "rehearsal-source": lambda rds: newest_snapshot(rds, rds.describe_instance("shop")),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ON_A_SHARED_ID))
+def test_on_aws_instances_sharing_a_resource_id_are_refused_not_told_apart_by_name(
+    action: str,
+) -> None:
+    """Only an emulator gives two instances one DbiResourceId (the switch in
+    sccos_backup.aws.identity); on AWS the backups refuse the answer before any change instead
+    of falling back to names and tags."""
+    aws, rds = two_sharing_one_id(FakeClock(NOW))
+    assert not rds.emulator_identity
+    before = set(aws.snapshots)
+    with pytest.raises(errors.NotFound, match=r"DbiResourceId db-SAME \(other, shop\).*one only"):
+        ON_A_SHARED_ID[action](rds)
+    assert set(aws.snapshots) == before
+    assert aws.calls["CreateDBSnapshot"] == 3 and aws.calls["DeleteDBSnapshot"] == 0
+
+
+def test_behind_the_emulator_switch_a_shared_resource_id_counts_for_nobody() -> None:
+    aws, rds = two_sharing_one_id(FakeClock(NOW))
+    rds.emulator_identity = True
+    gone = {n for n in aws.snapshots if n.startswith("gone-hourly-")}
+    assert set(prune_orphans(rds).deleted) == gone  # its series has no instance of that name
+    listed = backups.list_restore_points(rds, "shop")
+    assert listed.note is not None and "'other'" in listed.note
+    assert not any(p.identifier.startswith(("gone", "other")) for p in listed.points)

@@ -161,7 +161,7 @@ class RehearsalPlan:
 def newest_snapshot(rds: RdsAdapter, production: Instance) -> Snapshot:
     """Production's newest available snapshot (its own, by DbiResourceId where that is not
     shared): the latest restore point that both restores of a rehearsal can use."""
-    owner = Owner.of(production, rds.list_instances())
+    owner = Owner.of(production, rds.shared_resource_ids(rds.list_instances()))
     snapshots = observe_snapshots(rds, production.identifier, production.resource_id, owner)
     available = [s for s in snapshots if s.available]
     if not available:

@@ -6,13 +6,15 @@ sccos-backup recognises instances by it. ``moto_server`` (moto 5.2, ``moto/rds/m
 gives every instance the same one, so a rehearsal with ``--endpoint-url`` against it would see
 one instance where there are several. The switch is on only when the endpoint's host is not an
 AWS one; then, and only then, :meth:`sccos_backup.aws.rds.RdsAdapter.find_instance_by_resource_id`
-tells instances that share an id apart by a tag the caller names. On AWS several instances with
-one id are refused as a broken answer, never guessed between.
+tells instances that share an id apart by a tag the caller names, and
+:meth:`~sccos_backup.aws.rds.RdsAdapter.shared_resource_ids` names the ids the backups then match
+by instance name and tags only. On AWS several instances with one id are refused as a broken
+answer, never guessed between.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -53,10 +55,7 @@ def the_one(
         return found[0] if found else None
     names = ", ".join(sorted(i.identifier for i in found))
     if not emulator:
-        raise errors.NotFound(
-            f"{len(found)} DB instances report DbiResourceId {resource_id} ({names}), which "
-            "AWS gives to one only; nothing was changed. Check --endpoint-url"
-        )
+        raise _given_to_one_only(len(found), resource_id, names)
     key, value = tagged or ("", "")
     chosen = [i for i in found if tagged is not None and i.tag(key) == value]
     if len(chosen) != 1:
@@ -66,3 +65,25 @@ def the_one(
             "nothing was changed. Tell them apart by hand first"
         )
     return chosen[0]
+
+
+def shared_ids(instances: Iterable[Instance], *, emulator: bool) -> dict[str, tuple[str, ...]]:
+    """The DbiResourceIds several of ``instances`` report, each with their identifiers
+    (sorted). Only with ``emulator`` on can there be any; on AWS one is
+    :class:`~sccos_backup.errors.NotFound` before anything is matched by name."""
+    holders: dict[str, list[str]] = {}
+    for instance in instances:
+        if instance.resource_id:
+            holders.setdefault(instance.resource_id, []).append(instance.identifier)
+    shared = {rid: tuple(sorted(names)) for rid, names in holders.items() if len(names) > 1}
+    if shared and not emulator:
+        resource_id, names = min(shared.items())
+        raise _given_to_one_only(len(names), resource_id, ", ".join(names))
+    return shared
+
+
+def _given_to_one_only(count: int, resource_id: str, names: str) -> errors.NotFound:
+    return errors.NotFound(
+        f"{count} DB instances report DbiResourceId {resource_id} ({names}), which AWS gives "
+        "to one only; nothing was changed. Check --endpoint-url"
+    )

@@ -11,13 +11,13 @@ Retries of throttling and 5xx responses are botocore's standard retry mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sccos_backup import errors
 from sccos_backup.aws.clients import make_client
-from sccos_backup.aws.identity import emulator_identity, the_one
+from sccos_backup.aws.identity import emulator_identity, shared_ids, the_one
 from sccos_backup.aws.instances import (
     FAILED_STATES,
     Instance,
@@ -162,6 +162,10 @@ class RdsAdapter:
             ]
         return the_one(found, resource_id, emulator=self.emulator_identity, tagged=tagged)
 
+    def shared_resource_ids(self, instances: Iterable[Instance]) -> dict[str, tuple[str, ...]]:
+        """:func:`~sccos_backup.aws.identity.shared_ids` behind :attr:`emulator_identity`."""
+        return shared_ids(instances, emulator=self.emulator_identity)
+
     def list_instances(self) -> list[Instance]:
         with translate("listing DB instances"):
             paginator = self._client.get_paginator("describe_db_instances")
@@ -272,10 +276,7 @@ class RdsAdapter:
         ``resource_id``, until that instance no longer holds the name (another may)."""
 
         def released(found: Instance | None) -> bool:
-            if found is None:
-                return True
-            owner = resource_id
-            return owner is not None and found.resource_id != owner
+            return found is None or (resource_id is not None and found.resource_id != resource_id)
 
         poll_until(
             lambda: self._polled(self.find_instance(identifier)),

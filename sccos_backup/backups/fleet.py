@@ -123,7 +123,7 @@ class FleetRotation:
         if instance is None:  # not listed: let RDS say why (gone, or another region)
             instance = self._rds.describe_instance(db_id)
         now = self._now or self._rds.clock()
-        owner = Owner.of(instance, self._census.instances)
+        owner = Owner.of(instance, self._census.shared)
         quota = replace(self._projection, used=self._used)
         plan = plan_rotation(
             now, instance, index.relevant(owner, now), self._keep_hours, quota, owner=owner

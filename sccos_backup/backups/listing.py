@@ -163,7 +163,7 @@ def list_restore_points(
     instance = rds.find_instance(db_id)
     if instance is not None:
         census = take_census(rds)
-        owner = Owner.of(instance, census.instances)
+        owner = Owner.of(instance, census.shared)
         snapshots = observe_snapshots(rds, db_id, instance.resource_id, owner, census.manual)
         points = tuple(RestorePoint.from_snapshot(s) for s in snapshots)
         since_start = series_start(owner, snapshots)

@@ -165,7 +165,7 @@ def deletable_snapshot(rds: RdsAdapter, db_id: str, name: str) -> Snapshot:
     instance = rds.find_instance(db_id)
     owner = Owner(db_id, "")
     if instance is not None:
-        owner = Owner.of(instance, rds.list_instances())
+        owner = Owner.of(instance, rds.shared_resource_ids(rds.list_instances()))
     if not owner.belongs(snapshot):
         shared = ""
         if owner.shared_with and snapshot.resource_id == owner.resource_id:

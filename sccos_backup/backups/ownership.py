@@ -16,14 +16,15 @@ identifier they were taken under.
 A database owns the hourly series taken under its name (this is how a restored instance, which
 has a new DbiResourceId, expires the hourly snapshots of the original it replaced) and, where its
 DbiResourceId is its own, the series of its earlier names (after a rename). Where several
-instances share one DbiResourceId (an emulator's, see :mod:`sccos_backup.aws.identity`), the
-resource id says nothing and only names and tags count.
+instances share one DbiResourceId (an emulator's, behind the switch in
+:mod:`sccos_backup.aws.identity`; on AWS the RDS adapter refuses such an answer), the resource id
+says nothing and only names and tags count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -118,16 +119,16 @@ class Owner:
         return bool(self.resource_id) and not self.shared_with
 
     @classmethod
-    def of(cls, instance: Instance, instances: Iterable[Instance] = ()) -> Owner:
-        """The owner ``instance``, told which other ``instances`` share its resource id."""
-        shared = tuple(
-            sorted(
-                i.identifier
-                for i in instances
-                if i.resource_id == instance.resource_id and i.identifier != instance.identifier
-            )
+    def of(cls, instance: Instance, shared: Mapping[str, tuple[str, ...]] | None = None) -> Owner:
+        """The owner ``instance``; ``shared`` holds the DbiResourceIds several instances
+        report, as only the RDS adapter's switch allows (:meth:`RdsAdapter.shared_resource_ids`,
+        :attr:`Census.shared <sccos_backup.backups.quota.Census.shared>`)."""
+        holders = (shared or {}).get(instance.resource_id, ())
+        return cls(
+            instance.identifier,
+            instance.resource_id,
+            tuple(n for n in holders if n != instance.identifier),
         )
-        return cls(instance.identifier, instance.resource_id, shared)
 
     def sharing_note(self) -> str | None:
         """One line saying that the resource id is shared, or None."""
@@ -163,8 +164,10 @@ def being_copied(snapshots: Sequence[Snapshot]) -> frozenset[str]:
     """Identifiers of snapshots that are the source of a copy still in progress.
 
     A copy in progress names its source in ``SourceDBSnapshotIdentifier`` (identifier or ARN),
-    carries its ``sccos-backup:snapshot`` tag (CopyTags), or (where neither is reported, as in
-    moto) has the source's resource id and its creation time as ``OriginalSnapshotCreateTime``.
+    carries its ``sccos-backup:snapshot`` tag (CopyTags), or has the source's resource id and
+    its creation time as ``OriginalSnapshotCreateTime``: the RDS API reference's DBSnapshot
+    (read 2026-11) fills ``SourceDBSnapshotIdentifier`` only for cross-account or cross-Region
+    copies, and a copy made without CopyTags carries no tag.
     """
     by_key: dict[str, str] = {}
     for snapshot in snapshots:

@@ -272,7 +272,7 @@ def check_policy(
         raise errors.InvalidInput(f"--keep-hours must be at least 1, not {keep_hours}")
     instance = rds.describe_instance(identifiers.instance_identifier(db_id))
     census = take_census(rds)
-    owner = Owner.of(instance, census.instances)
+    owner = Owner.of(instance, census.shared)
     quota = project(census, keep_hours, also=[instance.identifier])
     return evaluate_policy(
         now or rds.clock(),

@@ -10,7 +10,6 @@ run it (yet): run ``sccos-backup snapshot prune`` after it, e.g. from the hourly
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,15 +57,15 @@ class PrunePlan:
 
 def orphans(census: Census) -> tuple[Snapshot, ...]:
     """Hourly snapshots (pure) whose series name no instance holds, and whose resource id
-    no instance holds alone (a shared resource id, an emulator's, identifies nobody)."""
+    no instance holds alone (one the census found shared, an emulator's, identifies nobody)."""
     names = {i.identifier for i in census.instances}
-    holders = Counter(i.resource_id for i in census.instances)
+    alone = {i.resource_id for i in census.instances if i.resource_id not in census.shared}
     found = []
     for snapshot in census.manual:
         mark = hourly_mark(snapshot)
         if mark is None or mark.series in names:
             continue
-        if holders.get(snapshot.resource_id, 0) == 1:
+        if snapshot.resource_id in alone:
             continue  # its database was renamed; that database's rotation expires it
         found.append(snapshot)
     return tuple(found)

@@ -14,8 +14,8 @@ and the policy holds only while ``needed <= quota``. :func:`project` computes th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
@@ -40,14 +40,20 @@ class Census:
     #: Every manual snapshot in the region (all pages), any status.
     manual: tuple[Snapshot, ...]
     quota: SnapshotQuota
+    #: The resource ids several instances report (an emulator's), with their identifiers.
+    shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def take_census(rds: RdsAdapter) -> Census:
-    """List the region's instances and manual snapshots (paginated) and read the quota."""
+    """List the region's instances and manual snapshots (paginated) and read the quota. The
+    RDS adapter names the resource ids several instances report, or refuses them on AWS."""
+    instances = tuple(rds.list_instances())
+    shared = rds.shared_resource_ids(instances)
     return Census(
-        instances=tuple(rds.list_instances()),
+        instances=instances,
         manual=tuple(rds.list_snapshots(snapshot_type="manual")),
         quota=rds.read_snapshot_quota(),
+        shared=shared,
     )
 
 

@@ -232,7 +232,7 @@ def prepare_rotation(
     instance = rds.describe_instance(identifiers.instance_identifier(db_id))
     now = now or rds.clock()
     census = take_census(rds)
-    owner = Owner.of(instance, census.instances)
+    owner = Owner.of(instance, census.shared)
     projection = project(census, keep_hours, also=[instance.identifier])
     return plan_rotation(now, instance, census.manual, keep_hours, projection, owner=owner)
 

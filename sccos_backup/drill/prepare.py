@@ -33,8 +33,9 @@ def _newest_hourly(db: str, snapshots: tuple[Snapshot, ...]) -> Snapshot:
 
 def _snapshots_of(rds: RdsAdapter, original: Instance) -> tuple[Snapshot, ...]:
     """The original's snapshots; by name and tags only where its DbiResourceId is shared (an
-    emulator's, see :mod:`sccos_backup.aws.identity`), so another database's are never picked."""
-    owner = Owner.of(original, rds.list_instances())
+    emulator's, behind the switch in :mod:`sccos_backup.aws.identity`; refused on AWS), so
+    another database's are never picked."""
+    owner = Owner.of(original, rds.shared_resource_ids(rds.list_instances()))
     return observe_snapshots(rds, original.identifier, original.resource_id, owner)
 
 

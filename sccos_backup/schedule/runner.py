@@ -157,7 +157,7 @@ class _Checker:
     def __call__(self, name: str, now: datetime) -> DatabaseSummary:
         instance = self._rds.describe_instance(name)
         census = self.census()
-        owner = Owner.of(instance, census.instances)
+        owner = Owner.of(instance, census.shared)
         report = evaluate_policy(
             now,
             instance,
