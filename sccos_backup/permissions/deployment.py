@@ -7,47 +7,70 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sccos_backup.permissions.statements import Statement
+from sccos_backup.permissions.statements import Statement, passing_role
 
 S3 = "arn:{partition}:s3:::"
 
-STATE_OBJECTS = Statement(
-    sid="StateAndLocksInS3",
-    actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
-    resources=(f"{S3}{{state_bucket}}/{{state_prefix}}*",),
-    only_with="backend",
-    why="Only with `--backend-url s3://BUCKET/PREFIX`: Pulumi keeps the stacks' state under "
-    "`PREFIX/.pulumi/`, and the runs' locks and recorded plans are objects under "
-    "`PREFIX/.sccos-backup/` (a lock is a conditional PutObject, released with DeleteObject). "
-    "No other bucket, no other prefix.",
+
+def in_s3(
+    kind: str,
+    only_with: str,
+    *,
+    objects: tuple[str, tuple[str, ...], str],
+    listing: tuple[str, str],
+) -> tuple[Statement, Statement]:
+    """The statements on one ``s3://BUCKET/PREFIX`` (``{KIND_bucket}``, ``{KIND_prefix}``):
+    ``objects`` (sid, actions, why) on the objects under the prefix, ``listing`` (sid, why)
+    ListBucket of that prefix only; printed only with that URL (``only_with``)."""
+    bucket, prefix = f"{{{kind}_bucket}}", f"{{{kind}_prefix}}"
+    sid, actions, why = objects
+    return (
+        Statement(
+            sid=sid,
+            actions=actions,
+            resources=(f"{S3}{bucket}/{prefix}*",),
+            only_with=only_with,
+            why=why,
+        ),
+        Statement(
+            sid=listing[0],
+            actions=("s3:ListBucket",),
+            resources=(f"{S3}{bucket}",),
+            condition={"StringLike": {"s3:prefix": f"{prefix}*"}},
+            only_with=only_with,
+            why=listing[1],
+        ),
+    )
+
+
+STATE = STATE_OBJECTS, STATE_LIST = in_s3(
+    "state",
+    "backend",
+    objects=(
+        "StateAndLocksInS3",
+        ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+        "Only with `--backend-url s3://BUCKET/PREFIX`: Pulumi keeps the stacks' state under "
+        "`PREFIX/.pulumi/`, and the runs' locks and recorded plans are objects under "
+        "`PREFIX/.sccos-backup/` (a lock is a conditional PutObject, released with "
+        "DeleteObject). No other bucket, no other prefix.",
+    ),
+    listing=(
+        "ListStateInS3",
+        "... and Pulumi lists the stacks and their history under that prefix only (the Pulumi "
+        "CLI's DIY backend; the tests' in-process engine does not list).",
+    ),
 )
 
-STATE_LIST = Statement(
-    sid="ListStateInS3",
-    actions=("s3:ListBucket",),
-    resources=(f"{S3}{{state_bucket}}",),
-    condition={"StringLike": {"s3:prefix": "{state_prefix}*"}},
-    only_with="backend",
-    why="... and Pulumi lists the stacks and their history under that prefix only (the Pulumi "
-    "CLI's DIY backend; the tests' in-process engine does not list).",
-)
-
-DRILL_REPORTS = Statement(
-    sid="DrillReportsInS3",
-    actions=("s3:PutObject", "s3:GetObject"),
-    resources=(f"{S3}{{reports_bucket}}/{{reports_prefix}}*",),
-    only_with="reports",
-    why="Only with `--reports-url s3://BUCKET/PREFIX`: write the drill report and read past "
-    "ones (`drill history`), under that bucket and prefix only.",
-)
-
-DRILL_REPORTS_LIST = Statement(
-    sid="ListDrillReportsInS3",
-    actions=("s3:ListBucket",),
-    resources=(f"{S3}{{reports_bucket}}",),
-    condition={"StringLike": {"s3:prefix": "{reports_prefix}*"}},
-    only_with="reports",
-    why="`drill history` lists the reports under the prefix only.",
+REPORTS = DRILL_REPORTS, DRILL_REPORTS_LIST = in_s3(
+    "reports",
+    "reports",
+    objects=(
+        "DrillReportsInS3",
+        ("s3:PutObject", "s3:GetObject"),
+        "Only with `--reports-url s3://BUCKET/PREFIX`: write the drill report and read past "
+        "ones (`drill history`), under that bucket and prefix only.",
+    ),
+    listing=("ListDrillReportsInS3", "`drill history` lists the reports under the prefix only."),
 )
 
 # -- `schedule up`: deploying the schedule stack (sccos_backup/schedule/declaration.py) --------
@@ -165,19 +188,17 @@ DEPLOY_ROLE_POLICIES = Statement(
     "policies: give this document only to those trusted with the function's rights.",
 )
 
-PASS_FUNCTION_ROLE = Statement(
-    sid="PassFunctionRole",
-    actions=("iam:PassRole",),
-    resources=(f"{ROLE}-fn",),
-    condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+PASS_FUNCTION_ROLE = passing_role(
+    "PassFunctionRole",
+    f"{ROLE}-fn",
+    "lambda.amazonaws.com",
     why="The function runs as its role: passing it is allowed to Lambda only.",
 )
 
-PASS_SCHEDULER_ROLE = Statement(
-    sid="PassSchedulerRole",
-    actions=("iam:PassRole",),
-    resources=(f"{ROLE}-scheduler",),
-    condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+PASS_SCHEDULER_ROLE = passing_role(
+    "PassSchedulerRole",
+    f"{ROLE}-scheduler",
+    "scheduler.amazonaws.com",
     why="The schedules invoke the function through their role: passed to EventBridge "
     "Scheduler only.",
 )

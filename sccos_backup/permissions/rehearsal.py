@@ -4,38 +4,24 @@ a snapshot only, and deleting what the rehearsal created; :mod:`.groups` lists t
 
 from __future__ import annotations
 
-from sccos_backup.permissions.deployment import (
-    DRILL_REPORTS,
-    DRILL_REPORTS_LIST,
-    STATE_LIST,
-    STATE_OBJECTS,
-)
+from sccos_backup.permissions.deployment import REPORTS, STATE
 from sccos_backup.permissions.statements import (
+    FROM_SNAPSHOT,
+    LIKE_THE_ORIGINAL,
     MAINTENANCE,
-    MANAGED_PASSWORD,
-    MANAGED_PASSWORD_KEY,
     MODIFY_INSTANCES,
-    PASS_ROLES,
     RDS,
-    READ_EVENTS,
-    READ_PARAMETER_GROUPS,
-    READ_RDS,
-    READ_RESTORE_WINDOW,
+    RESTORE_READS,
     TAG_INSTANCES,
-    USE_KMS_KEY,
     Statement,
+    with_groups,
 )
 
-REHEARSAL_RESTORE = Statement(
-    sid="RehearsalRestoreFromSnapshot",
-    actions=("rds:RestoreDBInstanceFromDBSnapshot", "rds:AddRoleToDBInstance"),
-    resources=(
-        f"{RDS}:db:{{db}}",
-        f"{RDS}:snapshot:*",
-        f"{RDS}:subgrp:*",
-        f"{RDS}:pg:*",
-        f"{RDS}:og:*",
-    ),
+REHEARSAL_RESTORE = with_groups(
+    "RehearsalRestoreFromSnapshot",
+    FROM_SNAPSHOT,
+    f"{RDS}:db:{{db}}",
+    f"{RDS}:snapshot:*",
     why="`restore rehearse` restores the stand-in, and the runbook restores it again, from a "
     "snapshot of production (never a point in time) with production's groups and roles.",
 )
@@ -56,21 +42,13 @@ REHEARSAL_DELETE = Statement(
 )
 
 REHEARSE: tuple[Statement, ...] = (
-    READ_RDS,
-    READ_RESTORE_WINDOW,
-    READ_PARAMETER_GROUPS,
-    READ_EVENTS,
+    *RESTORE_READS,
     MODIFY_INSTANCES,
     TAG_INSTANCES,
     REHEARSAL_RESTORE,
-    PASS_ROLES,
-    USE_KMS_KEY,
-    MANAGED_PASSWORD,
-    MANAGED_PASSWORD_KEY,
+    *LIKE_THE_ORIGINAL,
     REHEARSAL_DELETE,
     MAINTENANCE,
-    STATE_OBJECTS,
-    STATE_LIST,
-    DRILL_REPORTS,
-    DRILL_REPORTS_LIST,
+    *STATE,
+    *REPORTS,
 )

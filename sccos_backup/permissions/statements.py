@@ -41,6 +41,28 @@ class Statement:
     only_with: str = ""
 
 
+#: The subnet, parameter and option groups a restore (or a modify naming one) is also authorised
+#: against.
+GROUPS = (f"{RDS}:subgrp:*", f"{RDS}:pg:*", f"{RDS}:og:*")
+
+
+def with_groups(sid: str, actions: tuple[str, ...], *resources: str, why: str) -> Statement:
+    """A statement that restores or changes instances (``resources``) with the original's
+    groups (:data:`GROUPS`)."""
+    return Statement(sid=sid, actions=actions, resources=(*resources, *GROUPS), why=why)
+
+
+def passing_role(sid: str, role: str, service: str, why: str) -> Statement:
+    """``iam:PassRole`` on ``role``, passed to ``service`` only."""
+    return Statement(
+        sid=sid,
+        actions=("iam:PassRole",),
+        resources=(role,),
+        condition={"StringEquals": {"iam:PassedToService": service}},
+        why=why,
+    )
+
+
 READ_RDS = Statement(
     sid="ReadRds",
     actions=("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"),
@@ -108,10 +130,10 @@ READ_PARAMETER_GROUPS = Statement(
     "parameter group before anything changes.",
 )
 
-MODIFY_INSTANCES = Statement(
-    sid="RenameAndModifyInstances",
-    actions=("rds:ModifyDBInstance",),
-    resources=(f"{RDS}:db:{{instances}}", f"{RDS}:subgrp:*", f"{RDS}:pg:*", f"{RDS}:og:*"),
+MODIFY_INSTANCES = with_groups(
+    "RenameAndModifyInstances",
+    ("rds:ModifyDBInstance",),
+    f"{RDS}:db:{{instances}}",
     why="Rename the original away and back (ModifyDBInstance with NewDBInstanceIdentifier, "
     "authorised against both names), and let the Pulumi aws provider apply the settings a "
     "restore call cannot take; a modify that names the subnet, parameter or option group is "
@@ -131,31 +153,25 @@ TAG_INSTANCES = Statement(
     "at the end; the Pulumi aws provider reads and writes the declared tags.",
 )
 
-RESTORE = Statement(
-    sid="RestoreInstances",
-    actions=(
+RESTORE = with_groups(
+    "RestoreInstances",
+    (
         "rds:RestoreDBInstanceFromDBSnapshot",
         "rds:RestoreDBInstanceToPointInTime",
         "rds:AddRoleToDBInstance",
     ),
-    resources=(
-        f"{RDS}:db:{{instances}}",
-        f"{RDS}:snapshot:*",
-        f"{RDS}:subgrp:*",
-        f"{RDS}:pg:*",
-        f"{RDS}:og:*",
-    ),
+    f"{RDS}:db:{{instances}}",
+    f"{RDS}:snapshot:*",
     why="The Pulumi aws provider creates the restored instance from a snapshot or a point in "
     "time with the original's subnet, parameter and option groups, and attaches its IAM "
     "roles (aws.rds.RoleAssociation). Snapshots are region-wide here because the source "
     "may be an automated (`rds:`) or AWS Backup (`awsbackup:`) snapshot of any name.",
 )
 
-PASS_ROLES = Statement(
-    sid="PassRolesToRds",
-    actions=("iam:PassRole",),
-    resources=("arn:{partition}:iam::{account}:role/*",),
-    condition={"StringEquals": {"iam:PassedToService": "rds.amazonaws.com"}},
+PASS_ROLES = passing_role(
+    "PassRolesToRds",
+    "arn:{partition}:iam::{account}:role/*",
+    "rds.amazonaws.com",
     why="Re-declare the original's enhanced-monitoring role, directory role and associated "
     "IAM roles on the restored instance; passing a role is allowed to RDS only.",
 )
@@ -207,6 +223,9 @@ MAINTENANCE = Statement(
     why="`--maintenance ENV` checks, starts and follows the SCCOS pipelines "
     "`Maintenance_Enable_ENV` / `Maintenance_Disable_ENV`; no other pipeline.",
 )
+
+#: The actions that restore an instance from a snapshot with the original's IAM roles.
+FROM_SNAPSHOT = ("rds:RestoreDBInstanceFromDBSnapshot", "rds:AddRoleToDBInstance")
 
 #: The tag keys an hourly snapshot is created with (sccos_backup.backups.ownership).
 HOURLY_TAG_KEYS = (
@@ -292,44 +311,29 @@ DELETE_HOURLY_SNAPSHOTS = Statement(
     "whatever the code does.",
 )
 
-DRILL_RESTORE = Statement(
-    sid="DrillRestoreAside",
-    actions=("rds:RestoreDBInstanceFromDBSnapshot", "rds:AddRoleToDBInstance"),
-    resources=(
-        f"{RDS}:db:{{drill}}",
-        f"{RDS}:snapshot:*",
-        f"{RDS}:subgrp:*",
-        f"{RDS}:pg:*",
-        f"{RDS}:og:*",
-    ),
+DRILL_RESTORE = with_groups(
+    "DrillRestoreAside",
+    FROM_SNAPSHOT,
+    f"{RDS}:db:{{drill}}",
+    f"{RDS}:snapshot:*",
     why="`drill run`: the Pulumi aws provider restores the drill's copy, always named "
     "`DB-drill-YYYYMMDDHHMM`, with the original's groups and roles.",
 )
 
-DRILL_PITR = Statement(
-    sid="DrillRestoreToPointInTime",
-    actions=("rds:RestoreDBInstanceToPointInTime",),
-    resources=(
-        f"{RDS}:db:{{drill}}",
-        f"{RDS}:db:{{db}}",
-        f"{RDS}:subgrp:*",
-        f"{RDS}:pg:*",
-        f"{RDS}:og:*",
-    ),
+DRILL_PITR = with_groups(
+    "DrillRestoreToPointInTime",
+    ("rds:RestoreDBInstanceToPointInTime",),
+    f"{RDS}:db:{{drill}}",
+    f"{RDS}:db:{{db}}",
     why="A point-in-time drill restores the copy the same way, and is also authorised against "
     "its source, the live database; RDS only reads its backups (the live database is never "
     "modified by a drill).",
 )
 
-DRILL_MODIFY = Statement(
-    sid="DrillModifyCopy",
-    actions=("rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:ListTagsForResource"),
-    resources=(
-        f"{RDS}:db:{{drill}}",
-        f"{RDS}:subgrp:*",
-        f"{RDS}:pg:*",
-        f"{RDS}:og:*",
-    ),
+DRILL_MODIFY = with_groups(
+    "DrillModifyCopy",
+    ("rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:ListTagsForResource"),
+    f"{RDS}:db:{{drill}}",
     why="The provider applies what a restore call cannot take and the declared tags to the "
     "copy; the drill records its progress in `sccos-backup:drill-progress*` tags on the copy.",
 )
@@ -342,3 +346,9 @@ DRILL_DESTROY = Statement(
     why="`pulumi destroy` on the drill's own stack deletes the copy (no final snapshot); IAM "
     "refuses any instance that does not carry the `sccos-backup:drill` tag.",
 )
+
+#: What every group that restores reads before it changes anything.
+RESTORE_READS = (READ_RDS, READ_RESTORE_WINDOW, READ_PARAMETER_GROUPS, READ_EVENTS)
+#: What RDS does in the caller's name while it restores an instance like the original: pass its
+#: roles, use its KMS key, create its managed master password's secret.
+LIKE_THE_ORIGINAL = (PASS_ROLES, USE_KMS_KEY, MANAGED_PASSWORD, MANAGED_PASSWORD_KEY)
