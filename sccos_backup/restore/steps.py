@@ -19,15 +19,17 @@ DEFAULT_RESYNC_JOB = "sccos-backup-sync-data"
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a run. Subclasses set ``key`` and ``changes`` and say their ``title``."""
+    """One step of a run. Subclasses set ``key``, ``changes`` and the ``template`` of their
+    ``title`` (their fields in braces), or say their ``title`` themselves."""
 
     key: ClassVar[str]
     #: True when the step changes AWS, Pulumi state or Jenkins.
     changes: ClassVar[bool] = True
+    template: ClassVar[str]
 
     @property
-    def title(self) -> str:  # pragma: no cover - every step says its own
-        raise NotImplementedError
+    def title(self) -> str:
+        return self.template.format_map({f.name: getattr(self, f.name) for f in fields(self)})
 
     def parameters(self) -> dict[str, Any]:
         return {f.name.rstrip("_"): getattr(self, f.name) for f in fields(self)}
@@ -40,13 +42,10 @@ class Step:
 class CheckPreconditions(Step):
     key: ClassVar[str] = "preconditions"
     changes: ClassVar[bool] = False
-
-    @property
-    def title(self) -> str:
-        return (
-            "Check the source, the preconditions and the checks below (as `sccos-backup "
-            "doctor`); `restore run` makes them again before its first change"
-        )
+    template: ClassVar[str] = (
+        "Check the source, the preconditions and the checks below (as `sccos-backup "
+        "doctor`); `restore run` makes them again before its first change"
+    )
 
 
 @dataclass(frozen=True)
@@ -54,30 +53,21 @@ class SafetySnapshot(Step):
     instance: str
     snapshot: str
     key: ClassVar[str] = "safety-snapshot"
-
-    @property
-    def title(self) -> str:
-        return f"Take safety snapshot '{self.snapshot}' of '{self.instance}'"
+    template: ClassVar[str] = "Take safety snapshot '{snapshot}' of '{instance}'"
 
 
 @dataclass(frozen=True)
 class MaintenanceOn(Step):
     env: str
     key: ClassVar[str] = "maintenance-on"
-
-    @property
-    def title(self) -> str:
-        return f"Run CodePipeline Maintenance_Enable_{self.env}"
+    template: ClassVar[str] = "Run CodePipeline Maintenance_Enable_{env}"
 
 
 @dataclass(frozen=True)
 class MaintenanceOff(Step):
     env: str
     key: ClassVar[str] = "maintenance-off"
-
-    @property
-    def title(self) -> str:
-        return f"Run CodePipeline Maintenance_Disable_{self.env}"
+    template: ClassVar[str] = "Run CodePipeline Maintenance_Disable_{env}"
 
 
 @dataclass(frozen=True)
@@ -85,13 +75,9 @@ class RenameOriginal(Step):
     from_: str
     to: str
     key: ClassVar[str] = "rename-original"
-
-    @property
-    def title(self) -> str:
-        return (
-            f"Rename '{self.from_}' to '{self.to}' (ApplyImmediately) and wait until the new "
-            "name answers"
-        )
+    template: ClassVar[str] = (
+        "Rename '{from_}' to '{to}' (ApplyImmediately) and wait until the new name answers"
+    )
 
 
 @dataclass(frozen=True)
@@ -119,10 +105,7 @@ class WaitAvailable(Step):
     identifier: str
     key: ClassVar[str] = "wait"
     changes: ClassVar[bool] = False
-
-    @property
-    def title(self) -> str:
-        return f"Wait until '{self.identifier}' is available"
+    template: ClassVar[str] = "Wait until '{identifier}' is available"
 
 
 @dataclass(frozen=True)
@@ -131,13 +114,10 @@ class Verify(Step):
     stack: str
     key: ClassVar[str] = "verify"
     changes: ClassVar[bool] = False
-
-    @property
-    def title(self) -> str:
-        return (
-            f"Compare '{self.identifier}' with the approved settings; a preview of stack "
-            f"'{self.stack}' shows no changes"
-        )
+    template: ClassVar[str] = (
+        "Compare '{identifier}' with the approved settings; a preview of stack '{stack}' "
+        "shows no changes"
+    )
 
 
 @dataclass(frozen=True)
@@ -146,10 +126,7 @@ class CutOver(Step):
     from_: str
     to: str
     key: ClassVar[str] = "cut-over"
-
-    @property
-    def title(self) -> str:
-        return f"pulumi up on stack '{self.stack}': rename '{self.from_}' to '{self.to}' in place"
+    template: ClassVar[str] = "pulumi up on stack '{stack}': rename '{from_}' to '{to}' in place"
 
 
 @dataclass(frozen=True)
@@ -161,10 +138,7 @@ class VerifyFinal(Verify):
 class Resync(Step):
     job: str
     key: ClassVar[str] = "resync"
-
-    @property
-    def title(self) -> str:
-        return f"Run `vendor/bin/console sync:data` in Jenkins (job '{self.job}')"
+    template: ClassVar[str] = "Run `vendor/bin/console sync:data` in Jenkins (job '{job}')"
 
 
 #: Every step type by its recorded key.
