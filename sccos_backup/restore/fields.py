@@ -120,198 +120,122 @@ class Field:
     required: bool = True
 
 
+def _field(
+    api: str,
+    attr: str,
+    read: Callable[[Mapping[str, Any]], Any] | None = None,
+    *,
+    pulumi: str | None = None,
+    default: Any = None,
+    required: bool = True,
+) -> Field:
+    """A setting read by ``read``, else from the describe key named ``api`` (``default`` when
+    absent), and declared as the pulumi-aws argument ``pulumi``, else ``attr``."""
+    return Field(
+        api, attr, attr if pulumi is None else pulumi, read or _get(api, default), required
+    )
+
+
 FIELDS: tuple[Field, ...] = (
-    Field("DBInstanceClass", "db_instance_class", "instance_class", _get("DBInstanceClass")),
-    Field("Engine", "engine", "engine", _get("Engine")),
-    Field("EngineVersion", "engine_version", "engine_version", _get("EngineVersion")),
-    Field(
-        "AllocatedStorage",
-        "allocated_storage",
-        "allocated_storage",
-        _optional_int("AllocatedStorage"),
-    ),
-    Field(
-        "MaxAllocatedStorage",
-        "max_allocated_storage",
-        "max_allocated_storage",
-        _optional_int("MaxAllocatedStorage"),
-    ),
-    Field("StorageType", "storage_type", "storage_type", _get("StorageType")),
-    Field("Iops", "iops", "iops", _iops),
-    Field("StorageThroughput", "storage_throughput", "storage_throughput", _throughput),
-    Field(
-        "StorageEncrypted",
-        "storage_encrypted",
-        "storage_encrypted",
-        _get("StorageEncrypted", False),
-    ),
-    Field("KmsKeyId", "kms_key_id", "kms_key_id", _get("KmsKeyId")),
-    Field("MultiAZ", "multi_az", "multi_az", _get("MultiAZ", False)),
-    Field("AvailabilityZone", "availability_zone", "availability_zone", _az),
-    Field(
+    _field("DBInstanceClass", "db_instance_class", pulumi="instance_class"),
+    _field("Engine", "engine"),
+    _field("EngineVersion", "engine_version"),
+    _field("AllocatedStorage", "allocated_storage", _optional_int("AllocatedStorage")),
+    _field("MaxAllocatedStorage", "max_allocated_storage", _optional_int("MaxAllocatedStorage")),
+    _field("StorageType", "storage_type"),
+    _field("Iops", "iops", _iops),
+    _field("StorageThroughput", "storage_throughput", _throughput),
+    _field("StorageEncrypted", "storage_encrypted", default=False),
+    _field("KmsKeyId", "kms_key_id"),
+    _field("MultiAZ", "multi_az", default=False),
+    _field("AvailabilityZone", "availability_zone", _az),
+    _field(
         "DBSubnetGroupName",
-        "db_subnet_group_name",
         "db_subnet_group_name",
         lambda raw: (raw.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
     ),
-    Field("VpcSecurityGroupIds", "vpc_security_group_ids", "vpc_security_group_ids", _ids),
-    Field(
+    _field("VpcSecurityGroupIds", "vpc_security_group_ids", _ids),
+    _field(
         "DBParameterGroupName",
         "db_parameter_group_name",
-        "parameter_group_name",
         lambda raw: _first(raw, "DBParameterGroups", "DBParameterGroupName"),
+        pulumi="parameter_group_name",
     ),
-    Field(
+    _field(
         "OptionGroupName",
-        "option_group_name",
         "option_group_name",
         lambda raw: _first(raw, "OptionGroupMemberships", "OptionGroupName"),
     ),
-    Field("Port", "port", "port", _port),
-    Field(
-        "PubliclyAccessible",
-        "publicly_accessible",
-        "publicly_accessible",
-        _get("PubliclyAccessible", False),
+    _field("Port", "port", _port),
+    _field("PubliclyAccessible", "publicly_accessible", default=False),
+    _field("CACertificateIdentifier", "ca_certificate_identifier", pulumi="ca_cert_identifier"),
+    _field(
+        "BackupRetentionPeriod", "backup_retention_period", _optional_int("BackupRetentionPeriod")
     ),
-    Field(
-        "CACertificateIdentifier",
-        "ca_certificate_identifier",
-        "ca_cert_identifier",
-        _get("CACertificateIdentifier"),
+    _field("PreferredBackupWindow", "preferred_backup_window", pulumi="backup_window"),
+    _field(
+        "PreferredMaintenanceWindow", "preferred_maintenance_window", pulumi="maintenance_window"
     ),
-    Field(
-        "BackupRetentionPeriod",
-        "backup_retention_period",
-        "backup_retention_period",
-        _optional_int("BackupRetentionPeriod"),
-    ),
-    Field(
-        "PreferredBackupWindow",
-        "preferred_backup_window",
-        "backup_window",
-        _get("PreferredBackupWindow"),
-    ),
-    Field(
-        "PreferredMaintenanceWindow",
-        "preferred_maintenance_window",
-        "maintenance_window",
-        _get("PreferredMaintenanceWindow"),
-    ),
-    Field(
-        "CopyTagsToSnapshot",
-        "copy_tags_to_snapshot",
-        "copy_tags_to_snapshot",
-        _get("CopyTagsToSnapshot", False),
-    ),
-    Field(
-        "DeletionProtection",
-        "deletion_protection",
-        "deletion_protection",
-        _get("DeletionProtection", False),
-    ),
-    Field(
-        "AutoMinorVersionUpgrade",
-        "auto_minor_version_upgrade",
-        "auto_minor_version_upgrade",
-        _get("AutoMinorVersionUpgrade", True),
-    ),
-    Field(
+    _field("CopyTagsToSnapshot", "copy_tags_to_snapshot", default=False),
+    _field("DeletionProtection", "deletion_protection", default=False),
+    _field("AutoMinorVersionUpgrade", "auto_minor_version_upgrade", default=True),
+    _field(
         "EnableIAMDatabaseAuthentication",
         "enable_iam_database_authentication",
-        "iam_database_authentication_enabled",
         _get("IAMDatabaseAuthenticationEnabled", False),
+        pulumi="iam_database_authentication_enabled",
     ),
-    Field(
+    _field(
         "EnableCloudwatchLogsExports",
         "enable_cloudwatch_logs_exports",
-        "enabled_cloudwatch_logs_exports",
         lambda raw: tuple(sorted(raw.get("EnabledCloudwatchLogsExports") or ())),
+        pulumi="enabled_cloudwatch_logs_exports",
     ),
-    Field(
+    _field(
         "EnablePerformanceInsights",
         "enable_performance_insights",
-        "performance_insights_enabled",
         _get("PerformanceInsightsEnabled", False),
+        pulumi="performance_insights_enabled",
     ),
-    Field(
-        "PerformanceInsightsKMSKeyId",
-        "performance_insights_kms_key_id",
-        "performance_insights_kms_key_id",
-        _get("PerformanceInsightsKMSKeyId"),
-    ),
-    Field(
+    _field("PerformanceInsightsKMSKeyId", "performance_insights_kms_key_id"),
+    _field(
         "PerformanceInsightsRetentionPeriod",
-        "performance_insights_retention_period",
         "performance_insights_retention_period",
         _optional_int("PerformanceInsightsRetentionPeriod"),
     ),
-    Field(
+    _field(
         "MonitoringInterval",
-        "monitoring_interval",
         "monitoring_interval",
         lambda raw: int(raw.get("MonitoringInterval") or 0),
     ),
-    Field(
-        "MonitoringRoleArn", "monitoring_role_arn", "monitoring_role_arn", _get("MonitoringRoleArn")
-    ),
-    Field("LicenseModel", "license_model", "license_model", _get("LicenseModel")),
-    Field("NetworkType", "network_type", "network_type", _get("NetworkType")),
-    Field("Tags", "tags", "tags", _tags),
-    Field("AssociatedRoles", "associated_roles", "", _roles),
+    _field("MonitoringRoleArn", "monitoring_role_arn"),
+    _field("LicenseModel", "license_model"),
+    _field("NetworkType", "network_type"),
+    _field("Tags", "tags", _tags),
+    _field("AssociatedRoles", "associated_roles", _roles, pulumi=""),
     # Documented extras: a restore would lose these too.
-    Field(
+    _field(
         "ManageMasterUserPassword",
         "manage_master_user_password",
-        "manage_master_user_password",
         lambda raw: bool(raw.get("MasterUserSecret")),
-        False,
+        required=False,
     ),
-    Field(
-        "MasterUserSecretKmsKeyId",
-        "master_user_secret_kms_key_id",
-        "master_user_secret_kms_key_id",
-        _secret_kms,
-        False,
+    _field(
+        "MasterUserSecretKmsKeyId", "master_user_secret_kms_key_id", _secret_kms, required=False
     ),
-    Field(
-        "DedicatedLogVolume",
-        "dedicated_log_volume",
-        "dedicated_log_volume",
-        _get("DedicatedLogVolume"),
-        False,
+    _field("DedicatedLogVolume", "dedicated_log_volume", required=False),
+    _field("DatabaseInsightsMode", "database_insights_mode", required=False),
+    _field("EngineLifecycleSupport", "engine_lifecycle_support", required=False),
+    _field("BackupTarget", "backup_target", required=False),
+    _field("CustomerOwnedIpEnabled", "customer_owned_ip_enabled", required=False),
+    _field(
+        "Domain", "domain", lambda raw: _first(raw, "DomainMemberships", "Domain"), required=False
     ),
-    Field(
-        "DatabaseInsightsMode",
-        "database_insights_mode",
-        "database_insights_mode",
-        _get("DatabaseInsightsMode"),
-        False,
-    ),
-    Field(
-        "EngineLifecycleSupport",
-        "engine_lifecycle_support",
-        "engine_lifecycle_support",
-        _get("EngineLifecycleSupport"),
-        False,
-    ),
-    Field("BackupTarget", "backup_target", "backup_target", _get("BackupTarget"), False),
-    Field(
-        "CustomerOwnedIpEnabled",
-        "customer_owned_ip_enabled",
-        "customer_owned_ip_enabled",
-        _get("CustomerOwnedIpEnabled"),
-        False,
-    ),
-    Field(
-        "Domain", "domain", "domain", lambda raw: _first(raw, "DomainMemberships", "Domain"), False
-    ),
-    Field(
+    _field(
         "DomainIAMRoleName",
         "domain_iam_role_name",
-        "domain_iam_role_name",
         lambda raw: _first(raw, "DomainMemberships", "IAMRoleName"),
-        False,
+        required=False,
     ),
 )
 
