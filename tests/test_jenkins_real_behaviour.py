@@ -355,8 +355,8 @@ def test_resume_attaches_to_the_running_build_instead_of_starting_another(
     build = running_build(fake)
     output: list[str] = []
 
-    result = resync_job.attach_or_run_resync(
-        adapter_for(fake, time), ResyncRequest(), output.append
+    result = resync_job.run_resync(
+        adapter_for(fake, time), ResyncRequest(), output.append, attach=True
     )
 
     assert result.build_number == 1 and result.attached
@@ -370,14 +370,14 @@ def test_resume_attaches_to_a_queued_item_of_the_job(fake: FakeJenkins, time: Fa
     adapter = adapter_for(fake, time)
     queue_id = adapter.start_build(DEFAULT_JOB)
 
-    result = resync_job.attach_or_run_resync(adapter, ResyncRequest(), lambda text: None)
+    result = resync_job.run_resync(adapter, ResyncRequest(), lambda text: None, attach=True)
 
     assert result.attached and len(fake.calls("POST", "/build")) == 1
     assert fake.build(DEFAULT_JOB).queue_id == queue_id
 
 
 def test_resume_starts_a_build_when_none_runs(fake: FakeJenkins, time: FakeTime) -> None:
-    result = resync_job.attach_or_run_resync(adapter_for(fake, time), ResyncRequest(), print)
+    result = resync_job.run_resync(adapter_for(fake, time), ResyncRequest(), print, attach=True)
     assert result.job_action is JobAction.CREATED and not result.attached
 
 

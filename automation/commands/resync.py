@@ -210,7 +210,7 @@ def resync(
     allow_insecure_http: InsecureHttpOpt = False,
 ) -> None:
     """Re-sync Redis and Elasticsearch from the database: run `sync:data` in Jenkins."""
-    from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
+    from sccos_backup.resync.job import ResyncRequest, run_resync
 
     config = jenkins_config(jenkins_url, jenkins_user, jenkins_token, insecure=allow_insecure_http)
     request = ResyncRequest(
@@ -240,10 +240,11 @@ def resync(
             sys.stdout.write(text)
             sys.stdout.flush()
 
-    runner = attach_or_run_resync if follow else run_resync
     try:
         with interrupts_as_keyboard_interrupt():
-            result = runner(adapter, request, on_output, on_status=on_status, on_poll=progress)
+            result = run_resync(
+                adapter, request, on_output, attach=follow, on_status=on_status, on_poll=progress
+            )
     except JenkinsBuildFailed as failed:
         if json_output:
             echo_json({"job": job, "result": failed.result, "console_tail": failed.console_tail})

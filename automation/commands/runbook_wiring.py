@@ -22,7 +22,7 @@ def resync_step(context: Factory, settings: RunSettings, job: str, *, attach: bo
     """The runbook's re-sync step of ``job``, its settings checked now. With ``attach`` (a
     resumed run) a build of the job already running is followed, not started again."""
     from automation.commands.resync import jenkins_config
-    from sccos_backup.resync.job import ResyncRequest, attach_or_run_resync, run_resync
+    from sccos_backup.resync.job import ResyncRequest, run_resync
 
     config = jenkins_config(
         settings.jenkins_url,
@@ -31,10 +31,9 @@ def resync_step(context: Factory, settings: RunSettings, job: str, *, attach: bo
         insecure=settings.allow_insecure_http,
     )
     request = ResyncRequest(job=job, store=settings.store)
-    runner = attach_or_run_resync if attach else run_resync
 
     def step(on_output: Any) -> object:
-        return runner(context.jenkins(config), request, on_output)
+        return run_resync(context.jenkins(config), request, on_output, attach=attach)
 
     return step
 

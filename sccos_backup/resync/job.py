@@ -5,13 +5,10 @@ Jenkins job runs ``vendor/bin/console sync:data`` in one Execute-shell step (the
 planned in :mod:`sccos_backup.resync.script`), build it, follow its queue item to the build,
 and stream the console until the build ends.
 
-Two entry points:
-
-* :func:`run_resync`: ensure the job, start one build and follow it. It refuses when a build
-  of the job is already running or queued (it would only queue behind it).
-* :func:`attach_or_run_resync`: follow a build of the job that is already running or queued;
-  start one (as :func:`run_resync`) only when there is none. For resuming after a crash or
-  an interrupted follow: it never starts a second ``sync:data``.
+One entry point, :func:`run_resync`: ensure the job, start one build and follow it. It refuses
+when a build of the job is already running or queued (it would only queue behind it); with
+``attach=True`` it follows that build instead and starts one only when there is none. For
+resuming after a crash or an interrupted follow: it never starts a second ``sync:data``.
 
 Interrupts (``KeyboardInterrupt``, which the CLI also raises for SIGTERM) behave like
 ``jenkins-cli build -s``: a queued item is cancelled, a running build is stopped (once; a
@@ -49,7 +46,6 @@ __all__ = [
     "MARKER",
     "ResyncRequest",
     "ResyncResult",
-    "attach_or_run_resync",
     "preview_job",
     "run_resync",
 ]
@@ -79,10 +75,16 @@ def run_resync(
     request: ResyncRequest,
     on_output: Callable[[str], None],
     *,
+    attach: bool = False,
     on_status: Callable[[str], None] | None = None,
     on_poll: Callable[[Poll], None] | None = None,
 ) -> ResyncResult:
     """Ensure the sync job, build it, stream its console to ``on_output``; return the result.
+
+    With ``attach`` (``resync --follow``, a resumed restore) a build of the job already running
+    or queued is followed instead, and one is started only when there is none: a re-sync
+    already running in Jenkins is never started again, and the job is not touched while
+    attaching. Without it, a running or queued build is refused.
 
     ``on_status`` gets one short line per step (job created, build started, an adoption's
     change summary); ``on_poll`` gets the queue wait's progress. Raises
@@ -92,6 +94,15 @@ def run_resync(
     """
     calls = _Callbacks(on_output, on_status, on_poll)
     adapter.check_server()
+    if attach:
+        try:
+            active = adapter.active_build(request.job)
+        except errors.JenkinsJobMissing:
+            active = None
+        if active is not None:
+            calls.status(f"attaching to {_describe(request.job, active)}")
+            outcome = _follow(adapter, request, active, calls)
+            return _result(request, JobAction.UNCHANGED, outcome, attached=True)
     return _run(adapter, request, calls)
 
 
@@ -118,32 +129,6 @@ def _run(adapter: JenkinsAdapter, request: ResyncRequest, calls: _Callbacks) -> 
     calls.status(f"queued as item {queue_id}")
     outcome = _follow(adapter, request, ActiveBuild(queue_id=queue_id), calls)
     return _result(request, plan.action, outcome, attached=False)
-
-
-def attach_or_run_resync(
-    adapter: JenkinsAdapter,
-    request: ResyncRequest,
-    on_output: Callable[[str], None],
-    *,
-    on_status: Callable[[str], None] | None = None,
-    on_poll: Callable[[Poll], None] | None = None,
-) -> ResyncResult:
-    """Follow the job's running (or queued) build; start one only when there is none.
-
-    What ``resync --follow`` and a resumed restore call: a re-sync already running in Jenkins
-    is followed, not started again. The job is not touched while attaching.
-    """
-    calls = _Callbacks(on_output, on_status, on_poll)
-    adapter.check_server()
-    try:
-        active = adapter.active_build(request.job)
-    except errors.JenkinsJobMissing:
-        active = None
-    if active is None:
-        return _run(adapter, request, calls)
-    calls.status(f"attaching to {_describe(request.job, active)}")
-    outcome = _follow(adapter, request, active, calls)
-    return _result(request, JobAction.UNCHANGED, outcome, attached=True)
 
 
 def _describe(job: str, active: ActiveBuild) -> str:
