@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sccos_backup.errors import InvalidInput
 from sccos_backup.identifiers import truncate_identifier
 from sccos_backup.restore.plan import original_values
 from sccos_backup.restore.preconditions import Observed
@@ -25,6 +24,7 @@ from sccos_backup.restore.source import (
     RestoreSource,
     SnapshotSource,
     iso,
+    only_one,
     parse_point_in_time,
     source_from_config,
 )
@@ -82,22 +82,16 @@ class DrillChoice:
         from sccos_backup.aws.rds import snapshot_identifier_from
         from sccos_backup.identifiers import snapshot_identifier
 
-        given = [
-            name
-            for name, on in (
+        only_one(
+            (
                 ("--snapshot", snapshot),
                 ("--to-time", to_time),
                 ("--latest", latest),
                 ("--hourly", hourly),
                 ("--random", random),
-            )
-            if on
-        ]
-        if len(given) != 1:
-            raise InvalidInput(
-                "choose exactly one restore point: --snapshot ID, --to-time TIME, --latest, "
-                "--hourly or --random" + (f" (got {' and '.join(given)})" if given else "")
-            )
+            ),
+            "restore point: --snapshot ID, --to-time TIME, --latest, --hourly or --random",
+        )
         if snapshot:
             return cls("snapshot", snapshot=snapshot_identifier(snapshot_identifier_from(snapshot)))
         if to_time:

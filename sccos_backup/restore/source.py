@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +73,16 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def only_one(options: Sequence[tuple[str, object]], choices: str) -> None:
+    """Refuse unless exactly one of ``options`` (name, value) is given; ``choices`` names
+    them for the message."""
+    given = [name for name, on in options if on]
+    if len(given) != 1:
+        raise InvalidInput(
+            f"choose exactly one {choices}" + (f" (got {' and '.join(given)})" if given else "")
+        )
+
+
 @dataclass(frozen=True)
 class SourceChoice:
     """What the user asked for, before anything is looked up."""
@@ -90,16 +100,10 @@ class SourceChoice:
         latest: bool,
         local_zone: str | None = None,
     ) -> SourceChoice:
-        chosen = [
-            name
-            for name, on in (("--snapshot", snapshot), ("--to-time", to_time), ("--latest", latest))
-            if on
-        ]
-        if len(chosen) != 1:
-            raise InvalidInput(
-                "choose exactly one restore source: --snapshot ID, --to-time TIME or --latest"
-                + (f" (got {' and '.join(chosen)})" if chosen else "")
-            )
+        only_one(
+            (("--snapshot", snapshot), ("--to-time", to_time), ("--latest", latest)),
+            "restore source: --snapshot ID, --to-time TIME or --latest",
+        )
         if snapshot:
             return cls(snapshot=snapshot_identifier(snapshot_identifier_from(snapshot)))
         if to_time:
