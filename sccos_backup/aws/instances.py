@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from sccos_backup.aws.translate import Described
 from sccos_backup.aws.translate import tags as _tags
 from sccos_backup.aws.translate import utc as _utc
 
@@ -21,7 +22,7 @@ def _freeze(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Instance:
+class Instance(Described):
     """One DB instance as described by RDS."""
 
     identifier: str
@@ -40,13 +41,6 @@ class Instance:
     tags: tuple[tuple[str, str], ...]
     #: The describe response, read-only; :mod:`sccos_backup.restore.settings` captures from it.
     raw: Mapping[str, Any]
-
-    @property
-    def available(self) -> bool:
-        return self.status == "available"
-
-    def tag(self, key: str) -> str | None:
-        return dict(self.tags).get(key)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Instance:

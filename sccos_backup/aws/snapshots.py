@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sccos_backup import errors
+from sccos_backup.aws.translate import Described, translate
 from sccos_backup.aws.translate import tags as _tags
-from sccos_backup.aws.translate import translate
 from sccos_backup.aws.translate import utc as _utc
 from sccos_backup.waiting import Poll, poll_until
 
@@ -23,7 +23,7 @@ PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Described):
     """One DB snapshot (manual, automated, or AWS Backup)."""
 
     identifier: str
@@ -45,13 +45,6 @@ class Snapshot:
     original_created: datetime | None = None
     #: The KMS key of an encrypted snapshot ("" if not encrypted or not reported).
     kms_key_id: str = ""
-
-    @property
-    def available(self) -> bool:
-        return self.status == "available"
-
-    def tag(self, key: str) -> str | None:
-        return dict(self.tags).get(key)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Snapshot:

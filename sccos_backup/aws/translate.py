@@ -138,3 +138,17 @@ def utc(value: Any) -> datetime | None:
 
 def tags(raw: Sequence[Mapping[str, str]] | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(t["Key"]), str(t.get("Value", ""))) for t in raw or ())
+
+
+class Described:
+    """What RDS reports alike of an instance and of a snapshot: a status and tags."""
+
+    status: str
+    tags: tuple[tuple[str, str], ...]
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available"
+
+    def tag(self, key: str) -> str | None:
+        return dict(self.tags).get(key)
