@@ -31,6 +31,18 @@ class _JsonOutput:
 _json_output = _JsonOutput()
 
 
+def command_group(help: str, **settings: Any) -> typer.Typer:
+    """A group of commands as each is made: its help without arguments, no local variables in a
+    traceback (they can hold tokens), help as plain text."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+        **settings,
+    )
+
+
 def fail(message: str, status: ExitStatus) -> typer.Exit:
     """Print one line on stderr (and, under ``--json``, the error object on stdout unless the
     command printed its object already) and return the Exit to raise."""

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
-from automation.commands.context import echo_json, handle_errors
+from automation.commands.context import command_group, echo_json, handle_errors
 from automation.commands.options import JsonOpt
 
-app = typer.Typer(
+app = command_group(
     help="The Pulumi engine the restore, drill and schedule commands run.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
 )
 
 

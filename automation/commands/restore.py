@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from automation.commands.context import echo_json, handle_errors
+from automation.commands.context import command_group, echo_json, handle_errors
 from automation.commands.factory import factory_of, resolved_backend_url
 from automation.commands.options import (
     BackendOpt,
@@ -34,11 +34,8 @@ if TYPE_CHECKING:
 
     from sccos_backup.restore.plan import RestorePlan
 
-app = typer.Typer(
+app = command_group(
     help="Restore a database from a snapshot or a point in time, with the original's settings.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
 )
 
 

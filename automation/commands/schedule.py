@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automation.commands.context import echo_json, handle_errors
+from automation.commands.context import command_group, echo_json, handle_errors
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import BackendOpt, JsonOpt, YesOpt
 from automation.commands.runbook_wiring import confirm
@@ -25,12 +25,9 @@ from sccos_backup.defaults import DEFAULT_KEEP_HOURS
 if TYPE_CHECKING:
     from sccos_backup.schedule.spec import ScheduleSpec
 
-app = typer.Typer(
+app = command_group(
     help="The backup schedule as infrastructure: hourly rotation and policy checks run by "
     "EventBridge Scheduler and Lambda, for one shop or a fleet.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
     add_completion=False,
 )
 

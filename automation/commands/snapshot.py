@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from automation.commands import snapshot_render as render
-from automation.commands.context import echo_json, error_object, fail, handle_errors
+from automation.commands.context import command_group, echo_json, error_object, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus, exit_status_for
 from automation.commands.factory import factory_of
 from automation.commands.options import JsonOpt, complete_db_ids, duration_option
@@ -25,11 +25,8 @@ from sccos_backup.defaults import DEFAULT_KEEP_HOURS, DEFAULT_MAX_HOURLY_AGE, DE
 if TYPE_CHECKING:
     from sccos_backup.backups import snapshots as backups
 
-app = typer.Typer(
+app = command_group(
     help="Manual snapshots, every restore point, the hourly rotation and the policy check.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
     add_completion=False,
 )
 
