@@ -6,12 +6,13 @@ Each command builds its collaborators, calls the drill driver or the library, re
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automation.commands.context import echo_done, echo_json, fail, handle_errors
+from automation.commands.context import command_group, echo_done, echo_json, fail, handle_errors
 from automation.commands.exit_codes import ExitStatus
 from automation.commands.factory import Factory, factory_of
 from automation.commands.options import (
@@ -25,6 +26,8 @@ from automation.commands.options import (
     YesOpt,
     duration_option,
     local_zone,
+    option_groups,
+    reports_url_option,
 )
 from automation.commands.projects import data_dir
 from automation.commands.runbook_wiring import can_confirm, confirm
@@ -38,12 +41,9 @@ if TYPE_CHECKING:
     from sccos_backup.drill.history import ReportStore
     from sccos_backup.drill.plan import DrillRequest
 
-app = typer.Typer(
+app = command_group(
     help="Restore drills: restore a backup aside, verify it, check its data, measure RPO and "
     "RTO, remove it.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
 )
 
 HourlyOpt = Annotated[bool, typer.Option("--hourly", help="Drill the newest hourly snapshot.")]
@@ -76,47 +76,45 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option("--report", metavar="PATH", help="Also write the report as Markdown here."),
 ]
-ReportsUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--reports-url",
-        metavar="URL",
-        envvar="SCCOS_BACKUP_REPORTS_URL",
-        help="Where JSON reports are kept: a folder or s3://BUCKET/PREFIX (default: a folder "
-        "in the user's data directory).",
-    ),
-]
+ReportsUrlOpt = Annotated[str | None, reports_url_option("JSON reports are", "a folder")]
 
 
-def _request(
-    db_id: str,
-    *,
-    snapshot: str | None,
-    to_time: str | None,
-    latest: bool,
-    hourly: bool,
-    random: bool,
-    check_command: str | None = None,
-    keep: bool = False,
-) -> DrillRequest:
-    from sccos_backup.drill.plan import DrillChoice, DrillRequest
-    from sccos_backup.identifiers import instance_identifier
+@dataclass(frozen=True)
+class DrillChoices:
+    """What a drill restores and how its copy is checked and kept, as ``drill plan`` and
+    ``drill run`` are told (taken whole through :func:`option_groups`)."""
 
-    if check_command is not None and not check_command.strip():
-        raise errors.InvalidInput("--check-command is empty; give a shell command or leave it out")
-    return DrillRequest(
-        db_identifier=instance_identifier(db_id),
-        choice=DrillChoice.from_options(
-            snapshot=snapshot,
-            to_time=to_time,
-            latest=latest,
-            hourly=hourly,
-            random=random,
-            local_zone=local_zone(),
-        ),
-        check_command=check_command,
-        keep=keep,
-    )
+    snapshot: SnapshotOpt = None
+    to_time: ToTimeOpt = None
+    latest: LatestOpt = False
+    hourly: HourlyOpt = False
+    random: RandomOpt = False
+    check_command: CheckOpt = None
+    keep: KeepOpt = False
+
+    def request(self, db_id: str) -> DrillRequest:
+        """The typed, validated drill of DB_ID; raises InvalidInput before any AWS call."""
+        from sccos_backup.drill.plan import DrillChoice, DrillRequest
+        from sccos_backup.identifiers import instance_identifier
+
+        command = self.check_command
+        if command is not None and not command.strip():
+            raise errors.InvalidInput(
+                "--check-command is empty; give a shell command or leave it out"
+            )
+        return DrillRequest(
+            db_identifier=instance_identifier(db_id),
+            choice=DrillChoice.from_options(
+                snapshot=self.snapshot,
+                to_time=self.to_time,
+                latest=self.latest,
+                hourly=self.hourly,
+                random=self.random,
+                local_zone=local_zone(),
+            ),
+            check_command=command,
+            keep=self.keep,
+        )
 
 
 def _driver(
@@ -152,32 +150,15 @@ def _interrupted(db: str) -> typer.Exit:
 
 @app.command("plan")
 @handle_errors
+@option_groups
 def plan_command(
-    ctx: typer.Context,
-    db_id: DbId,
-    snapshot: SnapshotOpt = None,
-    to_time: ToTimeOpt = None,
-    latest: LatestOpt = False,
-    hourly: HourlyOpt = False,
-    random: RandomOpt = False,
-    check_command: CheckOpt = None,
-    keep: KeepOpt = False,
-    json_output: JsonOpt = False,
+    ctx: typer.Context, db_id: DbId, *, choices: DrillChoices, json_output: JsonOpt = False
 ) -> None:
     """Show the drill: its copy, source, steps, settings and deliberate differences. Changes
     nothing."""
     from sccos_backup.drill.prepare import prepare_drill
 
-    request = _request(
-        db_id,
-        snapshot=snapshot,
-        to_time=to_time,
-        latest=latest,
-        hourly=hourly,
-        random=random,
-        check_command=check_command,
-        keep=keep,
-    )
+    request = choices.request(db_id)
     context = factory_of(ctx)
     plan = prepare_drill(context.rds(), request, context.clock())
     if json_output:
@@ -204,16 +185,14 @@ def _compatible(record: DrillRecord, request: DrillRequest) -> bool:
 
 @app.command("run")
 @handle_errors
+@option_groups
 def run_command(
     ctx: typer.Context,
     db_id: DbId,
-    snapshot: SnapshotOpt = None,
-    to_time: ToTimeOpt = None,
-    latest: LatestOpt = False,
-    hourly: HourlyOpt = False,
-    random: RandomOpt = False,
-    check_command: CheckOpt = None,
+    *,
+    choices: DrillChoices,
     check_timeout: CheckTimeoutOpt = 3600.0,
+    # Declared here for its place in --help; option_groups puts it in choices too.
     keep: KeepOpt = False,
     report: ReportOpt = None,
     reports_url: ReportsUrlOpt = None,
@@ -228,16 +207,7 @@ def run_command(
     from sccos_backup.drill.history import report_name
     from sccos_backup.drill.prepare import prepare_drill
 
-    request = _request(
-        db_id,
-        snapshot=snapshot,
-        to_time=to_time,
-        latest=latest,
-        hourly=hourly,
-        random=random,
-        check_command=check_command,
-        keep=keep,
-    )
+    request = choices.request(db_id)
     if report is not None and not report.parent.expanduser().is_dir():
         raise errors.InvalidInput(f"--report: folder '{report.parent}' does not exist")
     if report is not None and report.expanduser().is_dir():

@@ -47,6 +47,18 @@ def duration_option(
     )
 
 
+def reports_url_option(what: str, default: str) -> Any:
+    """``--reports-url``: where ``what`` (``"JSON reports are"``) kept, by default ``default``
+    (a folder) in the user's data directory."""
+    return typer.Option(
+        "--reports-url",
+        metavar="URL",
+        envvar="SCCOS_BACKUP_REPORTS_URL",
+        help=f"Where {what} kept: a folder or s3://BUCKET/PREFIX (default: {default} in the "
+        "user's data directory).",
+    )
+
+
 def complete_db_ids(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of DB_ID: one DescribeDBInstances in the region the command line names
     (--region, --profile, --endpoint-url or their environment variables); nothing when AWS
@@ -315,8 +327,9 @@ class RunSettings:
 
 
 def option_groups(command: Callable[..., R]) -> Callable[..., R]:
-    """Let a command take a group of options (:class:`RestoreChoices`, :class:`RunSettings`) as
-    one object, so that an option added to a group is one edit.
+    """Let a command take a group of options as one object, so that an option added to a group
+    is one edit: a group is a frozen dataclass whose fields are Typer options with their
+    defaults (:class:`RestoreChoices`, :class:`RunSettings`, the drill's ``DrillChoices``).
 
     Typer reads a command's options from its signature. In the signature it is shown, a
     parameter annotated with a group stands for the group's fields, in their order and at its

@@ -28,6 +28,7 @@ from automation.commands.options import (
     StrategyOpt,
     WorkDirOpt,
     YesOpt,
+    reports_url_option,
 )
 from automation.commands.progress import stream_for
 from automation.commands.runbook_wiring import can_confirm, confirm
@@ -79,16 +80,7 @@ TestMaintenanceOpt = Annotated[
         show_default=False,
     ),
 ]
-ReportsUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--reports-url",
-        metavar="URL",
-        envvar="SCCOS_BACKUP_REPORTS_URL",
-        help="Where the JSON report is kept: a folder or s3://BUCKET/PREFIX (default: "
-        "rehearsals/ in the user's data directory).",
-    ),
-]
+ReportsUrlOpt = Annotated[str | None, reports_url_option("the JSON report is", "rehearsals/")]
 
 
 def _jobs(context: Factory, url: str | None, user: str | None, token: Path | None) -> Any:
