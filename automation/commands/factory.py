@@ -127,6 +127,10 @@ class Factory:
             return self.interactive
         return sys.stdin.isatty()
 
+    def aws(self) -> dict[str, str | None]:
+        """Where every AWS client of this command goes: the region, profile and endpoint."""
+        return {"region": self.region, "profile": self.profile, "endpoint_url": self.endpoint_url}
+
     def _once(self, name: str, build: Callable[[], Any]) -> Any:
         if name not in self._built:
             self._built[name] = build()
@@ -140,9 +144,7 @@ class Factory:
         def build() -> RdsAdapter:
             from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 
-            client = make_rds_client(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
+            client = make_rds_client(**self.aws())
             return RdsAdapter(client, clock=self.clock, sleep=self.sleep)
 
         return cast("RdsAdapter", self._once("rds", build))
@@ -153,9 +155,7 @@ class Factory:
         def build() -> AccountAdapter:
             from sccos_backup.aws.account import make_account_adapter
 
-            return make_account_adapter(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
+            return make_account_adapter(**self.aws())
 
         return cast("AccountAdapter", self._once("account", build))
 
@@ -168,9 +168,7 @@ class Factory:
         def build() -> Maintenance:
             from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
 
-            client = make_codepipeline_client(
-                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
-            )
+            client = make_codepipeline_client(**self.aws())
             return MaintenanceAdapter(client, clock=self.clock, sleep=self.sleep)
 
         return cast("Maintenance", self._once("maintenance", build))
@@ -191,12 +189,7 @@ class Factory:
     def lock_store(self, backend_url: str | None) -> LockStore:
         from sccos_backup.restore.lock import lock_store_for
 
-        return lock_store_for(
-            resolved_backend_url(backend_url),
-            region=self.region,
-            profile=self.profile,
-            endpoint_url=self.endpoint_url,
-        )
+        return lock_store_for(resolved_backend_url(backend_url), **self.aws())
 
     def lock(self, backend_url: str | None) -> DatabaseLock:
         """The per-database lock in the state backend (a bucket object or a file in the
@@ -316,6 +309,21 @@ class Factory:
         )
         return runbook, status, skipped
 
+    def lock_runbook(self, backend_url: str | None, callbacks: Callbacks | None = None) -> Runbook:
+        """The runbook of the commands that need RDS and the lock but no Pulumi (cleanup,
+        unlock)."""
+        from automation.runbook.runbook import NO_ENGINE, Runbook
+
+        lock = self.lock(backend_url)
+        return Runbook(
+            rds=self.rds(),
+            engine=NO_ENGINE,
+            clock=self.clock,
+            backend=lock.backend,
+            lock=lock,
+            callbacks=callbacks,
+        )
+
     def report_store(self, reports_url: str | None, default: str = "drills") -> ReportStore:
         """Where drill (and rehearsal) reports are kept: a folder, or an S3 bucket and prefix;
         without ``reports_url`` the folder ``default`` in the user's data directory."""
@@ -328,9 +336,7 @@ class Factory:
         objects = open_store(
             url,
             option="--reports-url",
-            region=self.region,
-            profile=self.profile,
-            endpoint_url=self.endpoint_url,
+            **self.aws(),
             narrow=False,  # a reports folder the user named keeps the mode they gave it
         )
         return ReportStore(objects)

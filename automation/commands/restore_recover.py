@@ -118,22 +118,14 @@ def cleanup_command(
 ) -> None:
     """Delete the renamed original of a finished restore (final snapshot, backups kept)."""
     from automation.commands.progress import progress_streams
-    from automation.runbook.runbook import NO_ENGINE, Callbacks, Runbook
+    from automation.runbook.runbook import Callbacks
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
     context = factory_of(ctx)
     can_confirm(context, yes)
-    lock = context.lock(backend_url)
     notify, _, status = progress_streams(json_output)
-    runbook = Runbook(
-        rds=context.rds(),
-        engine=NO_ENGINE,
-        clock=context.clock,
-        backend=lock.backend,
-        lock=lock,
-        callbacks=Callbacks(notify=notify, on_poll=status),
-    )
+    runbook = context.lock_runbook(backend_url, Callbacks(notify=notify, on_poll=status))
     approved = runbook.cleanup_plan(db)
     confirm(context, yes, approved.question())
     done = runbook.cleanup(db, approved)
@@ -156,22 +148,18 @@ def unlock_command(
     backend_url: BackendOpt = None,
 ) -> None:
     """Break the lock a crashed restore command left on a database (shows who held it)."""
-    from automation.runbook.runbook import NO_ENGINE, Runbook
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
     context = factory_of(ctx)
     can_confirm(context, yes, "breaks the restore lock of a database")
-    lock = context.lock(backend_url)
-    runbook = Runbook(
-        rds=context.rds(), engine=NO_ENGINE, clock=context.clock, backend=lock.backend, lock=lock
-    )
+    runbook = context.lock_runbook(backend_url)
     state = runbook.lock_state(db)
     if not state.locked:
         if json_output:
             echo_json({"database": db, "locked": False, "done": []})
         else:
-            typer.echo(f"{state.describe()} (backend {lock.backend}); nothing to do")
+            typer.echo(f"{state.describe()} (backend {runbook.context.backend}); nothing to do")
         return
     typer.echo(state.describe(), err=True)
     confirm(
