@@ -6,7 +6,7 @@ which stack, the last completed step); the instances are told apart by their Dbi
 the stack state holds the restored instance. Every step is safe to repeat, so a run that
 crashed anywhere continues with ``restore resume`` (or the same ``restore run``), even on
 another machine that shares the state backend. Nothing here deletes an instance except
-:meth:`Runbook.cleanup` and, with an explicit flag, :meth:`Runbook.rollback` (both with a final
+the runbook's ``cleanup`` and, with an explicit flag, its ``rollback`` (both with a final
 snapshot).
 """
 
@@ -43,9 +43,8 @@ from automation.runbook.record import (
 from automation.runbook.rollback import Rollback
 from automation.runbook.status import NO_ENGINE, run_status
 from automation.runbook.unlock import LockState, Unlock
-from sccos_backup.aws.rds import Instance, RdsAdapter
+from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.restore.lock import DatabaseLock
-from sccos_backup.restore.plan import RestorePlan
 from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.waiting import Callbacks
 
@@ -157,76 +156,25 @@ class Runbook:
         self.rollbacks = Rollback(context, self.finder)
         self.cleanups = Cleanup(context, self.finder)
         self.unlocks = Unlock(context, self.finder)
-
-    # -- finding runs ---------------------------------------------------------------------------
-
-    def runs(self, db_identifier: str) -> list[RunRecord]:
-        return self.finder.runs(db_identifier)
-
-    def active_run(self, db_identifier: str) -> RunRecord | None:
-        return self.finder.active_run(db_identifier)
-
-    def lineage(self, db_identifier: str) -> tuple[str, ...]:
-        return self.finder.lineage(db_identifier)
-
-    def approved_plan(self, record: RunRecord) -> RestorePlan:
-        return self.finder.approved_plan(record)
-
-    # -- starting and resuming ------------------------------------------------------------------
-
-    def check_can_start(self, plan: RestorePlan) -> None:
-        self.starter.check_can_start(plan)
-
-    def start(self, plan: RestorePlan) -> RunSummary:
-        return self.starter.start(plan)
-
-    def resume(
-        self, db_identifier: str, *, resync: bool | None = None, maintenance_env: str | None = None
-    ) -> RunSummary:
-        return self.resumer.resume(db_identifier, resync=resync, maintenance_env=maintenance_env)
-
-    # -- rolling back, cleaning up, unlocking ---------------------------------------------------
-
-    def rollback_target(self, db_identifier: str, *, force: bool = False) -> RunRecord:
-        return self.rollbacks.rollback_target(db_identifier, force=force)
+        # What it does is its collaborators' own methods, handed out as they are.
+        self.runs = self.finder.runs
+        self.active_run = self.finder.active_run
+        self.lineage = self.finder.lineage
+        self.approved_plan = self.finder.approved_plan
+        self.check_can_start = self.starter.check_can_start
+        self.start = self.starter.start
+        self.resume = self.resumer.resume
+        self.rollback_target = self.rollbacks.rollback_target
+        self.rollback = self.rollbacks.rollback
+        self.failed_restored = self.rollbacks.failed.failed_restored
+        self.cleanup_target = self.cleanups.cleanup_target
+        self.cleanup_plan = self.cleanups.cleanup_plan
+        self.cleanup = self.cleanups.cleanup
+        self.lock_state = self.unlocks.lock_state
+        self.unlock = self.unlocks.unlock
 
     def rollback_preview(
         self, db_identifier: str, *, force: bool = False, delete_restored: bool = False
     ) -> list[str]:
         record = self.rollbacks.rollback_target(db_identifier, force=force)
         return self.rollbacks.preview.lines(record, delete_restored=delete_restored)
-
-    def failed_restored(self, record: RunRecord) -> list[Instance]:
-        return self.rollbacks.failed.failed_restored(record)
-
-    def rollback(
-        self,
-        db_identifier: str,
-        *,
-        delete_restored: bool = False,
-        delete_failed: bool = False,
-        force: bool = False,
-        refresh_skipped: str | None = None,
-    ) -> list[str]:
-        return self.rollbacks.rollback(
-            db_identifier,
-            delete_restored=delete_restored,
-            delete_failed=delete_failed,
-            force=force,
-            refresh_skipped=refresh_skipped,
-        )
-
-    def cleanup_target(self, db_identifier: str) -> RunRecord:
-        return self.cleanups.cleanup_target(db_identifier)
-
-    def cleanup_plan(self, db_identifier: str) -> CleanupPlan:
-        return self.cleanups.cleanup_plan(db_identifier)
-
-    def cleanup(self, db_identifier: str, approved: CleanupPlan) -> CleanupPlan:
-        return self.cleanups.cleanup(db_identifier, approved)
-
-    def lock_state(self, db_identifier: str) -> LockState:
-        return self.unlocks.lock_state(db_identifier)
-
-    def unlock(self, state: LockState) -> list[str]:
-        return self.unlocks.unlock(state)

@@ -13,7 +13,6 @@ from sccos_backup import errors
 from sccos_backup.aws.rds import RdsAdapter
 from sccos_backup.restore.planfile import PlanStore
 from sccos_backup.restore.source import iso
-from sccos_backup.restore.spec import RestoreSpec
 from sccos_backup.restore.steps import CheckPreconditions
 
 
@@ -101,30 +100,13 @@ def run_status(
 
 
 class _StatusEngine:
-    """For status and cleanup, which read tags and instances and never reach the engine."""
+    """For status and cleanup, which read tags and instances and never reach the engine: every
+    call that would run Pulumi refuses."""
 
-    def ensure_ready(self) -> None:  # pragma: no cover - never called
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never called
         raise errors.EngineError("this command does not use Pulumi")
 
-    def up(
-        self, stack: str, spec: RestoreSpec, on_output: Any
-    ) -> dict[str, Any]:  # pragma: no cover
-        raise errors.EngineError("this command does not use Pulumi")
-
-    def preview_changes(
-        self, stack: str, spec: RestoreSpec, on_output: Any
-    ) -> int:  # pragma: no cover
-        raise errors.EngineError("this command does not use Pulumi")
-
-    def changes(
-        self, stack: str, spec: RestoreSpec, on_output: Any
-    ) -> dict[str, int]:  # pragma: no cover
-        raise errors.EngineError("this command does not use Pulumi")
-
-    def refresh(
-        self, stack: str, on_output: Any, *, clear_pending_creates: bool = False
-    ) -> None:  # pragma: no cover
-        raise errors.EngineError("this command does not use Pulumi")
+    ensure_ready = up = preview_changes = changes = refresh = _refuse
 
     def outputs(self, stack: str) -> dict[str, Any] | None:  # pragma: no cover
         return None
