@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from automation.commands.render import echo_steps
 from sccos_backup.drill.plan import DrillPlan
 from sccos_backup.drill.report import DrillReport
 
@@ -38,10 +39,7 @@ def render_drill_plan(plan: DrillPlan) -> None:
     typer.echo(f"  copy:    {plan.names.target}")
     typer.echo(f"  stack:   {plan.names.stack}")
     typer.echo("")
-    typer.echo("Steps:")
-    for number, step in enumerate(plan.steps, 1):
-        marker = "" if step.changes else "  (no change)"
-        _echo_wrapped(f"  {number:2d}. ", f"{step.title}{marker}", 6)
+    echo_steps(plan.steps)
     typer.echo("")
     typer.echo("Every captured setting of the original, except (deliberately):")
     for item in data["differences"]:

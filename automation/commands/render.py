@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from automation.runbook.runbook import RunSummary
@@ -21,10 +22,24 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def echo_steps(steps: Iterable[Any]) -> None:
+    """A plan's numbered steps (restore or drill), each wrapped to the terminal; a step that
+    changes nothing says so."""
+    import typer
+
+    from automation.commands.columns import width, wrap
+
+    typer.echo("Steps:")
+    for number, step in enumerate(steps, 1):
+        marker = "" if step.changes else "  (no change)"
+        lines = wrap(f"{step.title}{marker}", width() - 6)
+        typer.echo(f"  {number:2d}. " + "\n      ".join(lines))
+
+
 def render_plan(plan: RestorePlan) -> None:
     import typer
 
-    from automation.commands.columns import two_columns, width, wrap
+    from automation.commands.columns import two_columns
 
     request = plan.request
     typer.echo(f"Restore plan for {request.db_identifier} ({request.strategy})")
@@ -33,11 +48,7 @@ def render_plan(plan: RestorePlan) -> None:
     typer.echo(f"  original to: {plan.names.aside}")
     typer.echo(f"  stack:       {plan.stack}")
     typer.echo("")
-    typer.echo("Steps:")
-    for number, step in enumerate(plan.steps, 1):
-        marker = "" if step.changes else "  (no change)"
-        lines = wrap(f"{step.title}{marker}", width() - 6)
-        typer.echo(f"  {number:2d}. " + "\n      ".join(lines))
+    echo_steps(plan.steps)
     typer.echo("")
     typer.echo("Settings (declared as the original unless a line says otherwise):")
     rows: list[tuple[str, str]] = [("SETTING", "ORIGINAL")]
