@@ -203,7 +203,7 @@ class DrillDriver:
                 kept=request.keep,
                 verification=tuple(checks),
                 check=check,
-                cost=_cost(copy),
+                cost=cost_of(copy),
                 differences=differences,
                 problems=tuple(problems),
                 notes=tuple(notes),
@@ -302,7 +302,9 @@ def _title(steps: tuple[Any, ...], key: str) -> str:
     return next((s.title for s in steps if s.key == key), key)
 
 
-def _cost(copy: Instance) -> dict[str, Any]:
+def cost_of(copy: Instance) -> dict[str, Any]:
+    """What an instance's running costs depend on (its class, Multi-AZ and storage), for a
+    report of what a copy of it costs."""
     raw = copy.raw
     return {
         "instanceClass": raw.get("DBInstanceClass"),

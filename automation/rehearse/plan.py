@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from automation.drill.driver import cost_of
 from sccos_backup import errors
 from sccos_backup.aws.rds import Instance, RdsAdapter, Snapshot
 from sccos_backup.backups.listing import observe_snapshots
@@ -121,16 +122,8 @@ class RehearsalPlan:
         ]
 
     def cost(self) -> dict[str, Any]:
-        raw = self.production.raw
-        return {
-            "instanceClass": raw.get("DBInstanceClass"),
-            "multiAZ": bool(raw.get("MultiAZ", False)),
-            "storageType": raw.get("StorageType"),
-            "allocatedStorageGiB": raw.get("AllocatedStorage"),
-            "iops": raw.get("Iops"),
-            "storageThroughput": raw.get("StorageThroughput"),
-            "instancesAtOnce": 2 if self.request.strategy is Strategy.IN_PLACE else 3,
-        }
+        at_once = 2 if self.request.strategy is Strategy.IN_PLACE else 3
+        return {**cost_of(self.production), "instancesAtOnce": at_once}
 
     def restore_point(self) -> dict[str, Any]:
         """The snapshot both restores start from (snake_case keys)."""
