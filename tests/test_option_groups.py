@@ -58,3 +58,13 @@ def test_a_field_declared_by_the_command_keeps_its_place_and_reaches_the_group()
     result = CliRunner().invoke(app, ["command", "--first", "b"])
     assert result.exit_code == 0, result.output
     assert seen == [(Group(first="b"), "b")]
+
+
+def test_every_restore_choice_is_one_a_saved_plan_decides() -> None:
+    """A choice added to RestoreChoices is refused beside ``restore run --plan`` too."""
+    from dataclasses import fields
+
+    from automation.commands.options import RestoreChoices
+    from automation.commands.restore_run import _PLANNED
+
+    assert set(_PLANNED) == {f.name for f in fields(RestoreChoices)} | {"jenkins_job"}
