@@ -3,6 +3,11 @@
 A ``before-send`` handler on a boto3 client answers chosen attempts itself, so botocore's own
 retry logic (standard mode) sees exactly what AWS would send. botocore's backoff sleeps are
 recorded instead of slept (``record_backoff``).
+
+botocore 1.44 calls every ``before-send`` handler and uses the first answer
+(``endpoint._do_get_response``), so the handler runs first and, when it answers, points the
+request away from the server's URL: moto answering it in process (tests/support/in_process_aws.py)
+would otherwise carry out the call the fault says failed.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ class Faults:
     injected: Counter[str] = field(default_factory=Counter)
 
     def attach(self, client: Any) -> Any:
-        client.meta.events.register("before-send", self._before_send)
+        client.meta.events.register_first("before-send", self._before_send)
         return client
 
     def _before_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
@@ -72,7 +77,9 @@ class Faults:
             else:
                 kind = "Receiver" if status >= 500 else "Sender"
                 body = _XML.format(kind=kind, code=code, message=message).encode()
-            return AWSResponse(request.url, status, {}, _Raw(body))
+            answer = AWSResponse(request.url, status, {}, _Raw(body))
+            request.url = "fault:" + request.url  # not for moto: this attempt failed
+            return answer
         return None
 
 

@@ -24,6 +24,8 @@ from tests.support.pipelines import create_pipelines
 
 __all__ = ["record_backoff"]  # the fixture, used by name
 
+pytestmark = pytest.mark.aws_in_process
+
 #: Every AWS operation `restore run --maintenance prod --safety-snapshot` makes, in both
 #: strategies (a test below checks that this list is complete).
 RUNBOOK_OPERATIONS = [
