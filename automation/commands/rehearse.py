@@ -23,6 +23,7 @@ from automation.commands.options import (
     JenkinsUserOpt,
     JsonOpt,
     NoResyncOpt,
+    RunSettings,
     SnapshotOpt,
     StoreOpt,
     StrategyOpt,
@@ -214,6 +215,16 @@ def rehearse_command(
         work_dir=work_dir, backend_url=backend_url, json_output=json_output, resync=resync
     )
     rehearsal = _rehearsal(context, runbook, jobs)
+    settings = RunSettings(
+        backend_url=backend_url,
+        work_dir=work_dir,
+        jenkins_url=jenkins_url,
+        jenkins_user=jenkins_user,
+        jenkins_token=jenkins_token,
+        jenkins_job=plan.names.job,
+        store=store,
+    )
+    _check_ready(context, plan, settings, json_output=json_output)
     rehearsal.check_can_start(plan)
     if not json_output:
         _render_plan(plan)
@@ -233,6 +244,34 @@ def rehearse_command(
         echo_json({**report.as_dict(), "report": location})
     else:
         _render_report(report, location)
+
+
+def _check_ready(
+    context: Factory, plan: RehearsalPlan, settings: RunSettings, *, json_output: bool
+) -> None:
+    """The checks `restore run` makes (as `sccos-backup doctor`), of a run of production with
+    the rehearsal's snapshot, strategy, maintenance and re-sync on the rehearsal's own job: the
+    same identity, rights, engine, backend and lock, KMS key, instance class, pipelines and
+    Jenkins a rehearsal needs. Refuses before anything is created, as `restore run` does."""
+    from automation.commands.doctor import refuse_unless_ready
+    from sccos_backup.restore.plan import RestoreRequest
+    from sccos_backup.restore.prepare import prepare
+    from sccos_backup.restore.source import SourceChoice
+
+    request = plan.request
+    run = RestoreRequest(
+        db_identifier=request.db_identifier,
+        choice=SourceChoice(snapshot=plan.snapshot.identifier),
+        strategy=request.strategy,
+        maintenance_env=request.maintenance_env,
+        resync=request.resync,
+        resync_job=plan.names.job,
+        # The snapshot the rehearsal chose (production's, or one named with --snapshot) is
+        # its source on purpose, as the rehearsal's own runs name it.
+        from_database=plan.snapshot.resource_id or None,
+    )
+    checked = prepare(context.rds(), run, context.clock())
+    refuse_unless_ready(context, checked, settings, json_output=json_output)
 
 
 def _write(context: Factory, reports_url: str | None, report: RehearsalReport) -> str:

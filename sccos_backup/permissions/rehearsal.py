@@ -11,7 +11,9 @@ from sccos_backup.permissions.statements import (
     MAINTENANCE,
     MODIFY_INSTANCES,
     RDS,
+    READ_ORDERABLE,
     RESTORE_READS,
+    SIMULATE_CALLER,
     TAG_INSTANCES,
     Statement,
     with_groups,
@@ -49,6 +51,8 @@ REHEARSE: tuple[Statement, ...] = (
     *LIKE_THE_ORIGINAL,
     REHEARSAL_DELETE,
     MAINTENANCE,
+    SIMULATE_CALLER,
+    READ_ORDERABLE,
     *STATE,
     *REPORTS,
 )

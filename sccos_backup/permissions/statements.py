@@ -288,9 +288,9 @@ SIMULATE_CALLER = Statement(
     sid="SimulateOwnRights",
     actions=("iam:SimulatePrincipalPolicy",),
     resources=("arn:{partition}:iam::{account}:user/*", "arn:{partition}:iam::{account}:role/*"),
-    why="`doctor` and `restore plan | run` ask IAM, before anything changes, what it would "
-    "decide for each action the run takes (simulating the caller's own user or role). "
-    "Without it that check says unknown, not failed.",
+    why="`doctor`, `restore plan | run` and `restore rehearse` ask IAM, before anything "
+    "changes, what it would decide for each action the run takes (simulating the caller's own "
+    "user or role). Without it that check says unknown, not failed.",
 )
 
 READ_ORDERABLE = Statement(
