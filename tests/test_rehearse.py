@@ -17,7 +17,12 @@ import pytest
 
 from automation.commands.factory import Factory
 from automation.rehearse.driver import Rehearsal, RehearsalCallbacks
-from automation.rehearse.plan import TAG_REHEARSAL, RehearsalRequest, prepare_rehearsal
+from automation.rehearse.plan import (
+    DEFAULT_COMMAND,
+    TAG_REHEARSAL,
+    RehearsalRequest,
+    prepare_rehearsal,
+)
 from automation.rehearse.report import downtime, run_seconds
 from automation.runbook.runbook import Callbacks, Runbook
 from sccos_backup.aws.rds import RdsAdapter, make_rds_client
@@ -170,6 +175,8 @@ def test_a_rehearsal_runs_the_whole_runbook_leaves_nothing_and_reports_the_clock
     script = read_shell_job(created.body.decode()).script
     assert "echo 'sccos-backup rehearsal: no sync:data'" in script
     assert "vendor/bin/console" not in script, "the job runs the harmless command"
+    titles = [s["title"] for r in report["runs"] for s in r["steps"] if s["key"] == "resync"]
+    assert titles == [f"Run `{DEFAULT_COMMAND}` in Jenkins (job '{job}')"] * 2, titles
     # The runbook ran on the stand-in, twice, with a rollback between.
     stand_in = report["standIn"]
     assert stand_in == f"shop-rehearsal-{report['rehearsal']}"

@@ -228,6 +228,7 @@ class Rehearsal:
             maintenance_env=plan.request.maintenance_env,
             resync=plan.request.resync,
             resync_job=plan.names.job,
+            resync_command=plan.request.command,
             from_database=plan.production.resource_id,
         )
         now = max(self.clock(), plan.planned_at + timedelta(minutes=index))

@@ -27,6 +27,7 @@ from sccos_backup.restore.source import (
 from sccos_backup.restore.spec import RestoreSpec
 from sccos_backup.restore.steps import (
     DEFAULT_RESYNC_JOB,
+    SYNC_DATA,
     CheckPreconditions,
     CutOver,
     MaintenanceOff,
@@ -65,6 +66,8 @@ class RestoreRequest:
     safety_snapshot: bool = False
     resync: bool = True
     resync_job: str = DEFAULT_RESYNC_JOB
+    #: What the re-sync job runs instead of ``sync:data`` (a rehearsal's harmless command).
+    resync_command: str | None = None
     #: The database (DbiResourceId or identifier) the operator named as the source's, where it
     #: is not the original nor an earlier incarnation of it (``--from-database``).
     from_database: str | None = None
@@ -170,7 +173,9 @@ def build_steps(request: RestoreRequest, names: Names, source: RestoreSource) ->
     env = request.maintenance_env
     on: list[Step] = [MaintenanceOn(env)] if env else []
     off: list[Step] = [MaintenanceOff(env)] if env else []
-    resync: list[Step] = [Resync(request.resync_job)] if request.resync else []
+    resync: list[Step] = (
+        [Resync(request.resync_job, request.resync_command or SYNC_DATA)] if request.resync else []
+    )
     rename = RenameOriginal(db, names.aside)
     described = source.describe()
     if request.strategy is Strategy.IN_PLACE:

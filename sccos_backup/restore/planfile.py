@@ -106,6 +106,7 @@ def plan_document(plan: RestorePlan) -> dict[str, Any]:
             "safety_snapshot": request.safety_snapshot,
             "resync": request.resync,
             "resync_job": request.resync_job,
+            "resync_command": request.resync_command,
             "from_database": request.from_database,
         },
         "names": asdict(plan.names),
@@ -192,6 +193,7 @@ def _plan(data: Mapping[str, Any]) -> RestorePlan:
         safety_snapshot=bool(options.get("safetySnapshot")),
         resync=bool(options.get("resync", True)),
         resync_job=str(options.get("resyncJob") or DEFAULT_RESYNC_JOB),
+        resync_command=options.get("resyncCommand"),
         from_database=options.get("fromDatabase"),
     )
     n = data["names"]

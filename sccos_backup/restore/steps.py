@@ -134,11 +134,17 @@ class VerifyFinal(Verify):
     key: ClassVar[str] = "verify-final"
 
 
+#: What the re-sync job runs unless the run names another command.
+SYNC_DATA = "vendor/bin/console sync:data"
+
+
 @dataclass(frozen=True)
 class Resync(Step):
     job: str
+    #: What the job runs: ``sync:data`` unless another command is named (a rehearsal's echo).
+    command: str = SYNC_DATA
     key: ClassVar[str] = "resync"
-    template: ClassVar[str] = "Run `vendor/bin/console sync:data` in Jenkins (job '{job}')"
+    template: ClassVar[str] = "Run `{command}` in Jenkins (job '{job}')"
 
 
 #: Every step type by its recorded key.
