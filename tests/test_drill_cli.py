@@ -312,3 +312,20 @@ def test_two_drills_in_the_same_minute_keep_both_reports(
     assert len(stored) == 2, f"one report overwrote the other: {stored}"
     history = cli("drill", "history", "shop", "--json")
     assert len(json.loads(history.stdout)["drills"]) == 2
+
+
+def test_the_first_step_says_what_the_drill_checks_and_that_run_checks_again(
+    moto: str, rds: Any, shop: Any, tmp_path: Path
+) -> None:
+    cli = Cli(moto, tmp_path)
+    planned = cli("drill", "plan", "shop", "--snapshot", "shop-nightly", "--json")
+    first = json.loads(planned.stdout)["steps"][0]["title"]
+    assert "done for this plan" not in first, first
+    assert "not the checks of `sccos-backup doctor`" in first, first
+    assert "`drill run` makes a new plan and checks again before it creates the copy" in first
+    # ... and it does: a precondition broken after the plan stops the run before any change.
+    rds.delete_db_snapshot(DBSnapshotIdentifier="shop-nightly")
+    before = aws_state(rds)
+    ran = cli("drill", "run", "shop", "--snapshot", "shop-nightly", "--yes")
+    one_error_line(ran, 3, "'shop-nightly' does not exist")
+    assert aws_state(rds) == before

@@ -223,7 +223,14 @@ def drill_settings(
 def drill_steps(request: DrillRequest, names: DrillNames, source: str) -> tuple[Step, ...]:
     db = request.db_identifier
     steps = [
-        Step("preconditions", "Check every precondition (done for this plan)", False),
+        Step(
+            "preconditions",
+            "Check the restore's preconditions (the original, the source and its restore window, "
+            "storage, encryption, parameter group family, free names) as this plan is made, not "
+            "the checks of `sccos-backup doctor`; `drill run` makes a new plan and checks again "
+            "before it creates the copy",
+            False,
+        ),
         Step(
             "up",
             f"pulumi up on stack '{names.stack}': restore '{names.target}' from {source}; "
