@@ -3,7 +3,6 @@ a switch that crashes the run after a chosen step."""
 
 from __future__ import annotations
 
-import functools
 import socket
 import subprocess
 import sys
@@ -39,7 +38,6 @@ class DyingLockStore(FolderStore):
         super().delete(key)
 
 
-@functools.cache
 def gone_holder() -> str:
     """A lock holder on this host whose process has ended, as a killed run leaves it."""
     return f"tester@{socket.gethostname()} pid {gone_pid()}"
@@ -169,7 +167,15 @@ def crashed(world: World, crash_at: str, **options: Any) -> Any:
 
 
 def gone_pid() -> int:
-    """The pid of a process that has ended (reaped: no such process any more)."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
+    """A pid no process has, as a killed run's pid is once it is reaped.
+
+    Linux allocates pids below ``/proc/sys/kernel/pid_max``, so that value itself is never a live
+    process. The pid of a child that ended is not stable: on a busy machine the kernel gives it to
+    a new process within seconds (pid_max is 32768 here), and a lock naming it then looks held.
+    """
+    try:
+        return int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):  # not Linux: a reaped child, the best there is
+        process = subprocess.Popen([sys.executable, "-c", "pass"])
+        process.wait()
+        return process.pid
