@@ -308,3 +308,57 @@ def test_the_cli_prompt_names_the_deletion_and_a_yes_is_the_consent(
     assert agreed.exit_code == 0, agreed.output
     assert instances(rds)["shop"]["DbiResourceId"] == unprotected["DbiResourceId"]
     assert set(instances(rds)) == {"shop"}
+
+
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_after_a_crash_during_the_delete_the_preview_says_the_rollback_waits_for_it(
+    moto: str, rds: Any, unprotected: dict[str, Any], tmp_path: Path, strategy: Strategy
+) -> None:
+    """The question a second rollback asks lists what it will do: it waits for the delete the
+    first one asked for, and neither renames nor deletes that instance again."""
+    clock = FakeClock()
+    world = World(moto, tmp_path / "state", clock)
+    plan = _failed_run(world, strategy, "incompatible-restore")
+    slow = SlowDeletes(world.rds._client, clock=clock, sleep=clock.sleep)
+    world.runbook.rds = slow
+    slow.crash_after = "delete"
+    with pytest.raises(Crash):
+        world.runbook.rollback("shop", delete_failed=True)
+
+    second = World(moto, tmp_path / "state", clock)
+    again = SlowDeletes(second.rds._client, clock=clock, sleep=clock.sleep)
+    again.pending = slow.pending
+    second.runbook.rds = again
+    for delete_restored in (False, True):
+        preview = second.runbook.rollback_preview("shop", delete_restored=delete_restored)
+        assert not any("rename the restored" in line for line in preview), preview
+        assert not any("final snapshot" in line for line in preview), preview
+        assert any(
+            f"wait until the failed restored '{plan.restore_as}'" in line
+            and "being deleted" in line
+            for line in preview
+        ), preview
+
+
+def test_the_failed_instance_is_checked_again_just_before_it_is_deleted(
+    moto: str, rds: Any, unprotected: dict[str, Any], tmp_path: Path
+) -> None:
+    """RDS deletes by name: when another instance has taken the failed one's name since the
+    rollback looked (replaced by hand while the rollback tagged the run or turned maintenance
+    on), it is not deleted."""
+    from tests.conftest import give_resource_id
+
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = _failed_run(world, Strategy.IN_PLACE, "failed")
+    adapter = world.runbook.rds
+    tag = adapter.add_tags
+
+    def tag_then_replaced(arn: str, tags: dict[str, str]) -> None:
+        tag(arn, tags)
+        give_resource_id("shop", "db-TOOKTHENAME00000000000000")
+
+    adapter.add_tags = tag_then_replaced  # type: ignore[method-assign]
+    with pytest.raises(errors.PreconditionFailed, match="db-TOOKTHENAME"):
+        world.runbook.rollback("shop", delete_failed=True)
+    assert instances(rds)["shop"]["DbiResourceId"] == "db-TOOKTHENAME00000000000000"
+    assert plan.names.aside in instances(rds)

@@ -75,6 +75,7 @@ class FailedRestores:
         """Delete the run's own failed restored instance, without a final snapshot (RDS takes
         none in this state); turn its deletion protection off first, which RDS may refuse."""
         name = holder.identifier
+        self._check_still_there(record, holder)
         self.context.callbacks.notify(
             f"-> delete the failed restored '{name}' ({holder.resource_id}, {holder.status}) "
             "without a final snapshot"
@@ -98,6 +99,27 @@ class FailedRestores:
         return (
             f"failed restored instance '{name}' ({holder.resource_id}, {holder.status}) deleted "
             "without a final snapshot (RDS takes none in this state)"
+        )
+
+    def _check_still_there(self, record: RunRecord, holder: Instance) -> None:
+        """RDS deletes by name: refuse when the name no longer answers as the failed instance
+        found before the rollback tagged the run (and, for a finished run, turned maintenance
+        on), so an instance that took the name since is never deleted."""
+        name = holder.identifier
+        now = self.context.rds.find_instance(name)
+        if (
+            now is not None
+            and now.resource_id == holder.resource_id
+            and now.status in DELETE_ONLY_STATES
+        ):
+            return
+        found = "gone" if now is None else f"{now.resource_id}, {now.status}"
+        parked = self.finder.original(record).identifier
+        raise errors.PreconditionFailed(
+            f"'{name}' is no longer the failed restored instance the rollback found "
+            f"({holder.resource_id}, {holder.status}): now {found}; nothing was deleted, the "
+            f"original is kept as '{parked}'. Check the RDS console, then run `sccos-backup "
+            f"restore rollback {record.request.db_identifier}` again"
         )
 
     def deleting(self, record: RunRecord) -> list[Instance]:
@@ -139,7 +161,13 @@ class RollbackPreview:
         if record.step == DONE and record.request.maintenance_env:
             lines.append(f"turn maintenance mode on ({record.request.maintenance_env})")
         failed = self.failed.failed_restored(record)
-        deleted = {h.identifier for h in failed}
+        deleting = self.failed.deleting(record)
+        deleted = {h.identifier for h in (*failed, *deleting)}
+        for holder in deleting:
+            lines.append(
+                f"wait until the failed restored '{holder.identifier}' ({holder.resource_id}) "
+                "is gone: it is being deleted, as an earlier rollback of this run asked"
+            )
         for holder in failed:
             protection = (
                 "; deletion protection is on: RDS is asked to turn it off first"
