@@ -230,6 +230,9 @@ class DatabaseLock:
         if self._store.create(key, mine.to_bytes()):
             return mine
         held = self.holder(database, scope)
+        if held is not None and held.token == mine.token:
+            # A retried write (its first attempt's answer lost) was refused by our own lock.
+            return mine
         if take_over and run and held and held.run == run and held.gone(self._clock()):
             self._store.delete(key)
             if self._store.create(key, mine.to_bytes()):  # another resumer may have been first
