@@ -140,13 +140,45 @@ class SnapshotCalls:
     def create_snapshot(
         self, instance_identifier: str, snapshot_identifier: str, tags: Mapping[str, str]
     ) -> Snapshot:
+        import botocore.exceptions
+
         with translate(f"creating snapshot '{snapshot_identifier}' of '{instance_identifier}'"):
-            created = self._client.create_db_snapshot(
-                DBInstanceIdentifier=instance_identifier,
-                DBSnapshotIdentifier=snapshot_identifier,
-                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-            )
+            try:
+                created = self._client.create_db_snapshot(
+                    DBInstanceIdentifier=instance_identifier,
+                    DBSnapshotIdentifier=snapshot_identifier,
+                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+                )
+            except botocore.exceptions.ClientError as error:
+                made = self._made_by_a_lost_attempt(
+                    error.response, instance_identifier, snapshot_identifier, tags
+                )
+                if made is None:
+                    raise
+                return made
         return Snapshot.from_api(created["DBSnapshot"])
+
+    def _made_by_a_lost_attempt(
+        self,
+        response: Mapping[str, Any],
+        instance_identifier: str,
+        snapshot_identifier: str,
+        tags: Mapping[str, str],
+    ) -> Snapshot | None:
+        """The snapshot a retried CreateDBSnapshot was refused for because an earlier attempt
+        of the same call, whose answer was lost, made it (botocore retries 5xx answers and
+        transport failures): of the same instance and carrying the tags sent; else None."""
+        code = response.get("Error", {}).get("Code")
+        if code not in {"DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault"}:
+            return None
+        if not response.get("ResponseMetadata", {}).get("RetryAttempts"):
+            return None
+        found = self.find_snapshot(snapshot_identifier)
+        if found is None or found.instance_identifier != instance_identifier:
+            return None
+        if any(found.tag(key) != value for key, value in tags.items()):
+            return None
+        return found
 
     def delete_snapshot(self, snapshot_identifier: str) -> None:
         with translate(f"deleting snapshot '{snapshot_identifier}'"):
