@@ -230,7 +230,8 @@ def _fail_what_up_creates(engine: Any) -> None:
     engine.up = up
 
 
-#: One worker should run every test of this group (pytest-xdist), as once it did again.
+#: One worker runs every test of this group (pytest-xdist; pyproject keeps pytest below 9.2 for
+#: it), so the other goes on with the rest of the suite meanwhile.
 pytestmark = pytest.mark.xdist_group("permissions")
 
 
