@@ -120,7 +120,9 @@ def test_a_silent_endpoint_fails_with_one_line_naming_it(
     took = time.monotonic() - started
     one_error_line(result, 1, silent.url, "did not answer", "--endpoint-url")
     assert 2 <= silent.accepted <= 3, "retried, then stopped by the deadline"
-    assert took < 0.6 + 0.3 + 2 + 1, took
+    # Without the deadline botocore makes all 8 attempts with backoff (counted above); the bound
+    # leaves room for a loaded CI machine (4.9 s was seen at load 14), not for more retries.
+    assert took < 15, took
 
 
 def test_the_defaults_bound_a_silent_endpoint_under_a_minute() -> None:
