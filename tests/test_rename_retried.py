@@ -46,3 +46,29 @@ def test_a_run_whose_rename_answer_was_lost_goes_on_with_the_renamed_original(
     found = instances(rds)
     assert set(found) == {"shop", plan.names.aside}, found
     assert found[plan.names.aside]["DbiResourceId"] == original["DbiResourceId"]
+
+
+def test_a_rollback_whose_renames_lost_their_answers_puts_the_original_back(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = world.plan(Strategy.IN_PLACE, SourceChoice(snapshot="shop-nightly"))
+    world.runbook.check_can_start(plan)
+    world.runbook.start(plan)
+    lost: list[str] = []
+
+    def retry_each_first(attempts: int, request_dict: Any = None, **_: Any) -> float | None:
+        body = str((request_dict or {}).get("body"))
+        if "NewDBInstanceIdentifier" in body and attempts == 1:
+            lost.append(body)
+            return 0.0
+        return None
+
+    world.rds._client.meta.events.register_first(
+        "needs-retry.rds.ModifyDBInstance", retry_each_first
+    )
+    world.runbook.rollback("shop", force=True)
+    assert len(lost) == 2, "both renames were retried after a lost answer"
+    found = instances(rds)
+    assert set(found) == {"shop", plan.names.rolled_back}, found
+    assert found["shop"]["DbiResourceId"] == original["DbiResourceId"]

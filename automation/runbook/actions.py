@@ -135,25 +135,11 @@ class StepActions:
                 raise errors.IdentifierTaken(
                     f"cannot rename '{db}' to '{aside}': that name is in use; nothing was renamed"
                 )
-            try:
-                self.context.rds.rename_instance(db, aside)
-            except errors.SccosBackupError:
-                if not self._renamed_anyway(record, aside):
-                    raise
+            self.context.rds.rename_known(original, aside)
         self.context.rds.wait_absent(
             db, resource_id=original.resource_id, **self.context.wait(self.context.timeouts.rename)
         )
         self.context.rds.wait_instance(aside, **self.context.wait(self.context.timeouts.rename))
-
-    def _renamed_anyway(self, record: RunRecord, aside: str) -> bool:
-        """Whether the original is being or was renamed to ``aside`` although the rename call
-        failed: botocore retried it after the first attempt's answer was lost, and RDS refused
-        the retry because that attempt's rename had begun."""
-        try:
-            now = self.finder.original(record)
-        except errors.SccosBackupError:
-            return False
-        return now.identifier == aside or now.status == "renaming"
 
     def _verify(self, record: RunRecord, plan: RestorePlan, identifier: str) -> None:
         spec = plan.spec_for(identifier)

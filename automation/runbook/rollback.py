@@ -124,7 +124,7 @@ class Rollback:
             self.context.callbacks.notify(
                 f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
             )
-            self.context.rds.rename_instance(holder.identifier, names.rolled_back)
+            self.context.rds.rename_known(holder, names.rolled_back)
             self.context.rds.wait_absent(
                 holder.identifier, **self.context.wait(self.context.timeouts.rename)
             )
@@ -135,7 +135,7 @@ class Rollback:
         original = self.finder.original(record)
         if original.identifier != db:
             self.context.callbacks.notify(f"-> rename '{original.identifier}' back to '{db}'")
-            self.context.rds.rename_instance(original.identifier, db)
+            self.context.rds.rename_known(original, db)
             self.context.rds.wait_absent(
                 original.identifier, **self.context.wait(self.context.timeouts.rename)
             )
