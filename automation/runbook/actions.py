@@ -10,6 +10,7 @@ from automation.runbook.context import RunContext
 from automation.runbook.finder import RunFinder
 from automation.runbook.record import TAG_RESTORED_ID, RunRecord
 from sccos_backup import errors
+from sccos_backup.aws.rds import rename_known
 from sccos_backup.restore.plan import RestorePlan
 from sccos_backup.restore.planfile import diff_lines, settings_diff
 from sccos_backup.restore.prepare import refuse_drift
@@ -135,7 +136,7 @@ class StepActions:
                 raise errors.IdentifierTaken(
                     f"cannot rename '{db}' to '{aside}': that name is in use; nothing was renamed"
                 )
-            self.context.rds.rename_known(original, aside)
+            rename_known(self.context.rds, original, aside)
         self.context.rds.wait_absent(
             db, resource_id=original.resource_id, **self.context.wait(self.context.timeouts.rename)
         )

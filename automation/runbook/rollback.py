@@ -17,7 +17,7 @@ from automation.runbook.record import (
     RunRecord,
 )
 from sccos_backup import errors
-from sccos_backup.aws.rds import Instance
+from sccos_backup.aws.rds import Instance, rename_known
 from sccos_backup.identifiers import truncate_identifier
 from sccos_backup.restore.source import iso
 from sccos_backup.waiting import poll_until
@@ -124,7 +124,7 @@ class Rollback:
             self.context.callbacks.notify(
                 f"-> rename the restored '{holder.identifier}' to '{names.rolled_back}'"
             )
-            self.context.rds.rename_known(holder, names.rolled_back)
+            rename_known(self.context.rds, holder, names.rolled_back)
             self.context.rds.wait_absent(
                 holder.identifier, **self.context.wait(self.context.timeouts.rename)
             )
@@ -135,7 +135,7 @@ class Rollback:
         original = self.finder.original(record)
         if original.identifier != db:
             self.context.callbacks.notify(f"-> rename '{original.identifier}' back to '{db}'")
-            self.context.rds.rename_known(original, db)
+            rename_known(self.context.rds, original, db)
             self.context.rds.wait_absent(
                 original.identifier, **self.context.wait(self.context.timeouts.rename)
             )

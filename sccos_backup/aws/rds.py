@@ -181,23 +181,6 @@ class RdsAdapter:
                 ApplyImmediately=True,
             )
 
-    def rename_known(self, instance: Instance, new_identifier: str) -> None:
-        """:meth:`rename_instance` of ``instance``, also when botocore retried the call after
-        the first attempt's answer was lost and RDS refused the retry because that attempt's
-        rename had begun: then ``instance`` (by its DbiResourceId) is renaming or renamed."""
-        try:
-            self.rename_instance(instance.identifier, new_identifier)
-        except errors.SccosBackupError:
-            for name in (new_identifier, instance.identifier):
-                now = self.find_instance(name)
-                if (
-                    now is not None
-                    and now.resource_id == instance.resource_id
-                    and (now.identifier == new_identifier or now.status == "renaming")
-                ):
-                    return
-            raise
-
     def modify_instance(self, identifier: str, **params: Any) -> None:
         with translate(f"modifying DB instance '{identifier}'"):
             self._client.modify_db_instance(DBInstanceIdentifier=identifier, **params)
@@ -354,3 +337,21 @@ __all__ = [
     "translate",
     "translate_aws",
 ]
+
+
+def rename_known(rds: RdsAdapter, instance: Instance, new_identifier: str) -> None:
+    """:meth:`RdsAdapter.rename_instance` of ``instance``, also when botocore retried the call
+    after the first attempt's answer was lost and RDS refused the retry because that attempt's
+    rename had begun: then ``instance`` (by its DbiResourceId) is renaming or renamed."""
+    try:
+        rds.rename_instance(instance.identifier, new_identifier)
+    except errors.SccosBackupError:
+        for name in (new_identifier, instance.identifier):
+            now = rds.find_instance(name)
+            if (
+                now is not None
+                and now.resource_id == instance.resource_id
+                and (now.identifier == new_identifier or now.status == "renaming")
+            ):
+                return
+        raise
