@@ -137,6 +137,16 @@ def make_instance(rds: Any, identifier: str = "shop", **overrides: Any) -> dict[
     return created
 
 
+def make_protected_shop(rds: Any, **overrides: Any) -> dict[str, Any]:
+    """'shop' as production runs it: Multi-AZ, deletion-protected, with its own parameter group
+    'shop-pg13' (created here); overrides win."""
+    rds.create_db_parameter_group(
+        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
+    )
+    settings = {"MultiAZ": True, "DBParameterGroupName": "shop-pg13", "DeletionProtection": True}
+    return make_instance(rds, **{**settings, **overrides})
+
+
 def give_resource_id(identifier: str, resource_id: str | None = None) -> str:
     """Give an instance of the in-process moto server a DbiResourceId of its own.
 

@@ -31,7 +31,14 @@ from sccos_backup.objects import FolderStore
 from sccos_backup.restore.lock import DatabaseLock, backend_identity
 from sccos_backup.restore.strategy import Strategy
 from tests.aws_calls import recording
-from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_error_line
+from tests.conftest import (
+    REGION,
+    FakeClock,
+    aws_state,
+    make_instance,
+    make_protected_shop,
+    one_error_line,
+)
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
 from tests.support.drill import TimedEngine as DrillEngine
@@ -71,14 +78,8 @@ def jenkins() -> Iterator[FakeJenkins]:
 @pytest.fixture
 def shop(rds: Any, moto: str, distinct_resource_ids: None) -> dict[str, Any]:
     """Production: deletion-protected, Multi-AZ, its own parameter group, a nightly snapshot."""
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    created = make_instance(
+    created = make_protected_shop(
         rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
         CopyTagsToSnapshot=True,
         Tags=[{"Key": "Environment", "Value": "production"}, {"Key": "team", "Value": "a&b"}],
     )

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from automation.cli import app
 from sccos_backup.restore.fields import BY_API
-from tests.conftest import aws_state, make_instance, one_error_line
+from tests.conftest import aws_state, make_instance, make_protected_shop, one_error_line
 from tests.support.factory import FakeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +36,8 @@ def run(moto: str, *args: str, now: datetime = NOW) -> Any:
 
 @pytest.fixture
 def shop(rds: Any) -> dict[str, Any]:
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    original = make_instance(
+    original = make_protected_shop(
         rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
         Tags=[{"Key": "Environment", "Value": "production"}, {"Key": "team", "Value": "a&b"}],
     )
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sccos_backup.backups.ownership import hourly_tags
 from sccos_backup.restore.spec import RestoreSpec
-from tests.conftest import FakeClock, make_instance
+from tests.conftest import FakeClock, make_protected_shop
 from tests.inprocess_engine import InProcessEngine
 
 #: How long the stand-in engine's `up` and `destroy` take on the injected clock.
@@ -68,14 +68,8 @@ def live_view(rds: Any) -> str:
 
 def make_shop(rds: Any) -> dict[str, Any]:
     """The live database with a named snapshot and two hourly ones."""
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    created = make_instance(
+    created = make_protected_shop(
         rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
         CopyTagsToSnapshot=True,
         PreferredBackupWindow="01:30-02:00",
         EnableCloudwatchLogsExports=["postgresql"],

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from automation.cli import app
-from tests.conftest import REGION, FakeClock, make_instance
+from tests.conftest import REGION, FakeClock, make_protected_shop
 from tests.fake_jenkins import FakeJenkins
 from tests.inprocess_engine import InProcessEngine
 from tests.support.factory import FakeFactory
@@ -29,14 +29,8 @@ def jenkins() -> Iterator[FakeJenkins]:
 def shop_with_pipelines(rds: Any, moto: str) -> dict[str, Any]:
     """'shop' (Multi-AZ, its own parameter group, deletion protection) with the snapshot
     'shop-nightly' and the maintenance pipelines of environment 'prod'."""
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    created = make_instance(
+    created = make_protected_shop(
         rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
         Tags=[{"Key": "Environment", "Value": "production"}],
     )
     rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="shop-nightly")

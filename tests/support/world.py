@@ -20,7 +20,7 @@ from sccos_backup.restore.plan import RestoreRequest, Strategy
 from sccos_backup.restore.prepare import prepare
 from sccos_backup.restore.source import SourceChoice
 from sccos_backup.restore.verify import differences
-from tests.conftest import FakeClock, make_instance
+from tests.conftest import FakeClock, make_protected_shop
 from tests.inprocess_engine import InProcessEngine, Killed
 
 
@@ -56,14 +56,8 @@ class RecordingMaintenance:
 
 @pytest.fixture
 def original(rds: Any) -> dict[str, Any]:
-    rds.create_db_parameter_group(
-        DBParameterGroupName="shop-pg13", DBParameterGroupFamily="postgres13", Description="db"
-    )
-    created = make_instance(
+    created = make_protected_shop(
         rds,
-        MultiAZ=True,
-        DBParameterGroupName="shop-pg13",
-        DeletionProtection=True,
         CopyTagsToSnapshot=True,
         PreferredBackupWindow="01:30-02:00",
         PreferredMaintenanceWindow="tue:03:00-tue:03:30",
