@@ -3,8 +3,6 @@ and every captured setting, also after a crash and a resume (not only what the p
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from sccos_backup.restore.plan import Strategy
 from sccos_backup.restore.source import PointInTimeSource, SourceChoice, iso
 from sccos_backup.restore.verify import differences
 from tests.conftest import FakeClock, make_instance
+from tests.support.restore_window import restorable_second
 from tests.support.world import Crash, World, instances
 
 pytestmark = pytest.mark.aws_in_process
@@ -47,15 +46,6 @@ class Recorder:
         return call
 
 
-def _inside_window(rds: Any) -> Any:
-    [found] = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"]
-    # moto's window runs from the creation to "now": the next whole second lies inside it a
-    # moment later.
-    inside = found["LatestRestorableTime"].replace(microsecond=0) + timedelta(seconds=1)
-    time.sleep(1.1)
-    return inside
-
-
 @pytest.mark.parametrize("crash_at", [None, "rename-original", "up"])
 def test_a_to_time_run_declares_exactly_that_time_and_the_captured_settings(
     moto: str,
@@ -65,7 +55,7 @@ def test_a_to_time_run_declares_exactly_that_time_and_the_captured_settings(
     crash_at: str | None,
 ) -> None:
     make_instance(rds, MultiAZ=True, DeletionProtection=True, BackupRetentionPeriod=7)
-    when = _inside_window(rds)
+    when = restorable_second("shop")
     clock = FakeClock()
     first = World(moto, tmp_path / "state", clock)
     plan = first.plan(Strategy.IN_PLACE, SourceChoice(to_time=when))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from tests.support.drill import (
     start_clock,
 )
 from tests.support.factory import FakeFactory
+from tests.support.restore_window import restorable_second
 
 
 class InterruptingEngine(TimedEngine):
@@ -227,12 +227,7 @@ def test_reports_in_an_s3_prefix(moto: str, rds: Any, shop: Any, tmp_path: Path)
 def test_plan_for_a_point_in_time_and_a_random_point(
     moto: str, rds: Any, shop: Any, tmp_path: Path, choice: str
 ) -> None:
-    [found] = rds.describe_db_instances(DBInstanceIdentifier="shop")["DBInstances"]
-    # moto's window runs from the creation to "now" (to the microsecond): the next whole
-    # second lies inside it a moment later.
-    inside = found["LatestRestorableTime"].replace(microsecond=0) + timedelta(seconds=1)
-    time.sleep(1.1)
-    when = inside.strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = restorable_second("shop").strftime("%Y-%m-%dT%H:%M:%SZ")
     args = [choice, when] if choice == "--to-time" else [choice]
     before = aws_state(rds)
     result = Cli(moto, tmp_path)("drill", "plan", "shop", *args, "--json")

@@ -80,7 +80,8 @@ def mirror(tmp_path: Path) -> Iterator[tuple[Mirror, str]]:
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site.root))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits for the loop's next poll (0.5 s by default).
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     yield site, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

@@ -26,7 +26,7 @@ import pathlib, signal, sys, time
 here = pathlib.Path({folder!r})
 def cancel(signum, frame):
     (here / "cancel-received").write_text(str(signum))
-    time.sleep(1.0)  # finishing the in-flight operation, writing the checkpoint
+    time.sleep(0.3)  # finishing the in-flight operation, writing the checkpoint
     (here / "cancelled").write_text("clean")
     sys.exit(255)
 signal.signal(signal.SIGINT, cancel)
