@@ -17,8 +17,10 @@ from moto.server import ThreadedMotoServer
 
 from tests.support.botocore_models import share_models
 from tests.support.in_process_aws import answered_in_process
+from tests.support.moto_answers import share_moto_answers
 
 share_models()
+share_moto_answers()
 
 # moto 5.2 builds its EC2 backends whenever RDS creates an instance (the default VPC), again
 # after every reset, and with them about 1,300 default AMIs with random ids: a third of a

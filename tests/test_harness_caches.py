@@ -1,0 +1,235 @@
+"""The test harness's shortcuts through moto (tests/support/moto_answers.py) give the answers
+moto gives without them: the same bytes for every response of a restore run, and the same
+answer for every question they remember, asked in an order that catches a wrongly keyed cache."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from sccos_backup.restore.plan import Strategy
+from sccos_backup.restore.source import SourceChoice
+from tests.conftest import REGION, FakeClock
+from tests.support.moto_answers import moto_own_answers
+from tests.support.world import World, assert_restored
+
+pytestmark = pytest.mark.aws_in_process
+
+
+@pytest.fixture
+def compared() -> Iterator[list[str]]:
+    """Every response moto serialises is serialised again without the shortcuts, and the two
+    must be the same bytes; yields the operations compared. moto 5.2.6 reads the clock while
+    serialising (an RDS instance's LatestRestorableTime): it stands still for both."""
+    import moto.rds.models
+    from moto.core.responses import ActionResult
+
+    real = ActionResult.execute_result
+    clock = moto.rds.models.utcnow
+    seen: list[str] = []
+
+    def execute_result(self: Any, context: Any) -> Any:
+        now = clock()
+        moto.rds.models.utcnow = lambda: now
+        try:
+            answered = real(self, context)
+            with moto_own_answers():
+                own = real(self, context)
+        finally:
+            moto.rds.models.utcnow = clock
+        assert answered == own, context.operation_model.name
+        seen.append(f"{context.service_model.service_name} {context.operation_model.name}")
+        return answered
+
+    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        ActionResult.execute_result = real  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_a_restore_run_gets_the_responses_moto_gives_without_the_shortcuts(
+    compared: list[str],
+    moto: str,
+    rds: Any,
+    original: dict[str, Any],
+    tmp_path: Path,
+    strategy: Strategy,
+) -> None:
+    world = World(moto, tmp_path / "state", FakeClock())
+    plan = world.plan(strategy, SourceChoice(snapshot="shop-nightly"))
+    world.runbook.start(plan)
+    assert_restored(rds, original, plan)
+    for refused in (
+        lambda: rds.describe_db_instances(DBInstanceIdentifier="nothing"),
+        lambda: rds.create_db_snapshot(DBInstanceIdentifier="shop", DBSnapshotIdentifier="x!"),
+        lambda: rds.delete_db_snapshot(DBSnapshotIdentifier="nothing"),
+    ):
+        with pytest.raises(ClientError):
+            refused()
+    others = {
+        name: boto3.client(name, region_name=REGION, endpoint_url=moto)
+        for name in ("s3", "kms", "codepipeline", "cloudwatch", "iam", "ec2", "sts")
+    }
+    others["s3"].create_bucket(
+        Bucket="state", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    others["s3"].list_buckets()
+    others["kms"].create_key(Description="state")
+    others["cloudwatch"].describe_alarms()
+    others["iam"].list_roles()
+    others["ec2"].describe_vpcs()
+    others["sts"].get_caller_identity()
+    with pytest.raises(ClientError):
+        others["codepipeline"].get_pipeline(name="nothing")
+    assert {"rds RestoreDBInstanceFromDBSnapshot", "rds DescribeDBInstances"} <= set(compared)
+    assert {"sts GetCallerIdentity", "codepipeline GetPipeline", "iam ListRoles"} <= set(compared)
+
+
+def _members(shape: Any, seen: set[int]) -> Iterator[tuple[str, Any, Any]]:
+    """Every (key, member shape, parent) below ``shape``, parents set as moto's serialiser
+    sets them."""
+    if id(shape) in seen:
+        return
+    seen.add(id(shape))
+    if shape.type_name == "structure":
+        for key, member in shape.members.items():
+            member.parent = shape
+            yield key, member, shape
+            yield from _members(member, seen)
+    elif shape.type_name == "list":
+        yield from _members(shape.member, seen)
+
+
+def test_the_keys_tried_for_each_member_are_moto_s_own_whatever_the_order_asked() -> None:
+    from moto.core.serialize import AttributePickerContext, XFormedAttributePicker
+    from moto.core.utils import get_service_model
+
+    rds = get_service_model("rds")
+    members: list[tuple[str, Any, Any]] = []
+    for name in ("DescribeDBInstances", "DescribeDBSnapshots", "CreateDBParameterGroup"):
+        members += _members(rds.operation_model(name).output_shape, set())
+
+    class DBInstance:
+        pass
+
+    class DBSnapshot:
+        pass
+
+    def aliased(aliases: dict[str, str]) -> Any:
+        class Aliased:
+            class Meta:
+                serialization_aliases = aliases
+
+        return Aliased()
+
+    # The two aliased objects' classes have one name, not one Meta.
+    objects = [
+        {},
+        DBInstance(),
+        DBSnapshot(),
+        aliased({"DBInstanceIdentifier": "name", "Status": "state"}),
+        aliased({"DBInstanceIdentifier": "other"}),
+    ]
+    picker = XFormedAttributePicker()
+    # Each member with each kind of object, then the same again with the objects reversed: a
+    # cache keyed without the class, the shape or its parent answers the second from the first.
+    for batch in (objects, objects[::-1]):
+        for key, shape, _ in members:
+            for obj in batch:
+                context = AttributePickerContext(obj=obj, key=key, shape=shape)
+                remembered = list(picker.get_possible_keys(context))
+                with moto_own_answers():
+                    own = list(picker.get_possible_keys(context))
+                assert remembered == own, (key, shape.name, type(obj).__name__)
+    # One member shape given another parent: the keys tried change with it.
+    parents = {parent.name: parent for _, _, parent in members}
+    shape = parents["DBInstance"].members["DBInstanceIdentifier"]
+    answers = {}
+    for parent in ("DBInstance", "DBSnapshot", "DBInstance"):
+        shape.parent = parents[parent]
+        context = AttributePickerContext(obj={}, key="DBInstanceIdentifier", shape=shape)
+        answers[parent] = list(picker.get_possible_keys(context))
+        with moto_own_answers():
+            assert answers[parent] == list(picker.get_possible_keys(context)), parent
+    assert answers["DBInstance"] != answers["DBSnapshot"], answers
+    # Another shape under the same key and parent: the keys tried change with it too.
+    snapshot = parents["DBSnapshot"]
+    had = vars(snapshot).get("parent")
+    snapshot.parent = parents["DBInstance"]
+    context = AttributePickerContext(obj={}, key="DBInstanceIdentifier", shape=snapshot)
+    other_shape = list(picker.get_possible_keys(context))
+    with moto_own_answers():
+        assert other_shape == list(picker.get_possible_keys(context))
+    assert other_shape != answers["DBInstance"]
+    if had is None:
+        del snapshot.parent
+    else:
+        snapshot.parent = had
+
+
+def test_whether_a_responses_class_answers_an_action_is_what_inspect_says() -> None:
+    from moto.core.responses import method_names_from_class
+    from moto.core.utils import method_names_from_class as own
+    from moto.rds.responses import RDSResponse
+    from moto.s3.responses import S3Response
+    from moto.sts.responses import TokenResponse
+
+    class Odd(RDSResponse):
+        plain = 1
+        static = staticmethod(lambda: None)
+        klass = classmethod(lambda cls: None)
+
+        @property
+        def fails(self) -> None:
+            raise AttributeError("no")
+
+        def describe_db_instances(self) -> Any:  # an override
+            return super().describe_db_instances()
+
+    for cls in (RDSResponse, S3Response, TokenResponse, Odd):
+        names = {name for klass in cls.__mro__ for name in vars(klass)}
+        names |= {"nothing_like_it", "__init__", "__class__", "mro"}
+        answer = method_names_from_class(cls)
+        real = set(own(cls))
+        assert {name for name in names if name in answer} == real & names, cls
+    answer = method_names_from_class(Odd)
+    assert "added_later" not in answer
+    Odd.added_later = lambda self: None  # type: ignore[attr-defined]
+    assert "added_later" in answer and "added_later" in own(Odd)
+
+
+def test_each_service_s_error_table_is_its_own_and_moto_s() -> None:
+    from moto.core.errors import ErrorLookupFactory
+    from moto.core.utils import get_service_model
+
+    models = [get_service_model(name) for name in ("rds", "s3", "rds", "iam")]
+    for model in models:
+        table = ErrorLookupFactory().for_service(model)
+        own = ErrorLookupFactory._create_error_lut(model)
+        for shape in model.error_shapes:
+            for code in {shape.name, shape.error_code}:
+                found = table.from_code(code)
+                assert found is not None and own.from_code(code) is not None
+                assert found.name == own.from_code(code).name == shape.name  # type: ignore[union-attr]
+    s3 = ErrorLookupFactory().for_service(models[1])
+    assert s3.from_code("DBInstanceNotFound") is None and s3.from_code("NoSuchBucket")
+
+
+def test_an_xml_name_is_refused_after_others_passed() -> None:
+    import xmltodict
+
+    xmltodict.unparse({"Ok": {"Name": "x"}})
+    for bad in ("Bad Name", "a<b", "?x"):
+        with pytest.raises(ValueError):
+            xmltodict.unparse({"Ok": {bad: "x"}})
+        with pytest.raises(ValueError):
+            xmltodict.unparse({"Ok": {bad: "x"}})
+    assert inspect.isfunction(xmltodict._validate_name)
