@@ -1,6 +1,8 @@
-"""The test harness's shortcuts through moto (tests/support/moto_answers.py) give the answers
-moto gives without them: the same bytes for every response of a restore run, and the same
-answer for every question they remember, asked in an order that catches a wrongly keyed cache."""
+"""The test harness's shortcuts through moto (tests/support/moto_answers.py) and botocore
+(tests/support/botocore_models.py) give the answers moto and botocore give without them: the
+same bytes for every response of a restore run, clients calling the same operations, and the
+same answer for every question they remember, asked in an order that catches a wrongly keyed
+cache."""
 
 from __future__ import annotations
 
@@ -233,3 +235,54 @@ def test_an_xml_name_is_refused_after_others_passed() -> None:
         with pytest.raises(ValueError):
             xmltodict.unparse({"Ok": {bad: "x"}})
     assert inspect.isfunction(xmltodict._validate_name)
+
+
+class _Caller:
+    """Stands in for a client: records what a client method asks botocore to call."""
+
+    def _make_api_call(self, operation: str, params: dict[str, Any]) -> tuple[str, Any]:
+        return operation, params
+
+
+def _calls(client_class: type, names: Iterator[str] | list[str]) -> dict[str, Any]:
+    calls: dict[str, Any] = {}
+    for name in names:
+        method = getattr(client_class, name)
+        with pytest.raises(TypeError, match=rf"^{name}\(\) only accepts keyword arguments"):
+            method(_Caller(), 1)
+        calls[name] = (method.__name__, method(_Caller(), Key=name))
+    return calls
+
+
+def test_clients_of_new_sessions_call_the_operations_botocore_s_own_methods_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import botocore.client
+    from botocore.model import ServiceModel
+
+    from tests.support.botocore_models import _SHARED
+
+    services = ("rds", "s3", "rds", "sts", "codepipeline", "s3")
+    shared = [boto3.Session(region_name=REGION).client(name) for name in services]
+    with monkeypatch.context() as own_methods:
+        own_methods.setattr(
+            botocore.client.ClientCreator, "_create_methods", _SHARED["botocore_create_methods"]
+        )
+        own = [boto3.Session(region_name=REGION).client(name) for name in services]
+    for mine, theirs in zip(shared, own, strict=True):
+        names = sorted(theirs.meta.method_to_api_mapping)
+        assert sorted(mine.meta.method_to_api_mapping) == names
+        assert _calls(type(mine), names) == _calls(type(theirs), names)
+        assert (
+            type(mine) is not type(theirs) and vars(type(mine)).keys() == vars(type(theirs)).keys()
+        )
+    assert str(type(shared[0]).describe_db_instances.__doc__) == str(
+        type(own[0]).describe_db_instances.__doc__
+    )
+    # Another model under the same service name (another API version, say) has its own methods.
+    full = shared[0].meta.service_model
+    fewer = dict(full._service_description)
+    fewer["operations"] = {"DescribeDBInstances": fewer["operations"]["DescribeDBInstances"]}
+    creator = botocore.client.ClientCreator(None, None, None, None, None, None)
+    assert list(creator._create_methods(ServiceModel(fewer, "rds"))) == ["describe_db_instances"]
+    assert len(creator._create_methods(full)) == len(full.operation_names) > 100
