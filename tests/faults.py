@@ -4,10 +4,9 @@ A ``before-send`` handler on a boto3 client answers chosen attempts itself, so b
 retry logic (standard mode) sees exactly what AWS would send. botocore's backoff sleeps are
 recorded instead of slept (``record_backoff``).
 
-botocore 1.44 calls every ``before-send`` handler and uses the first answer
-(``endpoint._do_get_response``), so the handler runs first and, when it answers, points the
-request away from the server's URL: moto answering it in process (tests/support/in_process_aws.py)
-would otherwise carry out the call the fault says failed.
+botocore 1.44 calls every ``before-send`` handler, uses the first answer and sends the request
+only when none answered (``endpoint._do_get_response``), so the handler runs first and an
+injected fault never reaches moto, over HTTP or in process (tests/support/in_process_aws.py).
 """
 
 from __future__ import annotations
@@ -78,7 +77,6 @@ class Faults:
                 kind = "Receiver" if status >= 500 else "Sender"
                 body = _XML.format(kind=kind, code=code, message=message).encode()
             answer = AWSResponse(request.url, status, {}, _Raw(body))
-            request.url = "fault:" + request.url  # not for moto: this attempt failed
             return answer
         return None
 

@@ -22,6 +22,8 @@ from tests.inprocess_engine import InProcessEngine
 from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -24,6 +24,8 @@ from sccos_backup.schedule import metrics
 from tests.conftest import REGION, FakeClock, aws_state, make_instance
 from tests.faults import record_backoff  # noqa: F401 - fixture
 
+pytestmark = pytest.mark.aws_in_process
+
 TAG = {"Key": "sccos:project", "Value": "shop"}
 ROTATE = {"action": "rotate", "tag": "sccos:project=shop", "keep_hours": 60, "stack": "fleet"}
 CHECK = {**ROTATE, "action": "check"}
