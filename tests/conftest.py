@@ -102,9 +102,11 @@ def moto(moto_server: str, aws_env: None, request: pytest.FixtureRequest) -> Ite
     """The moto server's URL, with its backend emptied for this test.
 
     Tests marked ``aws_in_process`` get the same URL answered by ``moto.mock_aws`` in this
-    process (tests/support/in_process_aws.py): no HTTP, about half the CPU per call.
+    process (tests/support/in_process_aws.py): no HTTP, about half the CPU per call; a test also
+    marked ``aws_over_http`` keeps the server (an end-to-end run proven over real HTTP).
     """
-    if request.node.get_closest_marker("aws_in_process"):
+    node = request.node
+    if node.get_closest_marker("aws_in_process") and not node.get_closest_marker("aws_over_http"):
         with answered_in_process(moto_server):
             yield moto_server
         return

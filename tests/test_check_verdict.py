@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from automation.cli import app
 from sccos_backup.aws.rds import Instance, Snapshot
 from sccos_backup.backups.naming import hourly_name
@@ -16,6 +18,8 @@ from tests.conftest import FakeClock
 from tests.support import snapshot_cli
 from tests.support.snapshot_cli import Run
 from tests.support.snapshots import make_db
+
+pytestmark = pytest.mark.aws_in_process
 
 #: The snapshot group's fixtures: a fake clock and a CliRunner on moto's server.
 cli = snapshot_cli.cli

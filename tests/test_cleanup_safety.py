@@ -18,6 +18,8 @@ from tests.conftest import ACCOUNT, REGION, aws_state, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.support.restore_cli import Cli, shop_with_pipelines
 
+pytestmark = pytest.mark.aws_in_process
+
 
 @pytest.fixture
 def shop(rds: Any, moto: str) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from automation.cli import app, hoist_global_options
 from automation.commands.projects import RESTORE, SCHEDULE, resolve
 from tests.conftest import one_error_line
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

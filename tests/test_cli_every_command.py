@@ -16,6 +16,8 @@ from automation.cli import app
 from tests.faults import record_backoff
 from tests.support.commands import command_paths
 
+pytestmark = pytest.mark.aws_in_process
+
 __all__ = ["record_backoff"]  # the fixture, used by name
 
 #: An endpoint that refuses at once: a command that contacts AWS fails fast, not after retries.

@@ -18,6 +18,8 @@ from tests.conftest import REGION, make_instance
 from tests.fake_jenkins import FakeJenkins, FakeTime
 from tests.support.factory import FakeFactory
 
+pytestmark = pytest.mark.aws_in_process
+
 DEBUG = "debug: "
 
 

@@ -27,6 +27,8 @@ from tests.fake_jenkins import FakeJenkins
 from tests.support.factory import FakeFactory
 from tests.support.pipelines import create_pipelines
 
+pytestmark = pytest.mark.aws_in_process
+
 PASSPHRASE = "doctor-passphrase-value"
 INCORRECT = (
     "error: failed to decrypt: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the "

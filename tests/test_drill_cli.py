@@ -28,6 +28,9 @@ from tests.support.drill import (
 from tests.support.factory import FakeFactory
 from tests.support.restore_window import restorable_second
 
+#: moto answered in process, except the end-to-end drill (aws_over_http), still over real HTTP.
+pytestmark = pytest.mark.aws_in_process
+
 
 class InterruptingEngine(TimedEngine):
     """Ctrl-C once, right after the copy was created: when the preview after `pulumi up` shows
@@ -98,6 +101,7 @@ def test_plan_json_has_the_restore_plans_shape_and_the_deliberate_differences(
     ]
 
 
+@pytest.mark.aws_over_http
 def test_run_end_to_end_writes_json_and_markdown_reports(
     moto: str, rds: Any, shop: Any, tmp_path: Path
 ) -> None:

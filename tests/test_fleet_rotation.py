@@ -20,6 +20,8 @@ from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
 from tests.fake_rds import FakeRds
 from tests.support.snapshots import NOW, RID, hourly, instance, snapshot
 
+pytestmark = pytest.mark.aws_in_process
+
 ONE_ATTEMPT = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1})
 TAG = {"Key": "sccos:project", "Value": "shop"}
 

@@ -22,6 +22,8 @@ from tests.aws_calls import recording, uncovered
 from tests.conftest import REGION, FakeClock, make_instance, one_error_line
 from tests.support.factory import FakeFactory
 
+pytestmark = pytest.mark.aws_in_process
+
 STATE = "s3://state/team-a?region=eu-central-1"
 REPORTS = "s3://drills/reports"
 

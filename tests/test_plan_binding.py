@@ -15,6 +15,8 @@ from tests.conftest import FakeClock
 from tests.support.restore_cli import Cli
 from tests.support.world import World, crashed, instances
 
+pytestmark = pytest.mark.aws_in_process
+
 
 def test_resume_after_a_hand_change_on_the_parked_original_restores_the_approved_settings(
     moto: str, rds: Any, original: dict[str, Any], tmp_path: Path

@@ -15,6 +15,8 @@ from sccos_backup.drill.history import ReportStore
 from sccos_backup.objects import FolderStore
 from sccos_backup.restore.stackfile import write_stack_file
 
+pytestmark = pytest.mark.aws_in_process
+
 
 @pytest.fixture(autouse=True)
 def wide_umask() -> Iterator[None]:

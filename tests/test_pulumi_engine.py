@@ -34,6 +34,8 @@ from sccos_backup.restore.stackfile import AwsTarget, read_stack_spec
 from tests.conftest import make_instance
 from tests.support.pulumi_cli import HISTORY, PASSPHRASE, PLUGIN, FakeCli, cli_engine
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 STACK = "restore-shop"
 

@@ -45,6 +45,10 @@ from tests.support.drill import TimedEngine as DrillEngine
 from tests.support.pipelines import create_pipelines
 from tests.support.restore_cli import Cli
 
+#: moto answered in process, except the swap rehearsal (aws_over_http): one rehearsal of the
+#: whole runbook still goes over real HTTP.
+pytestmark = pytest.mark.aws_in_process
+
 #: How long creating the stand-in and a run's restored instance take on the injected clock.
 STAND_IN_TIME = timedelta(minutes=31)
 RESTORE_TIME = timedelta(minutes=23)
@@ -135,7 +139,9 @@ def changing_calls_naming(calls: list[Any], production: dict[str, Any]) -> list[
     return found
 
 
-@pytest.mark.parametrize("strategy", list(Strategy))
+@pytest.mark.parametrize(
+    "strategy", [Strategy.IN_PLACE, pytest.param(Strategy.SWAP, marks=pytest.mark.aws_over_http)]
+)
 def test_a_rehearsal_runs_the_whole_runbook_leaves_nothing_and_reports_the_clock(
     moto: str, rds: Any, shop: dict[str, Any], tmp_path: Path, jenkins: FakeJenkins, strategy: Any
 ) -> None:

@@ -1,4 +1,4 @@
-"""`restore plan` and `restore capture` against moto's server, and every precondition's refusal."""
+"""`restore plan` and `restore capture` against moto, and every precondition's refusal."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from automation.cli import app
 from sccos_backup.restore.fields import BY_API
 from tests.conftest import aws_state, make_instance, make_protected_shop, one_error_line
 from tests.support.factory import FakeFactory
+
+pytestmark = pytest.mark.aws_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)

@@ -18,6 +18,10 @@ from tests.fake_jenkins import FakeJenkins
 from tests.support.factory import FakeFactory
 from tests.support.restore_cli import Cli, shop_with_pipelines
 
+#: moto answered in process, except the two end-to-end runs marked aws_over_http: they keep
+#: the real server, so the whole runbook (in place and swap) is still proven over HTTP.
+pytestmark = pytest.mark.aws_in_process
+
 
 @pytest.fixture
 def shop(rds: Any, moto: str) -> dict[str, Any]:
@@ -27,6 +31,7 @@ def shop(rds: Any, moto: str) -> dict[str, Any]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.aws_over_http
 def test_run_in_place_end_to_end(
     moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
 ) -> None:
@@ -51,6 +56,7 @@ def test_run_in_place_end_to_end(
     assert {s["state"] for s in report["steps"]} == {"done"}
 
 
+@pytest.mark.aws_over_http
 def test_run_swap_json(
     moto: str, rds: Any, shop: Any, tmp_path: Path, jenkins: FakeJenkins
 ) -> None:

@@ -13,6 +13,8 @@ from tests.conftest import aws_state, one_error_line
 from tests.fake_jenkins import FakeJenkins
 from tests.support.restore_cli import Cli, shop_with_pipelines
 
+pytestmark = pytest.mark.aws_in_process
+
 
 @pytest.fixture
 def shop(rds: Any, moto: str) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from automation.cli import app
 from tests.conftest import make_instance
 
+pytestmark = pytest.mark.aws_in_process
+
 
 def test_capture_prints_login_stack_select_and_preview_with_cwd(
     moto: str, rds: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -21,6 +21,8 @@ from sccos_backup.schedule.spec import PROJECT, ScheduleSpec
 from tests.conftest import make_instance, one_error_line
 from tests.support.factory import FakeFactory
 
+pytestmark = pytest.mark.aws_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 TAG = {"Key": "sccos:project", "Value": "shop"}
 

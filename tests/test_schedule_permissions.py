@@ -22,6 +22,8 @@ from sccos_backup.permissions import allows, policy_document
 from sccos_backup.permissions.requirements import Need, Where, needs
 from tests.conftest import ACCOUNT, REGION, FakeClock, make_instance
 
+pytestmark = pytest.mark.aws_in_process
+
 TAG = {"Key": "sccos:project", "Value": "shop"}
 WHERE = Where(region=REGION, account=ACCOUNT)
 

@@ -15,6 +15,8 @@ from tests.conftest import make_instance, one_error_line
 from tests.fake_jenkins import FakeJenkins, FakeTime
 from tests.support.factory import FakeFactory
 
+pytestmark = pytest.mark.aws_in_process
+
 NO_ENV = {
     "AWS_REGION": "",
     "AWS_DEFAULT_REGION": "",

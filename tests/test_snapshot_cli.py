@@ -1,4 +1,4 @@
-"""``sccos-backup snapshot ...`` through Typer's CliRunner against moto's server."""
+"""``sccos-backup snapshot ...`` through Typer's CliRunner against moto."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from tests.conftest import REGION, FakeClock, aws_state
 from tests.support import snapshot_cli
 from tests.support.snapshot_cli import Run
 from tests.support.snapshots import make_db, names, tags_of
+
+#: moto answered in process, except one rotation (aws_over_http), still over real HTTP.
+pytestmark = pytest.mark.aws_in_process
 
 #: The group's fixtures (tests/support/snapshot_cli.py): a fake clock and a CliRunner on moto.
 cli = snapshot_cli.cli
@@ -189,6 +192,7 @@ def test_rotate_twice_in_one_hour(cli: Run, rds: Any, clock: FakeClock) -> None:
     assert aws_state(rds) == before
 
 
+@pytest.mark.aws_over_http
 def test_rotate_dry_run_then_retention(cli: Run, rds: Any, clock: FakeClock) -> None:
     make_db(rds, "shop")
     make_db(rds, "other")

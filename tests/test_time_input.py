@@ -17,6 +17,8 @@ from tests.conftest import REGION, FakeClock, aws_state, make_instance, one_erro
 from tests.inprocess_engine import InProcessEngine
 from tests.support.factory import FakeFactory
 
+pytestmark = pytest.mark.aws_in_process
+
 COMMANDS = [
     ("restore", "plan"),
     ("restore", "run", "--yes", "--no-resync"),
