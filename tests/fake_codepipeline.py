@@ -12,13 +12,14 @@ errors are HTTP 400 with ``{"__type": "<Code>", "message": ...}``. Signatures ar
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.servers import serve_in_thread
 
 TARGET_PREFIX = "CodePipeline_20150709."
 
@@ -111,8 +112,7 @@ def _handler(fake: FakeCodePipeline) -> type[BaseHTTPRequestHandler]:
 def serve(fake: FakeCodePipeline) -> Iterator[str]:
     """Serve ``fake`` on 127.0.0.1 at a free port; yield its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         host, port = server.server_address[:2]
         yield f"http://{host!s}:{port}"

@@ -10,7 +10,6 @@ from the project's own evaluator over one policy document (conditions not evalua
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from sccos_backup.permissions.policy import allows
+from tests.support.servers import serve_in_thread
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -95,9 +95,7 @@ def serving(fake: FakeIam) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    # A short poll: shutdown() waits for the loop's next poll (0.5 s by default, per test).
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

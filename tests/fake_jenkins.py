@@ -75,6 +75,7 @@ from tests.fake_jenkins_state import (
     parse_config,
 )
 from tests.secret_guard import register_secret
+from tests.support.servers import serve_in_thread
 
 __all__ = ["BuildPlan", "FakeBuild", "FakeJenkins", "FakeTime", "Recorded", "parse_config"]
 
@@ -129,10 +130,7 @@ class FakeJenkins:
         if self.tls is not None:
             server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(server)
         self._timer = threading.Timer(self.lifetime, self.stop)
         self._timer.daemon = True
         self._timer.start()

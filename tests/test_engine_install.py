@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +23,7 @@ from typer.testing import CliRunner
 from automation.cli import app
 from automation.engine.install import _os_arch
 from automation.engine.workspace import PULUMI_VERSION
+from tests.support.servers import serve_in_thread
 
 PLUGIN = importlib.metadata.version("pulumi_aws")
 
@@ -80,8 +80,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[Mirror, str]]:
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site.root))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    # A short poll: shutdown() waits for the loop's next poll (0.5 s by default).
-    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    serve_in_thread(server)
     yield site, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
