@@ -286,3 +286,73 @@ def test_clients_of_new_sessions_call_the_operations_botocore_s_own_methods_call
     creator = botocore.client.ClientCreator(None, None, None, None, None, None)
     assert list(creator._create_methods(ServiceModel(fewer, "rds"))) == ["describe_db_instances"]
     assert len(creator._create_methods(full)) == len(full.operation_names) > 100
+
+
+def _answers(client: Any) -> list[Any]:
+    """What a client makes of moto's answers to a restore's reads, and of a refusal."""
+    answers: list[Any] = [
+        client.describe_db_instances()["DBInstances"],
+        client.describe_db_snapshots(DBInstanceIdentifier="shop")["DBSnapshots"],
+        client.list_tags_for_resource(
+            ResourceName=client.describe_db_instances()["DBInstances"][0]["DBInstanceArn"]
+        ),
+    ]
+    try:
+        client.describe_db_instances(DBInstanceIdentifier="nothing")
+    except ClientError as refused:
+        answers.append(refused.response)
+    for answer in answers:
+        if isinstance(answer, dict):
+            answer.pop("ResponseMetadata", None)
+    return answers
+
+
+def test_clients_sharing_a_service_model_read_answers_as_clients_with_their_own(
+    moto: str, original: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botocore.client
+    from moto.rds import models
+
+    from tests.support.botocore_models import _SHARED
+
+    now = models.utcnow()
+    monkeypatch.setattr(models, "utcnow", lambda: now)
+    shared = [boto3.Session(region_name=REGION).client("rds", endpoint_url=moto) for _ in "ab"]
+    assert shared[0].meta.service_model is shared[1].meta.service_model
+    with monkeypatch.context() as own_models:
+        own_models.setattr(
+            botocore.client.ClientCreator,
+            "_load_service_model",
+            _SHARED["botocore_load_service_model"],
+        )
+        own = boto3.Session(region_name=REGION).client("rds", endpoint_url=moto)
+    assert own.meta.service_model is not shared[0].meta.service_model
+    assert _answers(shared[0]) == _answers(own) == _answers(shared[1])
+
+
+def test_a_service_model_changed_by_its_client_or_of_another_api_version_is_not_shared() -> None:
+    import botocore.client
+
+    first = boto3.Session(region_name=REGION).client("rds").meta.service_model
+    assert boto3.Session(region_name=REGION).client("rds").meta.service_model is first
+    first.signature_version = "v2"
+    second = boto3.Session(region_name=REGION).client("rds").meta.service_model
+    assert second is not first and second.signature_version == "v4"
+    first.signature_version = "v4"
+
+    class Loader:
+        """A model of its own per API version, each loaded once, as botocore's loader does."""
+
+        def __init__(self) -> None:
+            self.loaded: dict[Any, Any] = {}
+
+        def load_service_model(self, name: str, kind: str, api_version: Any = None) -> Any:
+            operations = {"Old": {"name": "Old"}} if api_version == "2014" else {}
+            return self.loaded.setdefault(
+                api_version, {"metadata": {"serviceId": name}, "operations": operations}
+            )
+
+    creator = botocore.client.ClientCreator(Loader(), None, None, None, None, None)
+    models = [creator._load_service_model("rds", version) for version in (None, "2014", None)]
+    assert models[0] is models[2] and models[0].operation_names == []
+    assert models[1].operation_names == ["Old"]

@@ -30,6 +30,16 @@ loader, kept alive here), so clients of any session share them. Each client clas
 a dict of its own (``creating-client-class`` handlers add to it) and is made as before. The
 client exceptions are not shared: botocore makes them per session, and code catching one
 client's exception class around another client's call only works if they are.
+
+Likewise ``ClientCreator._load_service_model`` wraps the loaded model in a new ``ServiceModel``
+for every client, so each client resolves its shapes and operation models again (with their
+cached properties: members, the endpoint discovery operation found by walking every operation,
+the parsers' per-shape answers). A ``ServiceModel`` is a function of the service's name, the API
+version asked for and the loaded model; clients of any session share one. botocore lets a
+caller change a model's signature version, so a model whose version is no longer the declared
+one is not handed out again. (botocore's s3 handlers rewrite an operation's ``http`` in place
+on its first call, already shared through the loaded model, as between the clients of one
+session.)
 """
 
 from __future__ import annotations
@@ -76,6 +86,7 @@ def share_models() -> None:
     _share_event_aliases()
     _remember_kwargs_checks()
     _share_client_methods()
+    _share_service_models()
 
 
 def _share_event_aliases() -> None:
@@ -127,3 +138,32 @@ def _share_client_methods() -> None:
         return dict(known[1])
 
     botocore.client.ClientCreator._create_methods = create_methods  # type: ignore[method-assign]
+
+
+def _share_service_models() -> None:
+    import botocore.client
+    import botocore.model
+
+    real = botocore.client.ClientCreator._load_service_model
+    _SHARED["botocore_load_service_model"] = real
+    made: dict[tuple[str, Any, int], Any] = {}
+
+    def as_loaded(model: Any) -> bool:
+        # botocore lets a caller set a model's signature version; such a model is not shared.
+        declared = model.metadata.get("signatureVersion")
+        return model._signature_version in (botocore.model.NOT_SET, declared)
+
+    def load_service_model(self: Any, service_name: str, api_version: Any = None) -> Any:
+        description = self._loader.load_service_model(
+            service_name, "service-2", api_version=api_version
+        )
+        key = (service_name, api_version, id(description))
+        known = made.get(key)
+        if known is None or known._service_description is not description or not as_loaded(known):
+            known = real(self, service_name, api_version)
+            if known._service_description is not description:
+                return known  # a loader that does not cache: nothing to share
+            made[key] = known
+        return known
+
+    botocore.client.ClientCreator._load_service_model = load_service_model  # type: ignore[method-assign]
