@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sccos_backup import errors
-from sccos_backup.aws.clients import make_client
+from sccos_backup.aws.clients import make_client, make_session
 from sccos_backup.aws.translate import translate_aws
 
 
@@ -162,10 +162,16 @@ def make_account_adapter(
     *, region: str | None, profile: str | None, endpoint_url: str | None
 ) -> AccountAdapter:
     """The adapter on one session's STS, IAM, KMS and RDS clients."""
+    session = make_session(region=region, profile=profile)
 
     def client(service: str, attempts: int | None = None) -> Any:
         return make_client(
-            service, region=region, profile=profile, endpoint_url=endpoint_url, attempts=attempts
+            service,
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            attempts=attempts,
+            session=session,
         )
 
     # A simulator that answers 5xx (an endpoint without it) is not retried: the check is

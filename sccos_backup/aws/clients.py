@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sccos_backup import errors
@@ -21,6 +22,16 @@ _NEVER = re.compile(r"(?i)pass|secret|token")
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
 
+def make_session(*, region: str | None, profile: str | None) -> Any:
+    """One AWS session on ``profile`` in ``region``. The clients :func:`make_client` makes from
+    it share its credentials, resolved once (a ``credential_process`` runs once, a role is
+    assumed once) instead of once per client."""
+    import boto3
+
+    with _setup_errors(profile):
+        return boto3.Session(profile_name=profile, region_name=region)
+
+
 def make_client(
     service: str,
     *,
@@ -28,32 +39,42 @@ def make_client(
     profile: str | None,
     endpoint_url: str | None,
     attempts: int | None = None,
+    session: Any = None,
 ) -> Any:
-    """A boto3 client with standard retries (``attempts`` tries in all) and timeouts. boto3
-    is imported here, lazily.
+    """A boto3 client with standard retries (``attempts`` tries in all) and timeouts, from
+    ``session`` (made by :func:`make_session` on the same region and profile) or a session of
+    its own. boto3 is imported here, lazily.
 
     Without ``attempts``, the operator's ``AWS_MAX_ATTEMPTS`` and ``AWS_RETRY_MODE`` (or the
     profile's ``max_attempts`` and ``retry_mode``) win over the defaults, as in the AWS CLI.
     """
-    import boto3
     import botocore.config
-    import botocore.exceptions
 
     from sccos_backup.aws import network
 
     endpoint_url = network.check_endpoint_url(endpoint_url)
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
+    if session is None:
+        session = make_session(region=region, profile=profile)
+    with _setup_errors(profile):
         config = botocore.config.Config(
             retries=_retries(session, attempts or network.RETRY_ATTEMPTS, forced=bool(attempts)),
             connect_timeout=network.CONNECT_TIMEOUT,
             read_timeout=network.READ_TIMEOUT,
             user_agent_extra="sccos-backup",
         )
-        client = session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
-        network.install_deadline(client)
-        install_call_log(client)
-        return client
+        client = session.client(service, endpoint_url=endpoint_url, config=config)
+    network.install_deadline(client)
+    install_call_log(client)
+    return client
+
+
+@contextmanager
+def _setup_errors(profile: str | None) -> Iterator[None]:
+    """botocore's refusals of the AWS setup, as one line naming what to fix."""
+    import botocore.exceptions
+
+    try:
+        yield
     except botocore.exceptions.ProfileNotFound:
         raise errors.InvalidInput(
             f"AWS profile '{profile}' is not configured; check --profile or ~/.aws/config"
