@@ -237,6 +237,15 @@ def test_an_xml_name_is_refused_after_others_passed() -> None:
     assert inspect.isfunction(xmltodict._validate_name)
 
 
+def test_moto_s_modules_are_the_ones_installed() -> None:
+    from moto import backends
+
+    remembered = backends.list_of_moto_modules()
+    with moto_own_answers():
+        listed = list(backends.list_of_moto_modules())
+    assert list(remembered) == listed and "rds" in listed and "core" in listed
+
+
 class _Caller:
     """Stands in for a client: records what a client method asks botocore to call."""
 
