@@ -246,6 +246,29 @@ def test_moto_s_modules_are_the_ones_installed() -> None:
     assert list(remembered) == listed and "rds" in listed and "core" in listed
 
 
+def _stubs() -> list[dict[str, Any]]:
+    """What the stubs of a mock_aws just started hold, their answered calls as a count."""
+    from moto import mock_aws
+    from moto.core.models import responses_mock
+
+    with mock_aws():
+        stubs = list(responses_mock._registry.registered)
+    return [{**vars(stub), "_calls": len(stub._calls), "type": type(stub)} for stub in stubs]
+
+
+def test_each_mock_aws_start_registers_stubs_like_new_ones() -> None:
+    from moto import mock_aws
+    from moto.core.models import responses_mock
+
+    with moto_own_answers():
+        own = _stubs()
+    with mock_aws():
+        answered = responses_mock._registry.registered[0]
+        answered._calls.add(None, None)  # as when it answers a request made with requests
+    reused = _stubs()
+    assert reused == own and len(own) > 1000
+
+
 class _Caller:
     """Stands in for a client: records what a client method asks botocore to call."""
 

@@ -27,6 +27,12 @@ rebuilt on every call. Read in moto 5.2.6 (``moto/core/responses.py``, ``errors.
 * The moto server picks the backend for each request's host by listing moto's own package
   folder (``backends.list_of_moto_modules``: a directory listing and a ``stat`` per entry, about
   1.5 ms a request). The installed moto does not change while the tests run: it is listed once.
+* Every ``mock_aws`` start (each test answered in process) registers a ``responses`` stub per
+  HTTP method and backend URL pattern, about 1,300 new objects a start, and with them cyclic
+  garbage collections over the worker's heap. A stub's only state that changes is the list of
+  the calls it answered (``responses`` 0.26.3 ``BaseResponse._calls``): the same stubs are
+  registered again, that list emptied, so each start registers stubs equal in every attribute
+  to new ones.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ def share_moto_answers() -> None:
     _remember_possible_keys()
     _remember_valid_names()
     _list_moto_modules_once()
+    _reuse_requests_stubs()
     for owner, name, _, shortcut in _SHORTCUTS:
         setattr(owner, name, shortcut)
 
@@ -201,3 +208,26 @@ def _list_moto_modules_once() -> None:
         return listed[0]
 
     _SHORTCUTS.append((backends, "list_of_moto_modules", real, list_of_moto_modules))
+
+
+def _reuse_requests_stubs() -> None:
+    import re
+
+    from moto.core import models
+
+    real = models.CallbackResponse
+    made: dict[tuple[str, Any, Any], Any] = {}
+
+    def callback_response(*args: Any, **kwargs: Any) -> Any:
+        method, url, callback = kwargs.get("method"), kwargs.get("url"), kwargs.get("callback")
+        if args or len(kwargs) != 3 or not isinstance(url, re.Pattern | str):
+            return real(*args, **kwargs)
+        key = (method, url if isinstance(url, str) else (url.pattern, url.flags), callback)
+        stub = made.get(key)
+        if stub is None:
+            stub = made[key] = real(method=method, url=url, callback=callback)
+        else:
+            stub._calls.reset()
+        return stub
+
+    _SHORTCUTS.append((models, "CallbackResponse", real, callback_response))
