@@ -388,3 +388,39 @@ def test_a_service_model_changed_by_its_client_or_of_another_api_version_is_not_
     models = [creator._load_service_model("rds", version) for version in (None, "2014", None)]
     assert models[0] is models[2] and models[0].operation_names == []
     assert models[1].operation_names == ["Old"]
+
+
+def test_timestamps_read_as_botocore_reads_them_in_any_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    import botocore.parsers
+
+    from tests.support.botocore_models import _SHARED
+
+    remembered = botocore.parsers.DEFAULT_TIMESTAMP_PARSER
+    own = _SHARED["botocore_timestamp_parser"]
+    texts = [
+        "2026-12-06T14:00:24.238585Z",
+        "2026-12-06T14:00:24+02:00",
+        "2026-12-06T14:00:24",
+        "1700000000",
+        "Wed, 02 Oct 2002 13:00:00 GMT",
+        "14:00:24",
+    ]
+
+    def read(parser: Any) -> list[tuple[Any, ...]]:
+        return [(d, repr(d.tzinfo), d.isoformat()) for d in map(parser, texts)]
+
+    answers = []
+    for zone in ("UTC", "America/New_York", "UTC"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        answers.append(read(remembered))
+        assert answers[-1] == read(own) == read(remembered), zone
+    monkeypatch.undo()
+    time.tzset()
+    assert answers[0] != answers[1]
+    with pytest.raises(ValueError, match="Invalid timestamp"):
+        remembered("not a time")

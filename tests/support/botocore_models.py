@@ -40,6 +40,13 @@ caller change a model's signature version, so a model whose version is no longer
 one is not handed out again. (botocore's s3 handlers rewrite an operation's ``http`` in place
 on its first call, already shared through the loaded model, as between the clients of one
 session.)
+
+Last, botocore's response parsers read every timestamp with ``parse_timestamp`` (botocore 1.44
+``utils.py``: ``dateutil.parser.parse`` for a text one, about 35 microseconds). Its answer
+depends on the text, the local time zone (``time.tzname``, ``timezone``, ``altzone``,
+``daylight``: a zone matching the local one, and an epoch number, come back in ``tzlocal()``)
+and, for a text without a date, today's date (dateutil's default); with all of them as the key,
+the answer (an immutable datetime) is kept for the next response carrying the same text.
 """
 
 from __future__ import annotations
@@ -87,6 +94,7 @@ def share_models() -> None:
     _remember_kwargs_checks()
     _share_client_methods()
     _share_service_models()
+    _remember_timestamps()
 
 
 def _share_event_aliases() -> None:
@@ -167,3 +175,26 @@ def _share_service_models() -> None:
         return known
 
     botocore.client.ClientCreator._load_service_model = load_service_model  # type: ignore[method-assign]
+
+
+def _remember_timestamps() -> None:
+    import datetime
+    import functools
+    import time
+
+    import botocore.parsers
+
+    real = botocore.parsers.DEFAULT_TIMESTAMP_PARSER
+    _SHARED["botocore_timestamp_parser"] = real
+
+    @functools.lru_cache(maxsize=4096)
+    def parse(value: str, *_: Any) -> Any:
+        return real(value)
+
+    def parse_timestamp(value: Any) -> Any:
+        if type(value) is not str:
+            return real(value)
+        zone = (time.tzname, time.timezone, time.altzone, time.daylight)
+        return parse(value, zone, datetime.date.today())
+
+    botocore.parsers.DEFAULT_TIMESTAMP_PARSER = parse_timestamp
