@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -175,6 +175,45 @@ def test_the_keys_tried_for_each_member_are_moto_s_own_whatever_the_order_asked(
         del snapshot.parent
     else:
         snapshot.parent = had
+
+
+def test_the_value_serialised_for_each_member_is_the_one_moto_picks() -> None:
+    from moto.core.serialize import QuerySerializer, XFormedAttributePicker
+    from moto.core.utils import get_service_model
+
+    operation = get_service_model("rds").operation_model("DescribeDBInstances")
+    members = list(_members(operation.output_shape, set()))
+
+    class DBInstance:
+        def __init__(self) -> None:
+            self.db_instance_identifier = "by its own name"
+            self.identifier = "by the name without the class"
+            self.DBInstanceStatus = "as in the model"
+            self.engine = None
+
+    class Aliased:
+        class Meta:
+            serialization_aliases: ClassVar = {"DBInstanceIdentifier": "name", "Engine": "kind"}
+
+        name = "by its alias"
+        kind = "aliased"
+        db_instance_identifier = "not this one"
+
+    objects = [DBInstance(), Aliased(), {"DBInstanceIdentifier": "in a dict", "Engine": 0}]
+    plain = QuerySerializer(operation, value_picker=XFormedAttributePicker())
+    transforming = QuerySerializer(
+        operation,
+        value_picker=XFormedAttributePicker(response_transformers={"Engine": repr}),
+    )
+    picked = 0
+    for serializer in (plain, transforming):
+        for key, shape, _ in members:
+            for obj in objects:
+                value = serializer.get_value(obj, key, shape)
+                with moto_own_answers():
+                    assert value == serializer.get_value(obj, key, shape), (key, obj)
+                picked += value is not None
+    assert picked > 6
 
 
 def test_whether_a_responses_class_answers_an_action_is_what_inspect_says() -> None:

@@ -1,10 +1,11 @@
 """Answers moto works out again on every call it answers, worked out once per test process.
 
 The stand-in AWS (the threaded moto server and ``moto.mock_aws``, both in the test process)
-spends about a fifth of the suite's CPU turning moto's model objects into responses. Three
-answers in that path depend only on things that never change while the process lives, yet are
-rebuilt on every call. Read in moto 5.2.6 (``moto/core/responses.py``, ``errors.py``,
-``serialize.py``) and xmltodict 1.0.4:
+spends about a fifth of the suite's CPU turning moto's model objects into responses. Several
+answers on that path (and on each ``mock_aws`` start) depend only on things that never change
+while the process lives, yet are worked out again every time. Read in moto 5.2.6
+(``moto/core/responses.py``, ``errors.py``, ``serialize.py``, ``models.py``,
+``moto_server/werkzeug_app.py``), xmltodict 1.0.4 and responses 0.26.3:
 
 * ``BaseResponse.call_action`` asks ``method_names_from_class`` for the names of every function
   of the responses class (``inspect.getmembers``, about 0.3 ms) only to test whether the action
@@ -21,7 +22,10 @@ rebuilt on every call. Read in moto 5.2.6 (``moto/core/responses.py``, ``errors.
   of the member's key, its shape and the shape's parent (kept alive by the cache), the object's
   class name, and the object's ``Meta.serialization_aliases``; the last is looked up live on each
   call, the rest is remembered. Anything else (other providers, a subclass, a provider that
-  fails) goes to moto's own code.
+  fails) goes to moto's own code. For a picker without response transformers,
+  ``ResponseSerializer.get_value`` takes the first of those keys the object has, as
+  ``AttributePicker.__call__`` does, without the context object moto builds per member (its key
+  path only matters to transformers).
 * xmltodict checks every element name of every XML response (``_validate_name``); a ``str``
   name that passed once passes again.
 * The moto server picks the backend for each request's host by listing moto's own package
@@ -144,6 +148,7 @@ def _remember_possible_keys() -> None:
 
     picker = serialize.XFormedAttributePicker
     real = picker.get_possible_keys
+    real_get_value = serialize.ResponseSerializer.get_value
     providers = tuple(serialize.DEFAULT_ALIAS_PROVIDERS)
     if providers[:1] != (serialize.ExplicitAlias,):
         return  # not the order read: the object's own aliases would not come first
@@ -158,26 +163,58 @@ def _remember_possible_keys() -> None:
                 found += (alias, xform_name(alias))
         return tuple(found)
 
-    def get_possible_keys(self: Any, context: Any) -> Iterable[str]:
-        if type(self) is not picker or tuple(self.alias_providers) != providers:
-            return real(self, context)
-        shape = context.shape
+    def possible_keys(obj: Any, key: str, shape: Any, context: Any) -> tuple[str, ...] | None:
+        """The keys moto's picker tries, None where only moto's own generator can tell;
+        ``context`` (or a function making it) is what moto's alias providers read."""
         parent = getattr(shape, "parent", _NO_PARENT)
-        key = (context.key, id(shape), id(parent), context.obj.__class__.__name__)
-        remembered = known.get(key)
+        index = (key, id(shape), id(parent), obj.__class__.__name__)
+        remembered = known.get(index)
         if remembered is None or remembered[0] is not shape or remembered[1] is not parent:
+            context = context() if callable(context) else context
             try:
                 remembered = (shape, parent, from_shape_and_class(context))
             except Exception:
-                return real(self, context)  # moto's generator fails (or not) where it did
-            known[key] = remembered
-        explicit = serialize.ExplicitAlias(context)
-        if explicit.has_alias(context.key):
-            alias = explicit.get_alias(context.key)
-            return (alias, xform_name(alias), *remembered[2])
+                return None  # moto's generator fails (or not) where it did
+            known[index] = remembered
+        if hasattr(obj, "Meta"):
+            context = context() if callable(context) else context
+            explicit = serialize.ExplicitAlias(context)
+            if explicit.has_alias(key):
+                alias = explicit.get_alias(key)
+                return (alias, xform_name(alias), *remembered[2])
         return remembered[2]
 
+    def plain(value_picker: Any) -> bool:
+        return type(value_picker) is picker and tuple(value_picker.alias_providers) == providers
+
+    def get_possible_keys(self: Any, context: Any) -> Iterable[str]:
+        if not plain(self):
+            return real(self, context)
+        keys = possible_keys(context.obj, context.key, context.shape, context)
+        return real(self, context) if keys is None else keys
+
+    def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        # AttributePicker.__call__ without response transformers: the first key tried that the
+        # object has, else None (the picker's context only names the transformers' key path).
+        if not plain(self._value_picker) or self._value_picker.response_transformers:
+            return real_get_value(self, value, key, shape)
+        keys = possible_keys(
+            value,
+            key,
+            shape,
+            lambda: serialize.AttributePickerContext(obj=value, key=key, shape=shape),
+        )
+        if keys is None:
+            return real_get_value(self, value, key, shape)
+        for possible_key in keys:
+            found = serialize.get_value(value, possible_key, serialize.MISSING)
+            if found is not serialize.MISSING:
+                return found
+        return None
+
     _SHORTCUTS.append((picker, "get_possible_keys", real, get_possible_keys))
+    if picker.__call__ is serialize.AttributePicker.__call__:
+        _SHORTCUTS.append((serialize.ResponseSerializer, "get_value", real_get_value, get_value))
 
 
 def _remember_valid_names() -> None:
