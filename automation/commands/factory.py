@@ -105,6 +105,17 @@ def _hide_file_contents(path: str) -> None:
         hide(Path(path).read_text(encoding="utf-8"))
 
 
+def _aws_session(factory: Factory) -> Any:
+    """The AWS session a command's RDS, account and CodePipeline clients share: the profile's
+    credentials are resolved once per command."""
+    from sccos_backup.aws.clients import make_session
+
+    def build() -> Any:
+        return make_session(region=factory.region, profile=factory.profile)
+
+    return factory._once("session", build)
+
+
 @dataclass
 class Factory:
     """The global options, a clock and a sleep, and a method per collaborator built on them.
@@ -144,7 +155,7 @@ class Factory:
         def build() -> RdsAdapter:
             from sccos_backup.aws.rds import RdsAdapter, make_rds_client
 
-            client = make_rds_client(**self.aws())
+            client = make_rds_client(**self.aws(), session=_aws_session(self))
             return RdsAdapter(client, clock=self.clock, sleep=self.sleep)
 
         return cast("RdsAdapter", self._once("rds", build))
@@ -155,7 +166,7 @@ class Factory:
         def build() -> AccountAdapter:
             from sccos_backup.aws.account import make_account_adapter
 
-            return make_account_adapter(**self.aws())
+            return make_account_adapter(**self.aws(), session=_aws_session(self))
 
         return cast("AccountAdapter", self._once("account", build))
 
@@ -168,7 +179,7 @@ class Factory:
         def build() -> Maintenance:
             from sccos_backup.aws.maintenance import MaintenanceAdapter, make_codepipeline_client
 
-            client = make_codepipeline_client(**self.aws())
+            client = make_codepipeline_client(**self.aws(), session=_aws_session(self))
             return MaintenanceAdapter(client, clock=self.clock, sleep=self.sleep)
 
         return cast("Maintenance", self._once("maintenance", build))

@@ -159,10 +159,11 @@ def _decision(result: Mapping[str, Any], resource: str) -> Decision:
 
 
 def make_account_adapter(
-    *, region: str | None, profile: str | None, endpoint_url: str | None
+    *, region: str | None, profile: str | None, endpoint_url: str | None, session: Any = None
 ) -> AccountAdapter:
-    """The adapter on one session's STS, IAM, KMS and RDS clients."""
-    session = make_session(region=region, profile=profile)
+    """The adapter on one session's STS, IAM, KMS and RDS clients (``session`` when given)."""
+    if session is None:
+        session = make_session(region=region, profile=profile)
 
     def client(service: str, attempts: int | None = None) -> Any:
         return make_client(

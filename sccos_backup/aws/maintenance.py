@@ -57,10 +57,13 @@ def maintenance_pipeline_name(env: str, on: bool) -> str:
 
 
 def make_codepipeline_client(
-    *, region: str | None, profile: str | None, endpoint_url: str | None
+    *, region: str | None, profile: str | None, endpoint_url: str | None, session: Any = None
 ) -> CodePipelineClient:
-    """A CodePipeline client with standard retries and timeouts (see ``clients.make_client``)."""
-    client = make_client("codepipeline", region=region, profile=profile, endpoint_url=endpoint_url)
+    """A CodePipeline client with standard retries and timeouts (see ``clients.make_client``),
+    from ``session`` when given."""
+    client = make_client(
+        "codepipeline", region=region, profile=profile, endpoint_url=endpoint_url, session=session
+    )
     return cast(CodePipelineClient, client)
 
 

@@ -39,11 +39,11 @@ if TYPE_CHECKING:
 
 
 def make_rds_client(
-    *, region: str | None, profile: str | None, endpoint_url: str | None
+    *, region: str | None, profile: str | None, endpoint_url: str | None, session: Any = None
 ) -> RDSClient:
-    """An RDS client (see :func:`make_client`)."""
+    """An RDS client (see :func:`make_client`), from ``session`` when given."""
     client: RDSClient = make_client(
-        "rds", region=region, profile=profile, endpoint_url=endpoint_url
+        "rds", region=region, profile=profile, endpoint_url=endpoint_url, session=session
     )
     return client
 
