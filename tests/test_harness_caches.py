@@ -463,3 +463,55 @@ def test_timestamps_read_as_botocore_reads_them_in_any_time_zone(
     assert answers[0] != answers[1]
     with pytest.raises(ValueError, match="Invalid timestamp"):
         remembered("not a time")
+
+
+def test_a_session_s_client_exceptions_are_botocore_s_made_when_asked(moto: str) -> None:
+    from botocore.errorfactory import BaseClientExceptions, ClientExceptionsFactory
+    from botocore.exceptions import ClientError
+
+    from tests.support.botocore_models import _SHARED
+
+    own = _SHARED["botocore_create_client_exceptions"]
+    for service in ("rds", "s3", "sts", "codepipeline", "iam", "kms", "cloudwatch"):
+        model = boto3.Session(region_name=REGION).client(service).meta.service_model
+        eager = own(ClientExceptionsFactory(), model)
+        lazy = ClientExceptionsFactory().create_client_exceptions(model)
+        assert repr(type(lazy)) == repr(type(eager))
+        assert isinstance(lazy, BaseClientExceptions)
+        for code, made in eager._code_to_exception.items():
+            asked = lazy.from_code(code)
+            assert (asked.__qualname__, asked.__module__, asked.__bases__) == (
+                made.__qualname__,
+                made.__module__,
+                made.__bases__,
+            )
+            assert asked is lazy.from_code(code) is getattr(lazy, made.__name__)
+        for shape in model.error_shapes:
+            assert getattr(lazy, shape.name).__name__ == shape.name
+            assert shape.name in dir(lazy)
+        assert lazy.from_code("NoSuchCode") is ClientError is lazy.from_code(None)
+        assert [c.__name__ for c in lazy._code_to_exception.values()] == [
+            c.__name__ for c in eager._code_to_exception.values()
+        ]
+        with pytest.raises(AttributeError) as lazily:
+            lazy.NoSuchFault  # noqa: B018
+        with pytest.raises(AttributeError) as eagerly:
+            eager.NoSuchFault  # noqa: B018
+        assert str(lazily.value).replace(hex(id(lazy)), "") == str(eagerly.value).replace(
+            hex(id(eager)), ""
+        )
+    # Per session, as botocore makes them: a client catches its own session's classes.
+    one = boto3.Session(region_name=REGION)
+    clients = [one.client("rds", endpoint_url=moto), one.client("rds", endpoint_url=moto)]
+    other = boto3.Session(region_name=REGION).client("rds", endpoint_url=moto)
+    for client in (*clients, other):
+        with pytest.raises(client.exceptions.DBInstanceNotFoundFault):
+            client.describe_db_instances(DBInstanceIdentifier="nothing")
+    assert (
+        clients[0].exceptions.DBInstanceNotFoundFault
+        is clients[1].exceptions.DBInstanceNotFoundFault
+    )
+    assert (
+        other.exceptions.DBInstanceNotFoundFault
+        is not clients[0].exceptions.DBInstanceNotFoundFault
+    )

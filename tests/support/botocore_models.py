@@ -1,8 +1,8 @@
 """One botocore data loader, and answers that depend on nothing per client, for the whole
 test process.
 
-The suite makes thousands of clients (the product makes one session per client, and every CLI
-invocation makes its own). Each new botocore session parses the service models it needs again
+The suite makes thousands of clients (every CLI invocation, and every test, makes its own
+sessions). Each new botocore session parses the service models it needs again
 (rds is about 1 MB of JSON, 130 ms of CPU). :func:`share_models` makes every session in this
 process use one loader, so each model is parsed once. Read in botocore 1.35 and boto3 1.35:
 ``botocore.session.Session._register_data_loader`` registers a lazy ``data_loader`` component
@@ -41,12 +41,19 @@ one is not handed out again. (botocore's s3 handlers rewrite an operation's ``ht
 on its first call, already shared through the loaded model, as between the clients of one
 session.)
 
-Last, botocore's response parsers read every timestamp with ``parse_timestamp`` (botocore 1.44
+Then botocore's response parsers read every timestamp with ``parse_timestamp`` (botocore 1.44
 ``utils.py``: ``dateutil.parser.parse`` for a text one, about 35 microseconds). Its answer
 depends on the text, the local time zone (``time.tzname``, ``timezone``, ``altzone``,
 ``daylight``: a zone matching the local one, and an epoch number, come back in ``tzlocal()``)
 and, for a text without a date, today's date (dateutil's default); with all of them as the key,
 the answer (an immutable datetime) is kept for the next response carrying the same text.
+
+Last, a session's client exceptions (``errorfactory.py``): on the first error a client of a new
+session sees, botocore makes an exception class for every error shape of the service (176 for
+rds, 1.7 ms) although a test catches one or two. :class:`_LazyExceptions` makes each class when
+it is first asked for (by ``from_code`` on an error, or by name), of the same name and base, once
+per session as before; ``_code_to_exception`` (and an unknown name's error, which lists it) makes
+them all, in botocore's order.
 """
 
 from __future__ import annotations
@@ -95,6 +102,7 @@ def share_models() -> None:
     _share_client_methods()
     _share_service_models()
     _remember_timestamps()
+    _make_exceptions_when_asked()
 
 
 def _share_event_aliases() -> None:
@@ -198,3 +206,65 @@ def _remember_timestamps() -> None:
         return parse(value, zone, datetime.date.today())
 
     botocore.parsers.DEFAULT_TIMESTAMP_PARSER = parse_timestamp
+
+
+#: The module botocore's exception classes name as theirs (in a traceback, say).
+_ERRORFACTORY = "botocore.errorfactory"
+
+
+class _LazyExceptions:
+    """Stands in for the ``BaseClientExceptions`` subclass botocore 1.44 makes per service."""
+
+    def __init__(self, names: list[str], codes: dict[str, str]) -> None:
+        self._names = names  # every error shape's name, in the model's order
+        self._codes = codes  # each name's error code
+        self._by_code = {code: name for name, code in codes.items()}  # the last name wins
+        self._made: dict[str, Any] = {}
+
+    def _exception(self, name: str) -> Any:
+        from botocore.exceptions import ClientError
+
+        if name not in self._made:
+            self._made[name] = type(name, (ClientError,), {"__module__": _ERRORFACTORY})
+        return self._made[name]
+
+    @property
+    def _code_to_exception(self) -> dict[str, Any]:
+        everything: dict[str, Any] = {}
+        for name in self._names:
+            everything[self._codes[name]] = self._exception(name)
+        return everything
+
+    def from_code(self, error_code: Any) -> Any:
+        name = self._by_code.get(error_code)
+        return self.ClientError if name is None else self._exception(name)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_names", "_codes", "_by_code", "_made"):
+            raise AttributeError(name)  # not set up yet (a copy being made)
+        if name.startswith("_") or name not in self._codes:
+            return super().__getattr__(name)  # type: ignore[misc]
+        return self._exception(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._names})
+
+
+def _make_exceptions_when_asked() -> None:
+    from botocore import errorfactory
+    from botocore.utils import get_service_module_name
+
+    real = errorfactory.ClientExceptionsFactory._create_client_exceptions
+    _SHARED["botocore_create_client_exceptions"] = real
+    lazy = type("LazyClientExceptions", (_LazyExceptions, errorfactory.BaseClientExceptions), {})
+    taken = set(dir(lazy))
+
+    def create_client_exceptions(self: Any, service_model: Any) -> Any:
+        names = [str(shape.name) for shape in service_model.error_shapes]
+        codes = {str(s.name): str(s.error_code) for s in service_model.error_shapes}
+        if taken & set(names) or len(codes) != len(names):
+            return real(self, service_model)  # a shape named like an attribute: botocore's way
+        name = str(get_service_module_name(service_model) + "Exceptions")
+        return type(name, (lazy,), {"__module__": _ERRORFACTORY})(names, codes)
+
+    errorfactory.ClientExceptionsFactory._create_client_exceptions = create_client_exceptions  # type: ignore[method-assign]
