@@ -515,3 +515,47 @@ def test_a_session_s_client_exceptions_are_botocore_s_made_when_asked(moto: str)
         other.exceptions.DBInstanceNotFoundFault
         is not clients[0].exceptions.DBInstanceNotFoundFault
     )
+
+
+def test_handler_tries_copied_on_write_hold_what_botocore_s_full_copies_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import copy
+    import random
+
+    from botocore import hooks
+
+    from tests.support.botocore_models import _SHARED
+
+    keys = ["a", "a.b", "a.b.c", "a.*.c", "a.b.d", "x", "x.y", "*", "*.b", "before-send.rds"]
+    probes = [*keys, "a.q.c", "a.b.c.d", "z", "x.y.z", "before-send.rds.Op"]
+
+    def tries(cow: bool) -> list[Any]:
+        """The same random appends, removals and copies (as clients of sessions make) on
+        tries copied on write or, with botocore's own methods, copied in full."""
+        with monkeypatch.context() as own:
+            if not cow:
+                for name, method in _SHARED["botocore_trie"].items():
+                    own.setattr(hooks._PrefixTrie, name, method)
+            chance = random.Random(7)
+            family = [hooks._PrefixTrie()]
+            seen: list[Any] = []
+            for step in range(1500):
+                trie = chance.choice(family)
+                roll = chance.random()
+                if roll < 0.1 and len(family) < 16:
+                    family.append(copy.copy(trie))
+                elif roll < 0.7:
+                    section = chance.choice([hooks._FIRST, hooks._MIDDLE, hooks._LAST])
+                    trie.append_item(chance.choice(keys), chance.randrange(20), section)
+                else:
+                    try:
+                        trie.remove_item(chance.choice(keys), chance.randrange(20))
+                    except (ValueError, AttributeError) as refused:  # botocore's own refusals
+                        seen.append((type(refused).__name__, step))
+                if step % 5 == 0:
+                    seen.append([[list(t.prefix_search(k)) for k in probes] for t in family])
+            seen.append([t._root for t in family])
+            return seen
+
+    assert tries(cow=True) == tries(cow=False)
