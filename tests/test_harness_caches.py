@@ -559,3 +559,53 @@ def test_handler_tries_copied_on_write_hold_what_botocore_s_full_copies_hold(
             return seen
 
     assert tries(cow=True) == tries(cow=False)
+
+
+def test_a_handler_s_keyword_arguments_are_checked_as_inspect_checks_them() -> None:
+    import functools
+    import inspect
+
+    import botocore.hooks
+    from boto3.session import Session
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    from tests.support.botocore_models import _SHARED
+
+    remembered = botocore.hooks.accepts_kwargs
+    own = _SHARED["botocore_accepts_kwargs"]
+
+    def made(takes_kwargs: bool) -> Any:
+        if takes_kwargs:
+
+            def handler(**kwargs: Any) -> None:
+                pass
+        else:
+
+            def handler(event: Any) -> None:  # type: ignore[misc]
+                pass
+
+        return handler
+
+    class Callable:
+        def __call__(self, **kwargs: Any) -> None:
+            pass
+
+    class Strict:
+        def __call__(self, event: Any) -> None:
+            pass
+
+    narrowed = made(True)
+    narrowed.__signature__ = inspect.Signature([])  # type: ignore[attr-defined]
+    handlers = [spec[1] for spec in BUILTIN_HANDLERS]
+    handlers += [made(True), made(False), made(True), narrowed, Callable(), Strict()]
+    handlers += [Session()._session.get_component("event_emitter"), functools.partial(made(True))]
+
+    def answer(check: Any, handler: Any) -> Any:
+        try:
+            return bool(check(handler))
+        except TypeError as refused:
+            return str(refused).replace(hex(id(handler)), "")
+
+    for handler in handlers * 2:
+        assert answer(remembered, handler) == answer(own, handler), handler
+    assert not remembered(narrowed) and remembered(made(True)) and not remembered(made(False))

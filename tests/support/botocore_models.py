@@ -19,7 +19,9 @@ Two more answers are worked out again for every client and shared here, read in 
   depends on the name and the aliases only, so aliasers with botocore's own aliases share one.
 * ``_verify_accept_kwargs`` runs ``inspect.getfullargspec`` on each handler registered (about
   150 per client, most of them botocore's own functions and methods). The answer for a function
-  is kept while the function lives.
+  is kept while the function lives; for a function without attributes of its own (no
+  ``__signature__``), per code object, as every closure of one ``def`` (boto3's ``lazy_call``
+  handlers, made per session) has the same ``**kwargs``; for any other callable, per object.
 
 One more, read in botocore 1.44 ``botocore/client.py``: ``ClientCreator._create_methods`` makes
 a new function per operation for every client (rds has about 190; a fifth of the CPU of a
@@ -65,6 +67,7 @@ installed keeps botocore's way.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import types
 import weakref
@@ -133,15 +136,33 @@ def _remember_kwargs_checks() -> None:
     real: Callable[[Any], Any] = botocore.hooks.accepts_kwargs
     known: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
+    by_code: dict[types.CodeType, Any] = {}
+    by_object: dict[int, tuple[Any, Any]] = {}
+
     def accepts_kwargs(func: Any) -> Any:
         # A bound method takes keyword arguments when its function does.
         plain = func.__func__ if isinstance(func, types.MethodType) else func
-        if not isinstance(plain, types.FunctionType):
-            return real(func)
-        if plain not in known:
-            known[plain] = real(plain)
-        return known[plain]
+        if isinstance(plain, types.FunctionType):
+            if not plain.__dict__:
+                # No __signature__ or other attribute: CPython 3.11's getfullargspec reads
+                # **kwargs off the code alone, which every closure of one def shares.
+                if plain.__code__ not in by_code:
+                    by_code[plain.__code__] = real(plain)
+                return by_code[plain.__code__]
+            if plain not in known:
+                known[plain] = real(plain)
+            return known[plain]
+        # Any other callable (botocore's ClientMethodAlias handlers, moto's stubber): the answer
+        # for that very object, while it lives.
+        entry = by_object.get(id(func))
+        if entry is not None and entry[0]() is func:
+            return entry[1]
+        answer = real(func)
+        with contextlib.suppress(TypeError):  # not weakly referable: asked again next time
+            by_object[id(func)] = (weakref.ref(func), answer)
+        return answer
 
+    _SHARED["botocore_accepts_kwargs"] = real
     botocore.hooks.accepts_kwargs = accepts_kwargs
 
 
