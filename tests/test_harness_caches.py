@@ -609,3 +609,9 @@ def test_a_handler_s_keyword_arguments_are_checked_as_inspect_checks_them() -> N
     for handler in handlers * 2:
         assert answer(remembered, handler) == answer(own, handler), handler
     assert not remembered(narrowed) and remembered(made(True)) and not remembered(made(False))
+    passing = Callable()
+    assert remembered(passing)
+    kept = [entry for entry in remembered.__closure__ if isinstance(entry.cell_contents, dict)]
+    sizes = [len(cell.cell_contents) for cell in kept]
+    del passing
+    assert [len(cell.cell_contents) for cell in kept] != sizes  # its entry went with it

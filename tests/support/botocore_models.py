@@ -158,8 +158,10 @@ def _remember_kwargs_checks() -> None:
         if entry is not None and entry[0]() is func:
             return entry[1]
         answer = real(func)
+        key = id(func)
         with contextlib.suppress(TypeError):  # not weakly referable: asked again next time
-            by_object[id(func)] = (weakref.ref(func), answer)
+            # The entry goes when the object does, before its id can be given to another.
+            by_object[key] = (weakref.ref(func, lambda _: by_object.pop(key, None)), answer)
         return answer
 
     _SHARED["botocore_accepts_kwargs"] = real
