@@ -75,7 +75,9 @@ def moto_server() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
-    server.stop()
+    # Not stopped: werkzeug's serve_forever looks for a shutdown every 0.5 s (its default poll)
+    # and stop() waits for that, at the end of every worker. The server's thread is a daemon and
+    # ends with the worker process.
 
 
 @pytest.fixture(autouse=True)
