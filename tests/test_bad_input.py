@@ -153,6 +153,13 @@ CASES = [
     ),
     # resume, status, rollback, cleanup
     Case("resume-nothing", ("restore", "resume", "shop", "--no-resync"), 3, "no restore run"),
+    # checked as `restore run` checks it, before the run is looked up or anything is recorded
+    Case(
+        "resume-bad-maintenance-env",
+        ("restore", "resume", "shop", "--no-resync", "--maintenance", "bad env!"),
+        2,
+        "maintenance environment",
+    ),
     Case("rollback-nothing", ("restore", "rollback", "shop", "--yes"), 3, "nothing to roll back"),
     Case("rollback-without-yes", ("restore", "rollback", "shop"), 2, "--yes"),
     Case("cleanup-nothing", ("restore", "cleanup", "shop", "--yes"), 3, "no finished restore"),

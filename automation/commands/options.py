@@ -212,12 +212,14 @@ def stack_name(stack: str) -> str:
     return stack
 
 
-def maintenance_env(env: str) -> str:
+def maintenance_env(env: str | None) -> str | None:
     """``--maintenance ENV``: a name its pipelines can have, checked before any change (also by
-    ``restore plan``, which showed a plan that ``run`` refuses)."""
+    ``restore plan``, which showed a plan that ``run`` refuses, and ``resume``, which records
+    it on the run); None when not given."""
     from sccos_backup.aws.maintenance import maintenance_pipeline_name
 
-    maintenance_pipeline_name(env, on=True)
+    if env is not None:
+        maintenance_pipeline_name(env, on=True)
     return env
 
 
@@ -303,7 +305,7 @@ class RestoreChoices:
             ),
             strategy=self.strategy,
             stack=None if self.stack is None else stack_name(self.stack),
-            maintenance_env=None if self.maintenance is None else maintenance_env(self.maintenance),
+            maintenance_env=maintenance_env(self.maintenance),
             safety_snapshot=self.safety_snapshot,
             resync=not self.no_resync,
             **({"resync_job": resync_job} if resync_job else {}),

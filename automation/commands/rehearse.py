@@ -170,7 +170,7 @@ def rehearse_command(
         db_identifier=db,
         strategy=strategy,
         snapshot=snapshot,
-        maintenance_env=None if maintenance is None else maintenance_env(maintenance),
+        maintenance_env=maintenance_env(maintenance),
         resync=not no_resync,
         job=job,
         command=resync_command or DEFAULT_COMMAND,

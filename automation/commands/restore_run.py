@@ -28,6 +28,7 @@ from automation.commands.options import (
     RunSettings,
     WorkDirOpt,
     YesOpt,
+    maintenance_env,
     option_groups,
 )
 from automation.commands.runbook_wiring import can_confirm, show_summary
@@ -203,6 +204,7 @@ def resume_command(
     from sccos_backup.identifiers import instance_identifier
 
     db = instance_identifier(db_id)
+    maintenance = maintenance_env(maintenance)
     setup = CommandSetup(ctx, settings, json_output=json_output)
     context = setup.context
     finder = RunFinder(RunContext(rds=context.rds(), engine=NO_ENGINE, clock=context.clock))
