@@ -386,3 +386,31 @@ def test_the_source_check_follows_from_database_as_run_does(
     assert "--from-database" in json.loads(refused.stdout)["checks"][1]["detail"]
     named = doctor("--snapshot", "shop-us-nightly", "--from-database", "shop-us", "--json")
     assert _statuses(named)["source"] == "ok", named.output
+
+
+def test_the_rehearsal_checks_the_passphrase_of_its_own_stacks(
+    doctor: Doctor, shop: Any, rds: Any
+) -> None:
+    """A rehearsal makes and reads only `rehearsal-DB-*` stacks: those are the ones its
+    passphrase must decrypt, not the `restore-DB-*` stacks of real runs. (Each call refuses
+    before any change on the missing maintenance pipelines, so no rehearsal starts.)"""
+    rehearse = ("restore", "rehearse")
+    args = ("--yes", "--no-resync", "--maintenance", "staging")
+    before = aws_state(rds)
+    doctor.pulumi.world["stacks"] = {
+        "restore-shop-202611200000": "another-passphrase",
+        "rehearsal-shop-20261120-run-1": PASSPHRASE,
+    }
+    result = doctor(*args, command=rehearse)
+    one_error_line(result, 3, "Maintenance_Enable_staging")
+    assert "passphrase" not in result.stderr
+    assert "decrypts rehearsal-shop-20261120-run-1" in result.stdout
+
+    doctor.pulumi.world["stacks"] = {
+        "restore-shop-202611200000": PASSPHRASE,
+        "rehearsal-shop-20261120-run-1": "another-passphrase",
+    }
+    result = doctor(*args, command=rehearse)
+    one_error_line(result, 3, "does not decrypt stack rehearsal-shop-20261120-run-1")
+    assert PASSPHRASE not in result.output
+    assert aws_state(rds) == before

@@ -39,8 +39,11 @@ def build_setup(
     settings: RunSettings,
     *,
     active_run: str | None = None,
+    stack_prefix: str | None = None,
 ) -> Setup:
-    """The checks' view of a run with these options; contacts nothing yet."""
+    """The checks' view of a run with these options; contacts nothing yet. ``stack_prefix``
+    names the stacks the run makes (default: ``restore-DB-``, as :meth:`RestorePlan.stack_name`
+    names them), whose passphrase is checked."""
     from automation.commands.factory import resolved_backend_url
     from automation.doctor.checks import Backend, JenkinsTarget, Setup
     from sccos_backup.resync.job import ResyncRequest
@@ -52,7 +55,7 @@ def build_setup(
         store = context.lock_store(backend_url)
         return Backend(url=url, lock=context.lock(backend_url), store=store)
 
-    prefix = f"restore-{request.db_identifier}-"
+    prefix = stack_prefix or f"restore-{request.db_identifier}-"
     pulumi = context.pulumi_target(settings.work_dir, backend_url, prefix)
     jenkins = None
     if request.resync:
@@ -142,13 +145,17 @@ def refuse_unless_ready(
     *,
     json_output: bool,
     active_run: str | None = None,
+    stack_prefix: str | None = None,
 ) -> None:
     """The doctor's checks of this run; on a failure, before any change, the table (stdout;
     not with --json) and one error line naming each failed check and its fix. The first failed
-    check decides the exit code. ``active_run`` names the open run being continued."""
+    check decides the exit code. ``active_run`` names the open run being continued;
+    ``stack_prefix`` as :func:`build_setup`."""
     from automation.doctor.checks import run_checks
 
-    setup = build_setup(context, plan.request, settings, active_run=active_run)
+    setup = build_setup(
+        context, plan.request, settings, active_run=active_run, stack_prefix=stack_prefix
+    )
     checks, _ = run_checks(setup, plan)
     if checks.ready:
         return

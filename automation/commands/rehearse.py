@@ -252,7 +252,8 @@ def _check_ready(
     """The checks `restore run` makes (as `sccos-backup doctor`), of a run of production with
     the rehearsal's snapshot, strategy, maintenance and re-sync on the rehearsal's own job: the
     same identity, rights, engine, backend and lock, KMS key, instance class, pipelines and
-    Jenkins a rehearsal needs. Refuses before anything is created, as `restore run` does."""
+    Jenkins a rehearsal needs, with the passphrase of the rehearsal's ``rehearsal-DB-*``
+    stacks. Refuses before anything is created, as `restore run` does."""
     from automation.commands.doctor import refuse_unless_ready
     from sccos_backup.restore.plan import RestoreRequest
     from sccos_backup.restore.prepare import prepare
@@ -271,7 +272,9 @@ def _check_ready(
         from_database=plan.snapshot.resource_id or None,
     )
     checked = prepare(context.rds(), run, context.clock())
-    refuse_unless_ready(context, checked, settings, json_output=json_output)
+    # The passphrase must open the rehearsal's own stacks, not those of real runs.
+    prefix = plan.names.stack_prefix(request.db_identifier)
+    refuse_unless_ready(context, checked, settings, json_output=json_output, stack_prefix=prefix)
 
 
 def _write(context: Factory, reports_url: str | None, report: RehearsalReport) -> str:

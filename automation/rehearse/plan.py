@@ -54,9 +54,14 @@ class RehearsalNames:
     #: One stack per run of the runbook: the first (rolled back) and the second (to the end).
     run_stacks: tuple[str, str]
 
+    @staticmethod
+    def stack_prefix(db: str) -> str:
+        """What every stack of a rehearsal of ``db`` starts with (the stand-in's and both runs')."""
+        return f"rehearsal-{db}-"
+
     @classmethod
     def for_id(cls, db: str, rehearsal_id: str, job: str | None = None) -> RehearsalNames:
-        base = f"rehearsal-{db}-{rehearsal_id}"
+        base = f"{cls.stack_prefix(db)}{rehearsal_id}"
         return cls(
             rehearsal_id=rehearsal_id,
             stand_in=truncate_identifier(db, f"rehearsal-{rehearsal_id}"),
