@@ -130,6 +130,28 @@ def test_rollback_delete_restored_never_deletes_an_instance_made_by_hand(
     assert aws_state(rds) == before
 
 
+def test_rollback_refuses_an_instance_made_by_hand_before_it_asks(
+    distinct_resource_ids: None, moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    """The question lists what the rollback will do; an instance at the restored name that the
+    run did not create (by DbiResourceId) is refused before it is asked, as after it."""
+    from tests.conftest import one_error_line
+    from tests.support.restore_cli import Cli
+
+    world = World(moto, tmp_path / "state", FakeClock())
+    _crashed(world, "rename-original")
+    _forget_automated_snapshots("shop")
+    by_hand = make_instance(rds, "shop")
+    before = aws_state(rds)
+    cli = Cli(moto, tmp_path, None)
+    backend = ("--backend-url", f"file://{tmp_path / 'state' / 'backend'}")
+    for flags in ((), ("--delete-restored",)):
+        result = cli("restore", "rollback", "shop", *flags, *backend, interactive=True, input="y\n")
+        one_error_line(result, 3, "not created by restore run", by_hand["DbiResourceId"])
+        assert "Go ahead?" not in result.output, result.output
+        assert aws_state(rds) == before
+
+
 def test_rollback_delete_restored_deletes_the_instance_the_run_created(
     distinct_resource_ids: None, moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -25,6 +25,20 @@ def restored_names(record: RunRecord) -> tuple[str, ...]:
     return (record.request.db_identifier, record.names.temporary)
 
 
+def refuse_unless_created_by_run(
+    finder: RunFinder, record: RunRecord, name: str, holder: Instance
+) -> None:
+    """Refuse (nothing changed) when ``holder``, found at the restored name ``name``, is not the
+    run's restored instance by the DbiResourceId the run recorded (one made by hand, say): a
+    rollback would rename or delete it."""
+    if not finder.created_by_run(holder, record):
+        raise errors.PreconditionFailed(
+            f"'{name}' ({holder.resource_id}) was not created by restore run "
+            f"{record.run_id} and is not its original; nothing was changed. Rename or "
+            "remove it by hand, then run rollback again"
+        )
+
+
 @dataclass
 class FailedRestores:
     """The run's own restored instances RDS only lets be deleted: found by the DbiResourceId the
@@ -154,7 +168,8 @@ class RollbackPreview:
     failed: FailedRestores
 
     def lines(self, record: RunRecord, *, delete_restored: bool = False) -> list[str]:
-        """What a rollback of ``record`` will do, one line each, before anything is asked."""
+        """What a rollback of ``record`` will do, one line each, before anything is asked; the
+        rollback's refusal of an instance the run did not create comes here already."""
         db = record.request.db_identifier
         names = record.names
         lines = []
@@ -183,6 +198,7 @@ class RollbackPreview:
             found = self.context.rds.find_instance(name)
             if found is None or name in deleted or self.finder.is_original(found, record):
                 continue
+            refuse_unless_created_by_run(self.finder, record, name, found)  # before the question
             lines.append(f"rename the restored '{name}' to '{names.rolled_back}'")
             if delete_restored:
                 final = truncate_identifier(names.rolled_back, "final", 255)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from automation.runbook.context import RunContext
-from automation.runbook.failed import FailedRestores, RollbackPreview, restored_names
+from automation.runbook.failed import (
+    FailedRestores,
+    RollbackPreview,
+    refuse_unless_created_by_run,
+    restored_names,
+)
 from automation.runbook.finder import RunFinder
 from automation.runbook.record import (
     DONE,
@@ -255,12 +260,7 @@ class Rollback:
             holder = self.context.rds.find_instance(name)
             if holder is None or name in skipped or self.finder.is_original(holder, record):
                 continue
-            if not self.finder.created_by_run(holder, record):
-                raise errors.PreconditionFailed(
-                    f"'{name}' ({holder.resource_id}) was not created by restore run "
-                    f"{record.run_id} and is not its original; nothing was changed. Rename or "
-                    "remove it by hand, then run rollback again"
-                )
+            refuse_unless_created_by_run(self.finder, record, name, holder)
             if holder.status not in {"available", "storage-optimization"}:
                 raise errors.NotAvailable(
                     f"the restored '{name}' is {holder.status} and cannot be renamed aside now; "
