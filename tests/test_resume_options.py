@@ -53,3 +53,21 @@ def test_another_maintenance_environment_on_resume_is_refused(
     with pytest.raises(errors.InvalidInput, match="uses maintenance environment 'production'"):
         second.runbook.resume("shop", maintenance_env="staging")
     assert second.maintenance.calls == []
+
+
+def test_a_bad_maintenance_environment_on_resume_is_refused_before_anything_is_recorded(
+    moto: str, rds: Any, original: dict[str, Any], tmp_path: Path
+) -> None:
+    """Checked as `restore run` checks --maintenance, before the open run is touched: not
+    recorded on it, no pipeline started, nothing renamed."""
+    from tests.conftest import aws_state, one_error_line
+    from tests.support.restore_cli import Cli
+
+    crashed(World(moto, tmp_path / "state", FakeClock()), "up")
+    before = aws_state(rds)
+    cli = Cli(moto, tmp_path, None)
+    backend = f"file://{tmp_path / 'state' / 'backend'}"
+    args = ("--no-resync", "--maintenance", "bad env!", "--backend-url", backend)
+    refused = cli("restore", "resume", "shop", *args)
+    one_error_line(refused, 2, "maintenance environment 'bad env!'")
+    assert aws_state(rds) == before
