@@ -399,18 +399,39 @@ def test_the_rehearsal_checks_the_passphrase_of_its_own_stacks(
     before = aws_state(rds)
     doctor.pulumi.world["stacks"] = {
         "restore-shop-202611200000": "another-passphrase",
-        "rehearsal-shop-20261120-run-1": PASSPHRASE,
+        "rehearsal-shop-202611200000-run-1": PASSPHRASE,
     }
     result = doctor(*args, command=rehearse)
     one_error_line(result, 3, "Maintenance_Enable_staging")
     assert "passphrase" not in result.stderr
-    assert "decrypts rehearsal-shop-20261120-run-1" in result.stdout
+    assert "decrypts rehearsal-shop-202611200000-run-1" in result.stdout
 
     doctor.pulumi.world["stacks"] = {
         "restore-shop-202611200000": PASSPHRASE,
-        "rehearsal-shop-20261120-run-1": "another-passphrase",
+        "rehearsal-shop-202611200000-run-1": "another-passphrase",
     }
     result = doctor(*args, command=rehearse)
-    one_error_line(result, 3, "does not decrypt stack rehearsal-shop-20261120-run-1")
+    one_error_line(result, 3, "does not decrypt stack rehearsal-shop-202611200000-run-1")
     assert PASSPHRASE not in result.output
     assert aws_state(rds) == before
+
+
+def test_the_passphrase_check_reads_only_this_databases_stacks(doctor: Doctor, shop: Any) -> None:
+    """`restore-shop-` also begins the stacks of `shop-eu` and `shop-2`: those databases' runs
+    may use another passphrase and are none of this run's business. This database's stacks end
+    in a run id (12 digits), a rehearsal's run stacks in `-run-N`."""
+    doctor.pulumi.world["stacks"] = {
+        "restore-shop-eu-202611200000": "another-passphrase",
+        "restore-shop-2-202611200000": "another-passphrase",
+        "restore-shop-202611200000": PASSPHRASE,
+    }
+    result = doctor("--snapshot", "shop-nightly", "--json")
+    checks = {c["key"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["passphrase"]["status"] == "ok", checks["passphrase"]
+    assert "restore-shop-eu-" not in result.stdout and "restore-shop-2-" not in result.stdout
+
+    doctor.pulumi.world["stacks"]["restore-shop-202611210000"] = "another-passphrase"
+    result = doctor("--snapshot", "shop-nightly", "--json")
+    checks = {c["key"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["passphrase"]["status"] == "failed", checks["passphrase"]
+    assert "restore-shop-202611210000" in checks["passphrase"]["detail"], checks["passphrase"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -150,12 +151,8 @@ def passphrase_check(cli: Path | None, target: PulumiTarget, env: Mapping[str, s
             listed = json.loads(done.stdout or "[]") if done.returncode == 0 else []
         except (OSError, subprocess.TimeoutExpired, ValueError):
             listed = []
-        stacks = [
-            str(s.get("name", "")).rsplit("/", 1)[-1]
-            for s in listed
-            if isinstance(s, dict)
-            and str(s.get("name", "")).rsplit("/", 1)[-1].startswith(target.stack_prefix)
-        ]
+        names = (str(s.get("name", "")).rsplit("/", 1)[-1] for s in listed if isinstance(s, dict))
+        stacks = [name for name in names if _of_this_database(name, target.stack_prefix)]
     if not stacks:
         return ok(key, title, "set; no stack of this database yet (the run creates one with it)")
     for stack in stacks:
@@ -180,3 +177,14 @@ def empty_file(path: str) -> bool:
             return not handle.read().strip()
     except (OSError, UnicodeDecodeError):
         return False
+
+
+#: What follows the prefix in a stack name of this database: a run id (``%Y%m%d%H%M``) and, for
+#: a rehearsal's runs, ``-run-N``.
+_RUN_SUFFIX = re.compile(r"\d{12}(?:-run-\d+)?")
+
+
+def _of_this_database(stack: str, prefix: str) -> bool:
+    """Whether ``stack`` is one of this database's: ``restore-shop-`` also begins the stacks
+    of ``shop-eu`` and ``shop-2``, which may use another passphrase."""
+    return stack.startswith(prefix) and _RUN_SUFFIX.fullmatch(stack[len(prefix) :]) is not None
