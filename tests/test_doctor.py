@@ -435,3 +435,18 @@ def test_the_passphrase_check_reads_only_this_databases_stacks(doctor: Doctor, s
     checks = {c["key"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["passphrase"]["status"] == "failed", checks["passphrase"]
     assert "restore-shop-202611210000" in checks["passphrase"]["detail"], checks["passphrase"]
+
+
+def test_the_passphrase_check_reads_the_stack_named_with_stack(doctor: Doctor, shop: Any) -> None:
+    """`--stack NAME` makes the run use NAME: that stack's passphrase is the one to check, when
+    it exists; a new one is created with the passphrase set."""
+    doctor.pulumi.world["stacks"] = {"shop-restores": "another-passphrase"}
+    result = doctor("--snapshot", "shop-nightly", "--stack", "shop-restores", "--json")
+    checks = {c["key"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["passphrase"]["status"] == "failed", checks["passphrase"]
+    assert "shop-restores" in checks["passphrase"]["detail"], checks["passphrase"]
+
+    doctor.pulumi.world["stacks"] = {"restore-shop-202611200000": "another-passphrase"}
+    result = doctor("--snapshot", "shop-nightly", "--stack", "shop-new", "--json")
+    checks = {c["key"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["passphrase"]["status"] == "ok", checks["passphrase"]

@@ -57,6 +57,8 @@ def build_setup(
 
     prefix = stack_prefix or f"restore-{request.db_identifier}-"
     pulumi = context.pulumi_target(settings.work_dir, backend_url, prefix)
+    if pulumi is not None and request.stack:
+        pulumi = replace(pulumi, stacks=(request.stack,))
     jenkins = None
     if request.resync:
 

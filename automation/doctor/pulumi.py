@@ -38,7 +38,8 @@ class PulumiTarget:
     data_dir: Path
     work_dir: Path
     backend_url: str
-    #: The stacks the run will touch (the open run's), or a prefix of this database's stacks.
+    #: The stacks the run will touch (``--stack NAME``), else a prefix of this database's stacks.
+    #: Only those that exist are checked: the run creates a new one with the passphrase set.
     stacks: Sequence[str] = ()
     stack_prefix: str = ""
 
@@ -144,15 +145,15 @@ def passphrase_check(cli: Path | None, target: PulumiTarget, env: Mapping[str, s
     if cli is None:
         return skipped(key, title, "no Pulumi CLI to try it with")
     backend = {"PULUMI_BACKEND_URL": target.backend_url}
-    stacks = list(target.stacks)
-    if not stacks and target.stack_prefix:
+    stacks: list[str] = []
+    if target.stacks or target.stack_prefix:
         try:
             done = _run(cli, ["stack", "ls", "--json"], cwd=target.work_dir, env=backend)
             listed = json.loads(done.stdout or "[]") if done.returncode == 0 else []
         except (OSError, subprocess.TimeoutExpired, ValueError):
             listed = []
         names = (str(s.get("name", "")).rsplit("/", 1)[-1] for s in listed if isinstance(s, dict))
-        stacks = [name for name in names if _of_this_database(name, target.stack_prefix)]
+        stacks = [name for name in names if _touched(name, target)]
     if not stacks:
         return ok(key, title, "set; no stack of this database yet (the run creates one with it)")
     for stack in stacks:
@@ -182,6 +183,13 @@ def empty_file(path: str) -> bool:
 #: What follows the prefix in a stack name of this database: a run id (``%Y%m%d%H%M``) and, for
 #: a rehearsal's runs, ``-run-N``.
 _RUN_SUFFIX = re.compile(r"\d{12}(?:-run-\d+)?")
+
+
+def _touched(stack: str, target: PulumiTarget) -> bool:
+    """Whether the run may touch ``stack``: one named, else one of this database's."""
+    if target.stacks:
+        return stack in target.stacks
+    return _of_this_database(stack, target.stack_prefix)
 
 
 def _of_this_database(stack: str, prefix: str) -> bool:
