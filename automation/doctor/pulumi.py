@@ -186,13 +186,10 @@ _RUN_SUFFIX = re.compile(r"\d{12}(?:-run-\d+)?")
 
 
 def _touched(stack: str, target: PulumiTarget) -> bool:
-    """Whether the run may touch ``stack``: one named, else one of this database's."""
+    """Whether the run may touch ``stack``: the one named with ``--stack``, else one of this
+    database's (``restore-shop-`` also begins the stacks of ``shop-eu`` and ``shop-2``, which
+    may use another passphrase)."""
     if target.stacks:
         return stack in target.stacks
-    return _of_this_database(stack, target.stack_prefix)
-
-
-def _of_this_database(stack: str, prefix: str) -> bool:
-    """Whether ``stack`` is one of this database's: ``restore-shop-`` also begins the stacks
-    of ``shop-eu`` and ``shop-2``, which may use another passphrase."""
+    prefix = target.stack_prefix
     return stack.startswith(prefix) and _RUN_SUFFIX.fullmatch(stack[len(prefix) :]) is not None
